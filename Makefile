@@ -1,0 +1,31 @@
+# Colophon: two commands. Everything else is a helper they call.
+#   make run   build and serve on the embedded defaults (SQLite, local files, local chain)
+#   make test  every check: fmt, clippy (ssr + wasm32), forge, Rust tests on SQLite and PostgreSQL, browser journeys
+.DEFAULT_GOAL := help
+.PHONY: help run test build setup sqlx-prepare contract-artifacts clean
+
+help:
+	@echo "make run    build and serve Colophon at http://127.0.0.1:3000"
+	@echo "make test   run every check"
+
+run:
+	@scripts/run
+
+test:
+	@scripts/test
+
+# Helpers
+build:
+	@scripts/setup run && scripts/build release
+
+setup:
+	@scripts/setup test
+
+sqlx-prepare:
+	@scripts/sqlx-prepare
+
+contract-artifacts:
+	@cd contracts && PATH="$(CURDIR)/node_modules/.bin:$$PATH" forge build && cd .. && node scripts/contract-artifact.mjs
+
+clean:
+	rm -rf target/site end2end/artifacts

@@ -1,0 +1,4 @@
+//! Server functions, one module per area. Thin: extract state, call a domain
+//! crate, map the error.
+
+pub mod store;

@@ -1,0 +1,69 @@
+//! Colophon's user interface: one Leptos app rendered on the server (`ssr`)
+//! and hydrated in the browser (`hydrate`).
+//!
+//! Layout: `pages/` holds one module per user journey, `components/` the
+//! shared view pieces, `api/` the server functions (thin: extract state, call
+//! a domain crate, map the error) and `types.rs` the wire types.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+pub mod types;
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode, StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+use components::layout::SiteLayout;
+use pages::{NotFound, SignInPage, StorePage, StudioPage, VerifyPage};
+
+/// The HTML document around the app; used by the server for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" class="h-full">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-full bg-stone-50 text-stone-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The root component: meta tags, stylesheet and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/colophon.css" />
+        <Title formatter=|text: String| {
+            if text.is_empty() { "Colophon".to_owned() } else { format!("{text} · Colophon") }
+        } />
+        <Meta
+            name="description"
+            content="Colophon: a marketplace for generative art where anyone can prove who made what."
+        />
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Router>
+            <SiteLayout>
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=StorePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("verify") view=VerifyPage />
+                    <Route path=StaticSegment("studio") view=StudioPage />
+                    <Route path=StaticSegment("sign-in") view=SignInPage />
+                </Routes>
+            </SiteLayout>
+        </Router>
+    }
+}

@@ -1,0 +1,13 @@
+//! One module per user journey.
+
+mod not_found;
+mod sign_in;
+mod store;
+mod studio;
+mod verify;
+
+pub use not_found::NotFound;
+pub use sign_in::SignInPage;
+pub use store::StorePage;
+pub use studio::StudioPage;
+pub use verify::VerifyPage;

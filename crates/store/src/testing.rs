@@ -1,0 +1,76 @@
+//! Fresh databases for tests, on both backends. Every test gets its own
+//! SQLite file or PostgreSQL database, so tests run in parallel and never see
+//! each other's rows. PostgreSQL is reached through `COLOPHON_TEST_PG_URL`
+//! (default `postgres://postgres@127.0.0.1:5432/postgres`); if it is down the
+//! test fails: it is never skipped.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::{Connection as _, Executor as _, PgConnection};
+
+use crate::{Backend, Store};
+
+/// Both backends, for tests that must pass on each.
+pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+/// Prefix of every database a test creates (`scripts/test` drops leftovers).
+pub const PG_PREFIX: &str = "colophon_test_";
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+fn admin_url() -> String {
+    std::env::var("COLOPHON_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl TestDb {
+    /// Creates an empty database (not yet migrated: [`Store::connect`] does that).
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                Self { backend, url, _dir: Some(dir), pg_name: None }
+            }
+            Backend::Postgres => {
+                static COUNTER: AtomicU32 = AtomicU32::new(0);
+                let name = format!(
+                    "{PG_PREFIX}{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed),
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.subsec_nanos())
+                        .unwrap_or_default()
+                );
+                let admin = admin_url();
+                let mut conn = PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL must run for the tests ({admin}): {e}"));
+                conn.execute(format!(r#"CREATE DATABASE "{name}""#).as_str()).await.expect("create test database");
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+                Self { backend, url: format!("{base}/{name}"), _dir: None, pg_name: Some(name) }
+            }
+        }
+    }
+
+    /// A migrated store on this database.
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.url).await.expect("connect and migrate the test database")
+    }
+
+    /// Drops the PostgreSQL database (SQLite files go with the temp dir).
+    /// Call at the end of a test; `store` must be closed first.
+    pub async fn drop_db(self) {
+        if let Some(name) = &self.pg_name
+            && let Ok(mut conn) = PgConnection::connect(&admin_url()).await
+        {
+            let _ = conn.execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str()).await;
+        }
+    }
+}

@@ -1,0 +1,110 @@
+// Browser journeys through the real site in Debian Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startServer, launchBrowser, waitForHydration, ARTIFACTS } from '../harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('the store renders listings from the database', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  await page.goto(server.url + '/');
+  await assert.doesNotReject(page.getByTestId('store-empty').waitFor(), 'an empty store says so');
+
+  server.sql(`
+    INSERT INTO creators (handle, display_name, created_at) VALUES ('mira', 'Mira Lindqvist', '2026-11-20T10:00:00Z');
+    INSERT INTO listings (creator_id, slug, kind, title, price_minor, currency, edition_size, status, created_at, published_at)
+    VALUES ((SELECT id FROM creators WHERE handle = 'mira'), 'tidal-memory', 'edition', 'Tidal Memory', 4800, 'USD', 12, 'published',
+            '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z');
+    INSERT INTO listings (creator_id, slug, kind, title, price_minor, currency, edition_size, status, created_at, published_at)
+    VALUES ((SELECT id FROM creators WHERE handle = 'mira'), 'draft-one', 'workflow', 'Hidden Draft', 900, 'USD', NULL, 'draft',
+            '2026-11-20T10:00:00Z', NULL);
+  `);
+
+  await page.reload();
+  const titles = page.getByTestId('listing-title');
+  await titles.first().waitFor();
+  assert.deepEqual(await titles.allTextContents(), ['Tidal Memory']);
+  const grid = page.getByTestId('listing-grid');
+  assert.match(await grid.textContent(), /Mira Lindqvist/);
+  assert.match(await grid.textContent(), /12 of 12 left/);
+  assert.match(await grid.textContent(), /\$48\.00/);
+
+  // Styled by Tailwind: the grid is a CSS grid, not unstyled markup.
+  assert.equal(await grid.evaluate((el) => getComputedStyle(el).display), 'grid');
+  await waitForHydration(page);
+  await page.screenshot({ path: join(ARTIFACTS, 'store.png'), fullPage: true });
+  assert.deepEqual(errors, [], 'no script errors');
+  await page.close();
+});
+
+test('hydration makes the mobile menu work', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await page.goto(server.url + '/');
+  const menu = page.getByRole('button', { name: 'Menu' });
+  const nav = page.locator('#site-nav');
+  assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+  assert.equal(await nav.isVisible(), false, 'the nav starts folded on a phone');
+
+  await waitForHydration(page);
+  await menu.click();
+  const close = page.getByRole('button', { name: 'Close menu' });
+  await close.waitFor();
+  assert.equal(await close.getAttribute('aria-expanded'), 'true');
+  assert.equal(await nav.isVisible(), true);
+  await page.screenshot({ path: join(ARTIFACTS, 'mobile-menu.png') });
+
+  await page.getByRole('link', { name: 'Verify' }).click();
+  await page.getByRole('heading', { name: 'Verify' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/verify', 'client-side navigation');
+  await context.close();
+});
+
+test('the verify page checks a pasted hash as you type', async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url + '/verify');
+  await waitForHydration(page);
+  const input = page.getByLabel('Content hash (SHA-256)');
+  const feedback = page.locator('#hash-feedback');
+
+  await input.fill('abc123');
+  assert.match(await feedback.textContent(), /64 hex digits; this has 6/);
+  await input.fill('not a hash!');
+  assert.match(await feedback.textContent(), /Only the digits 0–9 and letters a–f/);
+  await input.fill('9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08');
+  assert.match(await feedback.textContent(), /well-formed SHA-256 content hash/);
+  await page.close();
+});
+
+test('healthz reports the database and the chain', async () => {
+  const res = await fetch(server.url + '/healthz');
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.status, 'ok');
+  assert.equal(body.database.backend, 'sqlite');
+  assert.equal(body.chain.chain_id, 31337);
+});
+
+test('unknown pages answer 404 inside the site shell', async () => {
+  const page = await browser.newPage();
+  const res = await page.goto(server.url + '/nope');
+  assert.equal(res.status(), 404);
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  assert.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 1);
+  await page.close();
+});

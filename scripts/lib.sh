@@ -1,0 +1,65 @@
+# Shared by the scripts: toolchain selection, phase timing, loud failures.
+# Source it; it sets CARGO, WASM_CARGO, WASM_BUILD_ARGS and PATH.
+
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+die() { printf '\nerror: %s\n' "$*" >&2; exit 1; }
+say() { printf '%s\n' "$*"; }
+
+# --- phase timings ---------------------------------------------------------
+PHASES=()
+T_START=$(date +%s)
+phase() {
+  local name=$1; shift
+  local t0; t0=$(date +%s)
+  printf '\n==> %s\n' "$name"
+  # A subshell outside any `if`, so `set -e` stops the phase at its first failure.
+  set +e; ( set -e; "$@" ); local rc=$?; set -e
+  local dt=$(( $(date +%s) - t0 ))
+  if [ $rc -eq 0 ]; then
+    PHASES+=("$(printf '%-28s %5ss' "$name" "$dt")")
+    printf '<== %s (%ss)\n' "$name" "$dt"
+  else
+    PHASES+=("$(printf '%-28s %5ss  FAILED' "$name" "$dt")")
+    printf '<== %s FAILED after %ss\n' "$name" "$dt" >&2
+    exit "$rc"
+  fi
+}
+print_phases() {
+  local rc=$?
+  [ ${#PHASES[@]} -eq 0 ] && return
+  printf '\nPhase timings:\n'
+  printf '  %s\n' "${PHASES[@]}"
+  printf '  %-28s %5ss\n' total "$(( $(date +%s) - T_START ))"
+  return $rc
+}
+trap print_phases EXIT
+
+# --- toolchain -------------------------------------------------------------
+# One compiler for the server and the browser. A rustup toolchain that has the
+# wasm32 target (a normal laptop) is used as is. Otherwise (our machines and CI,
+# whose rustup cannot download targets) Debian's rustc-web builds std for
+# wasm32 from source; the server uses the same compiler so build scripts and
+# proc macros are shared.
+WASM_TARGET=wasm32-unknown-unknown
+if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+  TOOLCHAIN=rustup
+  CARGO=cargo
+  WASM_BUILD_ARGS=()
+else
+  TOOLCHAIN=debian
+  CARGO=/usr/bin/cargo
+  export RUSTC=/usr/bin/rustc
+  export PATH="/usr/bin:$PATH"
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-19
+  WASM_BUILD_ARGS=(-Zbuild-std=std,panic_abort)
+fi
+# cargo gates -Z flags; only the wasm build needs them.
+wasm_cargo() { if [ "$TOOLCHAIN" = debian ]; then RUSTC_BOOTSTRAP=1 "$CARGO" "$@"; else "$CARGO" "$@"; fi; }
+
+# The native binaries inside the npm packages (the .bin wrappers are node
+# scripts that would not pass SIGTERM on, and anvil must get it to save state).
+native_bin() { compgen -G "$ROOT/node_modules/@foundry-rs/$1-*/bin/$1" | head -n 1 || true; }

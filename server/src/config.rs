@@ -1,0 +1,169 @@
+//! Typed configuration from environment variables. Every variable has a
+//! default that needs no editing for `make run`; see the README for the list.
+
+use std::{net::SocketAddr, path::PathBuf, str::FromStr};
+
+use alloy::primitives::Address;
+use secrecy::SecretString;
+
+/// A configuration error, naming the variable and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not valid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("{name} must be set when {because}")]
+    Missing { name: &'static str, because: &'static str },
+}
+
+/// Everything the server reads from the environment.
+#[derive(Debug)]
+pub struct Config {
+    /// `COLOPHON_ADDR`: where to listen (default `127.0.0.1:3000`).
+    pub addr: SocketAddr,
+    /// `COLOPHON_DATA_DIR`: database file, chain state and files (default `./data`).
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`: `sqlite://…` or `postgres://…` (default: SQLite in the data dir).
+    pub database_url: SecretString,
+    /// `COLOPHON_SITE_ROOT`: built CSS, JS and wasm (default `target/site`).
+    pub site_root: PathBuf,
+    /// The chain: a local anvil, or a node at `COLOPHON_RPC_URL`.
+    pub chain: ChainConfig,
+}
+
+/// Which chain to anchor on.
+#[derive(Debug)]
+pub enum ChainConfig {
+    /// Start anvil with its state in the data dir and deploy the registry once.
+    Local(LocalChain),
+    /// Use an existing node and an already deployed registry.
+    Remote(RemoteChain),
+}
+
+/// `make run`'s default chain.
+#[derive(Clone, Debug)]
+pub struct LocalChain {
+    /// `COLOPHON_ANVIL_BIN` (default `anvil` on PATH).
+    pub anvil_bin: PathBuf,
+    /// `COLOPHON_ANVIL_PORT` (default 8545; 0 picks a free port).
+    pub port: u16,
+    /// `COLOPHON_CHAIN_ID` (default 31337).
+    pub chain_id: u64,
+}
+
+/// A chain run by someone else.
+#[derive(Debug)]
+pub struct RemoteChain {
+    /// `COLOPHON_RPC_URL` (secret: hosted RPC URLs often embed an API key).
+    pub rpc_url: SecretString,
+    /// `COLOPHON_CHAIN_ID`, checked against the node when set.
+    pub chain_id: Option<u64>,
+    /// `COLOPHON_REGISTRY_ADDRESS`.
+    pub registry: Address,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let addr = parsed(&var, "COLOPHON_ADDR")?.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+        let data_dir = var("COLOPHON_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from);
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("colophon.db").display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "DATABASE_URL",
+                reason: "use sqlite://PATH or postgres://USER@HOST/DB".into(),
+            });
+        }
+        let site_root = var("COLOPHON_SITE_ROOT").map_or_else(|| PathBuf::from("target/site"), PathBuf::from);
+        let chain_id: Option<u64> = parsed(&var, "COLOPHON_CHAIN_ID")?;
+
+        let chain = match var("COLOPHON_RPC_URL") {
+            Some(rpc_url) => {
+                let registry = parsed(&var, "COLOPHON_REGISTRY_ADDRESS")?.ok_or(ConfigError::Missing {
+                    name: "COLOPHON_REGISTRY_ADDRESS",
+                    because: "COLOPHON_RPC_URL points at an existing chain",
+                })?;
+                ChainConfig::Remote(RemoteChain { rpc_url: rpc_url.into(), chain_id, registry })
+            }
+            None => ChainConfig::Local(LocalChain {
+                anvil_bin: var("COLOPHON_ANVIL_BIN").map_or_else(|| PathBuf::from("anvil"), PathBuf::from),
+                port: parsed(&var, "COLOPHON_ANVIL_PORT")?.unwrap_or(8545),
+                chain_id: chain_id.unwrap_or(31337),
+            }),
+        };
+
+        Ok(Self { addr, data_dir, database_url: database_url.into(), site_root, chain })
+    }
+}
+
+fn parsed<T>(var: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<Option<T>, ConfigError>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    var(name)
+        .map(|raw| raw.trim().parse::<T>().map_err(|e| ConfigError::Invalid { name, reason: e.to_string() }))
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret as _;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_editing() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database_url.expose_secret(), "sqlite://data/colophon.db");
+        assert!(matches!(c.chain, ChainConfig::Local(LocalChain { port: 8545, chain_id: 31337, .. })));
+    }
+
+    #[test]
+    fn database_follows_data_dir_unless_set() {
+        let c = config(&[("COLOPHON_DATA_DIR", "/tmp/x")]).expect("valid");
+        assert_eq!(c.database_url.expose_secret(), "sqlite:///tmp/x/colophon.db");
+        let c = config(&[("DATABASE_URL", "postgres://u@h/db")]).expect("valid");
+        assert_eq!(c.database_url.expose_secret(), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = config(&[("COLOPHON_ADDR", "nope")]).expect_err("invalid");
+        assert!(err.to_string().starts_with("COLOPHON_ADDR is not valid"), "{err}");
+        let err = config(&[("DATABASE_URL", "mysql://x")]).expect_err("invalid");
+        assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+        let err = config(&[("COLOPHON_RPC_URL", "http://node:8545")]).expect_err("registry missing");
+        assert!(err.to_string().contains("COLOPHON_REGISTRY_ADDRESS"), "{err}");
+    }
+
+    #[test]
+    fn remote_chain_and_secret_rpc_url() {
+        let c = config(&[
+            ("COLOPHON_RPC_URL", "https://rpc.example/v1/KEY"),
+            ("COLOPHON_REGISTRY_ADDRESS", "0x5FbDB2315678afecb367f032d93F642f64180aa3"),
+            ("COLOPHON_CHAIN_ID", "8453"),
+        ])
+        .expect("valid");
+        let ChainConfig::Remote(remote) = c.chain else { panic!("expected a remote chain") };
+        assert_eq!(remote.chain_id, Some(8453));
+        assert!(!format!("{remote:?}").contains("KEY"), "the RPC URL must not appear in Debug output");
+    }
+}

@@ -1,0 +1,153 @@
+//! The local chain for `make run`: an anvil process whose state lives in the
+//! data directory, with the ProvenanceRegistry deployed once and its address
+//! remembered, so restarts keep the chain's history.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+
+use alloy::signers::local::PrivateKeySigner;
+use anyhow::{Context as _, bail};
+use colophon_ledger::{Chain, Deployment};
+use tokio::process::{Child, Command};
+
+use crate::config::LocalChain;
+
+/// anvil's first well-known development account. Public knowledge: it only
+/// ever signs on the local chain, never on a real network.
+const ANVIL_DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/// A running local chain (or one adopted from an earlier run).
+pub struct DevChain {
+    child: Option<Child>,
+    pub rpc_url: String,
+    pub deployment: Deployment,
+}
+
+impl DevChain {
+    /// Starts anvil with its state file in `dir` (unless a node already
+    /// answers on the port) and makes sure the registry is deployed.
+    pub async fn start(cfg: &LocalChain, dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let port = if cfg.port == 0 { free_port()? } else { cfg.port };
+        let rpc_url = format!("http://127.0.0.1:{port}");
+
+        let child = if let Ok(id) = colophon_ledger::chain_id(&rpc_url).await {
+            if id != cfg.chain_id {
+                bail!("a chain with id {id} already answers on {rpc_url}; stop it or set COLOPHON_ANVIL_PORT");
+            }
+            tracing::warn!(%rpc_url, "a node already answers on the anvil port (left over from an earlier run?); using it");
+            None
+        } else {
+            Some(spawn_anvil(cfg, port, &dir.join("anvil-state.json")).await?)
+        };
+        match ensure_registry(&rpc_url, dir, cfg.chain_id).await {
+            Ok(deployment) => Ok(Self { child, rpc_url, deployment }),
+            Err(err) => {
+                if let Some(child) = child {
+                    stop_child(child).await;
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Stops anvil gracefully (SIGTERM, so it writes its state file), then
+    /// forcefully if it does not exit within five seconds.
+    pub async fn stop(mut self) {
+        if let Some(child) = self.child.take() {
+            stop_child(child).await;
+        }
+    }
+}
+
+async fn ensure_registry(rpc_url: &str, dir: &Path, chain_id: u64) -> anyhow::Result<Deployment> {
+        let record = dir.join("deployment.json");
+        if let Some(known) = read_deployment(&record)? {
+            if known.chain_id == chain_id && Chain::connect(rpc_url, known.registry, Some(chain_id)).await.is_ok() {
+                tracing::info!(registry = %known.registry, "using the registry deployed earlier");
+                return Ok(known);
+            }
+            tracing::warn!(
+                registry = %known.registry,
+                "the remembered registry is not on the local chain (its state file was lost?); deploying a new one"
+            );
+        }
+        let signer: PrivateKeySigner = ANVIL_DEV_KEY.parse().context("parsing the anvil dev key")?;
+        let deployment = colophon_ledger::deploy(rpc_url, signer).await.context("deploying ProvenanceRegistry")?;
+        write_atomically(&record, &serde_json::to_vec_pretty(&deployment)?)?;
+        Ok(deployment)
+}
+
+async fn stop_child(mut child: Child) {
+        if let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM);
+        }
+        match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
+            Ok(_) => tracing::info!("local chain stopped; state saved"),
+            Err(_) => {
+                tracing::warn!("anvil did not stop within 5 s; killing it");
+                let _ = child.kill().await;
+            }
+        }
+}
+
+async fn spawn_anvil(cfg: &LocalChain, port: u16, state: &Path) -> anyhow::Result<Child> {
+    let mut child = Command::new(&cfg.anvil_bin)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--chain-id", &cfg.chain_id.to_string()])
+        .arg("--state")
+        .arg(state)
+        .args(["--state-interval", "2", "--silent"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| {
+            format!(
+                "cannot start anvil ({}): run `make run` (it installs it) or set COLOPHON_ANVIL_BIN or COLOPHON_RPC_URL",
+                cfg.anvil_bin.display()
+            )
+        })?;
+    let rpc_url = format!("http://127.0.0.1:{port}");
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait()? {
+            bail!("anvil exited during start-up ({status}); is port {port} free?");
+        }
+        if colophon_ledger::chain_id(&rpc_url).await.is_ok() {
+            tracing::info!(%rpc_url, state = %state.display(), "local chain (anvil) started");
+            return Ok(child);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill().await;
+    bail!("anvil did not answer on {rpc_url} within 30 s")
+}
+
+fn read_deployment(path: &Path) -> anyhow::Result<Option<Deployment>> {
+    match std::fs::read(path) {
+        Ok(bytes) => match serde_json::from_slice(&bytes) {
+            Ok(d) => Ok(Some(d)),
+            Err(err) => {
+                tracing::warn!(path = %path.display(), %err, "ignoring an unreadable deployment record");
+                Ok(None)
+            }
+        },
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Writes `bytes` to `path` via a temporary file and a rename, so a crash
+/// never leaves a half-written file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp: PathBuf = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}

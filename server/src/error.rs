@@ -1,0 +1,59 @@
+//! The one error type at the HTTP edge: a clear message for users, details
+//! only in the logs.
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+
+/// A failed request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The client sent something wrong; the message is shown as is.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Nothing at this address.
+    #[error("not found")]
+    NotFound,
+    /// A dependency (database, chain) is down; the message is for users,
+    /// the source is logged.
+    #[error("{message}")]
+    Unavailable {
+        message: &'static str,
+        #[source]
+        source: anyhow::Error,
+    },
+    /// A bug or an unexpected failure; users see a generic message.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match &self {
+            Self::BadRequest(msg) => (StatusCode::BAD_REQUEST, "bad_request", msg.clone()),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "Nothing here.".to_owned()),
+            Self::Unavailable { message, source } => {
+                tracing::warn!(error = %format!("{source:#}"), "{message}");
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable", (*message).to_owned())
+            }
+            Self::Internal(source) => {
+                tracing::error!(error = %format!("{source:#}"), "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Something went wrong on our side. Please try again.".to_owned(),
+                )
+            }
+        };
+        (status, Json(ErrorBody { error: code, message })).into_response()
+    }
+}

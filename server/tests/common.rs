@@ -1,0 +1,138 @@
+//! `TestApp`: the real server on port 0 with a fresh database (SQLite or
+//! PostgreSQL) and its own anvil, like `make run` but isolated per test.
+
+#![allow(dead_code)]
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use chrono::{TimeZone, Utc};
+use colophon_store::{Backend, ListingKind, ListingStatus, NewCreator, NewListing, Store, testing::TestDb};
+use server::{Application, Config};
+use tokio::{sync::oneshot, task::JoinHandle};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub data_dir: PathBuf,
+    db: Option<TestDb>,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// The anvil binary: `COLOPHON_ANVIL_BIN`, or the one npm installed.
+pub fn anvil_bin() -> String {
+    if let Ok(bin) = std::env::var("COLOPHON_ANVIL_BIN")
+        && !bin.is_empty()
+    {
+        return bin;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = root.join("node_modules/@foundry-rs");
+    std::fs::read_dir(&dir)
+        .ok()
+        .and_then(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path().join("bin/anvil"))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| panic!("anvil not found under {}: run `make test` (it installs it)", dir.display()))
+        .display()
+        .to_string()
+}
+
+impl TestApp {
+    /// A fresh database of `backend` and a fresh data directory.
+    pub async fn spawn(backend: Backend) -> Self {
+        let db = TestDb::new(backend).await;
+        let data = tempfile::tempdir().expect("temp dir").keep();
+        let mut app = Self::spawn_with(&data, Some(db.url.clone())).await;
+        app.db = Some(db);
+        app
+    }
+
+    /// The server on an existing data directory (to test restarts).
+    pub async fn spawn_with(data_dir: &Path, database_url: Option<String>) -> Self {
+        server::telemetry::init();
+        let mut vars = HashMap::from([
+            ("COLOPHON_ADDR", "127.0.0.1:0".to_owned()),
+            ("COLOPHON_DATA_DIR", data_dir.display().to_string()),
+            ("COLOPHON_ANVIL_PORT", "0".to_owned()),
+            ("COLOPHON_ANVIL_BIN", anvil_bin()),
+            ("COLOPHON_SITE_ROOT", data_dir.join("site").display().to_string()),
+        ]);
+        if let Some(url) = database_url {
+            vars.insert("DATABASE_URL", url);
+        }
+        let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
+        let app = Application::build(config).await.expect("server starts");
+        let addr = app.local_addr();
+        let store = app.state().store.clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            client: reqwest::Client::new(),
+            store,
+            data_dir: data_dir.to_owned(),
+            db: None,
+            stop: Some(stop),
+            handle: Some(handle),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// Stops the server gracefully (anvil saves its state), and drops a
+    /// PostgreSQL test database.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.expect("server task").expect("server stopped cleanly");
+        }
+        if let Some(db) = self.db.take() {
+            db.drop_db().await;
+        }
+    }
+
+    /// Inserts a creator and a listing through the store.
+    pub async fn seed_listing(&self, slug: &str, title: &str, kind: ListingKind, status: ListingStatus) -> i64 {
+        let at = Utc.timestamp_opt(1_790_000_000, 0).single().expect("time");
+        let handle = format!("creator-{slug}");
+        let creator_id = self
+            .store
+            .create_creator(&NewCreator { handle: &handle, display_name: "Ada Vector", created_at: at })
+            .await
+            .expect("seed creator");
+        self.store
+            .create_listing(&NewListing {
+                creator_id,
+                slug,
+                kind,
+                title,
+                description: "A seeded listing",
+                price_minor: 1250,
+                currency: "USD",
+                edition_size: (kind == ListingKind::Edition).then_some(25),
+                status,
+                created_at: at,
+            })
+            .await
+            .expect("seed listing")
+    }
+}

@@ -1,0 +1,111 @@
+//! The server end to end over HTTP, on SQLite and on PostgreSQL.
+
+mod common;
+
+use colophon_store::{ListingKind, ListingStatus, testing::BACKENDS};
+use common::TestApp;
+use serde_json::Value;
+
+#[tokio::test]
+async fn healthz_reports_database_and_chain() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let resp = app.get("/healthz").await;
+        assert_eq!(resp.status(), 200, "{backend:?}");
+        let body: Value = resp.json().await.expect("json");
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["database"]["ok"], true);
+        assert_eq!(body["database"]["backend"], backend.name());
+        assert_eq!(body["chain"]["ok"], true);
+        assert_eq!(body["chain"]["chain_id"], 31337);
+        assert_eq!(body["chain"]["latest_anchored_size"], 0);
+        let registry = body["chain"]["registry"].as_str().expect("registry address");
+        assert!(registry.starts_with("0x") && registry.len() == 42 && registry != format!("0x{}", "0".repeat(40)));
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn store_page_renders_published_listings_from_the_database() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+
+        let empty = app.get("/").await.text().await.expect("html");
+        assert!(empty.contains("Nothing for sale yet"), "{backend:?}: empty state");
+
+        app.seed_listing("dawn", "Dawn Chorus No. 3", ListingKind::Edition, ListingStatus::Published).await;
+        app.seed_listing("ink", "Ink Wash LoRA", ListingKind::Lora, ListingStatus::Published).await;
+        app.seed_listing("secret", "Unreleased Draft", ListingKind::Workflow, ListingStatus::Draft).await;
+
+        let resp = app.get("/").await;
+        assert_eq!(resp.status(), 200);
+        assert!(resp.headers()["content-type"].to_str().expect("ascii").starts_with("text/html"));
+        let html = resp.text().await.expect("html");
+        assert!(html.contains("Dawn Chorus No. 3"), "{backend:?}: published edition shown");
+        assert!(html.contains("Ink Wash LoRA"), "{backend:?}: published LoRA shown");
+        assert!(html.contains("25 of 25 left"), "{backend:?}: edition availability");
+        assert!(html.contains("$12.50"), "{backend:?}: price");
+        assert!(!html.contains("Unreleased Draft"), "{backend:?}: drafts stay private");
+        assert!(!html.contains("Nothing for sale yet"));
+        // The shell is there, with the hydration script for the browser.
+        assert!(html.contains(r#"<nav id="site-nav""#) && html.contains("/pkg/colophon.js"));
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn server_function_returns_listings_as_json() {
+    let app = TestApp::spawn(colophon_store::Backend::Sqlite).await;
+    app.seed_listing("dawn", "Dawn Chorus No. 3", ListingKind::Edition, ListingStatus::Published).await;
+    let resp = app.client.post(app.url("/api/store/listings")).send().await.expect("request");
+    assert_eq!(resp.status(), 200);
+    let cards: Value = resp.json().await.expect("json");
+    assert_eq!(cards[0]["title"], "Dawn Chorus No. 3");
+    assert_eq!(cards[0]["kind"], "edition");
+    assert_eq!(cards[0]["edition_size"], 25);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pages_unknown_paths_and_headers() {
+    let app = TestApp::spawn(colophon_store::Backend::Sqlite).await;
+    for (path, text) in [("/verify", "Content hash (SHA-256)"), ("/studio", "Studio"), ("/sign-in", "Sign in")] {
+        let resp = app.get(path).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        assert!(resp.text().await.expect("html").contains(text), "{path}");
+    }
+    let resp = app.get("/no/such/page").await;
+    assert_eq!(resp.status(), 404);
+    assert!(resp.headers().contains_key("x-request-id"), "every response carries a request id");
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert!(resp.text().await.expect("html").contains("Page not found"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn local_chain_survives_restarts_and_recovers_from_a_lost_state_file() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let registry = |body: &Value| body["chain"]["registry"].as_str().expect("registry").to_owned();
+
+    let first = TestApp::spawn_with(data.path(), None).await;
+    let before: Value = first.get("/healthz").await.json().await.expect("json");
+    assert_eq!(before["database"]["backend"], "sqlite", "SQLite in the data dir is the default");
+    first.seed_listing("kept", "Kept Across Restarts", ListingKind::Edition, ListingStatus::Published).await;
+    first.stop().await;
+    assert!(data.path().join("colophon.db").is_file());
+    assert!(data.path().join("chain/anvil-state.json").is_file(), "anvil saved its state on shutdown");
+    assert!(data.path().join("chain/deployment.json").is_file());
+
+    let second = TestApp::spawn_with(data.path(), None).await;
+    let after: Value = second.get("/healthz").await.json().await.expect("json");
+    assert_eq!(after["status"], "ok");
+    assert_eq!(registry(&after), registry(&before), "the registry deployed on first start is kept");
+    assert!(second.get("/").await.text().await.expect("html").contains("Kept Across Restarts"));
+    second.stop().await;
+
+    std::fs::remove_file(data.path().join("chain/anvil-state.json")).expect("remove state");
+    let third = TestApp::spawn_with(data.path(), None).await;
+    let recovered: Value = third.get("/healthz").await.json().await.expect("json");
+    assert_eq!(recovered["status"], "ok", "a lost chain state means a fresh deployment, not a dead server");
+    third.stop().await;
+}
