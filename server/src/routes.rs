@@ -4,11 +4,16 @@ mod health;
 
 use std::time::Duration;
 
-use axum::{Router, routing::get};
+use axum::{
+    Router,
+    routing::{any, get},
+};
+use axum::response::IntoResponse as _;
 use http::{HeaderName, HeaderValue, header};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::{
+    catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
@@ -17,7 +22,7 @@ use tower_http::{
 };
 use tracing::Level;
 
-use crate::state::AppState;
+use crate::{error::AppError, state::AppState};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -29,6 +34,8 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        // Unknown API paths get a JSON error, not an HTML page.
+        .route("/api/{*path}", any(|| async { AppError::NotFound }))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -37,6 +44,9 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .with_state(state)
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+        }))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

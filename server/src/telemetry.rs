@@ -11,3 +11,10 @@ pub fn init() {
         .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let _ = tracing_subscriber::registry().with(filter).with(fmt::layer().with_target(true)).try_init();
 }
+
+/// For tests: the same filter, but output goes through the test harness's
+/// capture, so passing tests stay quiet.
+pub fn init_for_tests() {
+    let filter = EnvFilter::try_from_env("COLOPHON_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::registry().with(filter).with(fmt::layer().with_test_writer()).try_init();
+}

@@ -20,6 +20,7 @@ pub struct TestApp {
     pub store: Store,
     pub data_dir: PathBuf,
     db: Option<TestDb>,
+    _data: Option<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -50,15 +51,16 @@ impl TestApp {
     /// A fresh database of `backend` and a fresh data directory.
     pub async fn spawn(backend: Backend) -> Self {
         let db = TestDb::new(backend).await;
-        let data = tempfile::tempdir().expect("temp dir").keep();
-        let mut app = Self::spawn_with(&data, Some(db.url.clone())).await;
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut app = Self::spawn_with(data.path(), Some(db.url.clone())).await;
         app.db = Some(db);
+        app._data = Some(data);
         app
     }
 
     /// The server on an existing data directory (to test restarts).
     pub async fn spawn_with(data_dir: &Path, database_url: Option<String>) -> Self {
-        server::telemetry::init();
+        server::telemetry::init_for_tests();
         let mut vars = HashMap::from([
             ("COLOPHON_ADDR", "127.0.0.1:0".to_owned()),
             ("COLOPHON_DATA_DIR", data_dir.display().to_string()),
@@ -83,6 +85,7 @@ impl TestApp {
             store,
             data_dir: data_dir.to_owned(),
             db: None,
+            _data: None,
             stop: Some(stop),
             handle: Some(handle),
         }

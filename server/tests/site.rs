@@ -109,3 +109,14 @@ async fn local_chain_survives_restarts_and_recovers_from_a_lost_state_file() {
     assert_eq!(recovered["status"], "ok", "a lost chain state means a fresh deployment, not a dead server");
     third.stop().await;
 }
+
+#[tokio::test]
+async fn unknown_api_paths_answer_json_errors() {
+    let app = TestApp::spawn(colophon_store::Backend::Sqlite).await;
+    let resp = app.get("/api/v1/nothing-here").await;
+    assert_eq!(resp.status(), 404);
+    let body: Value = resp.json().await.expect("a JSON error body");
+    assert_eq!(body["error"], "not_found");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    app.stop().await;
+}
