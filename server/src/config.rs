@@ -72,8 +72,8 @@ impl Config {
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let addr = parsed(&var, "COLOPHON_ADDR")?.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
         let data_dir = var("COLOPHON_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from);
-        let database_url = var("DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("colophon.db").display()));
+        let database_url =
+            var("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}", data_dir.join("colophon.db").display()));
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))

@@ -64,34 +64,34 @@ impl DevChain {
 }
 
 async fn ensure_registry(rpc_url: &str, dir: &Path, chain_id: u64) -> anyhow::Result<Deployment> {
-        let record = dir.join("deployment.json");
-        if let Some(known) = read_deployment(&record)? {
-            if known.chain_id == chain_id && Chain::connect(rpc_url, known.registry, Some(chain_id)).await.is_ok() {
-                tracing::info!(registry = %known.registry, "using the registry deployed earlier");
-                return Ok(known);
-            }
-            tracing::warn!(
-                registry = %known.registry,
-                "the remembered registry is not on the local chain (its state file was lost?); deploying a new one"
-            );
+    let record = dir.join("deployment.json");
+    if let Some(known) = read_deployment(&record)? {
+        if known.chain_id == chain_id && Chain::connect(rpc_url, known.registry, Some(chain_id)).await.is_ok() {
+            tracing::info!(registry = %known.registry, "using the registry deployed earlier");
+            return Ok(known);
         }
-        let signer: PrivateKeySigner = ANVIL_DEV_KEY.parse().context("parsing the anvil dev key")?;
-        let deployment = colophon_ledger::deploy(rpc_url, signer).await.context("deploying ProvenanceRegistry")?;
-        write_atomically(&record, &serde_json::to_vec_pretty(&deployment)?)?;
-        Ok(deployment)
+        tracing::warn!(
+            registry = %known.registry,
+            "the remembered registry is not on the local chain (its state file was lost?); deploying a new one"
+        );
+    }
+    let signer: PrivateKeySigner = ANVIL_DEV_KEY.parse().context("parsing the anvil dev key")?;
+    let deployment = colophon_ledger::deploy(rpc_url, signer).await.context("deploying ProvenanceRegistry")?;
+    write_atomically(&record, &serde_json::to_vec_pretty(&deployment)?)?;
+    Ok(deployment)
 }
 
 async fn stop_child(mut child: Child) {
-        if let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM);
+    if let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM);
+    }
+    match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
+        Ok(_) => tracing::info!("local chain stopped; state saved"),
+        Err(_) => {
+            tracing::warn!("anvil did not stop within 5 s; killing it");
+            let _ = child.kill().await;
         }
-        match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
-            Ok(_) => tracing::info!("local chain stopped; state saved"),
-            Err(_) => {
-                tracing::warn!("anvil did not stop within 5 s; killing it");
-                let _ = child.kill().await;
-            }
-        }
+    }
 }
 
 async fn spawn_anvil(cfg: &LocalChain, port: u16, state: &Path) -> anyhow::Result<Child> {

@@ -32,9 +32,7 @@ impl Application {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
 
-        let store = Store::connect(config.database_url.expose_secret())
-            .await
-            .context("cannot open the database")?;
+        let store = Store::connect(config.database_url.expose_secret()).await.context("cannot open the database")?;
         tracing::info!(backend = store.backend().name(), "database ready");
 
         let (chain, devchain) = match &config.chain {

@@ -4,11 +4,11 @@ mod health;
 
 use std::time::Duration;
 
+use axum::response::IntoResponse as _;
 use axum::{
     Router,
     routing::{any, get},
 };
-use axum::response::IntoResponse as _;
 use http::{HeaderName, HeaderValue, header};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};

@@ -36,12 +36,7 @@ pub fn anvil_bin() -> String {
     let dir = root.join("node_modules/@foundry-rs");
     std::fs::read_dir(&dir)
         .ok()
-        .and_then(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path().join("bin/anvil"))
-                .find(|p| p.is_file())
-        })
+        .and_then(|entries| entries.filter_map(Result::ok).map(|e| e.path().join("bin/anvil")).find(|p| p.is_file()))
         .unwrap_or_else(|| panic!("anvil not found under {}: run `make test` (it installs it)", dir.display()))
         .display()
         .to_string()

@@ -3,12 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-const NAV: [(&str, &str); 4] = [
-    ("/", "Store"),
-    ("/verify", "Verify"),
-    ("/studio", "Studio"),
-    ("/sign-in", "Sign in"),
-];
+const NAV: [(&str, &str); 4] = [("/", "Store"), ("/verify", "Verify"), ("/studio", "Studio"), ("/sign-in", "Sign in")];
 
 /// Header, navigation and footer around every page.
 #[component]

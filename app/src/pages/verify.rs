@@ -39,13 +39,10 @@ pub fn VerifyPage() -> impl IntoView {
             "text-emerald-700",
             "This is a well-formed SHA-256 content hash. Ledger look-up arrives with the Verify service.".to_owned(),
         ),
-        HashInput::WrongLength(n) => {
-            ("text-rose-700", format!("A SHA-256 hash has 64 hex digits; this has {n}."))
+        HashInput::WrongLength(n) => ("text-rose-700", format!("A SHA-256 hash has 64 hex digits; this has {n}.")),
+        HashInput::NotHex => {
+            ("text-rose-700", "Only the digits 0–9 and letters a–f can appear in a SHA-256 hash.".to_owned())
         }
-        HashInput::NotHex => (
-            "text-rose-700",
-            "Only the digits 0–9 and letters a–f can appear in a SHA-256 hash.".to_owned(),
-        ),
     };
 
     view! {

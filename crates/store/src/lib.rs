@@ -66,11 +66,8 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .map_err(StoreError::Connect)?;
+        let pool =
+            SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(StoreError::Connect)?;
         Ok(Self::Sqlite(pool))
     }
 

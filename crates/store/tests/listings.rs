@@ -45,11 +45,7 @@ async fn published_listings_newest_first_without_drafts() {
         store.create_listing(&listing(ada, "second", "Second sight", 2)).await.expect("insert");
         let draft = NewListing { status: ListingStatus::Draft, ..listing(ada, "draft", "Not yet", 3) };
         store.create_listing(&draft).await.expect("insert draft");
-        let lora = NewListing {
-            kind: ListingKind::Lora,
-            edition_size: None,
-            ..listing(ada, "lora", "Ink LoRA", 4)
-        };
+        let lora = NewListing { kind: ListingKind::Lora, edition_size: None, ..listing(ada, "lora", "Ink LoRA", 4) };
         store.create_listing(&lora).await.expect("insert lora");
 
         let rows = store.published_listings(10).await.expect("list");
@@ -89,8 +85,7 @@ async fn duplicates_and_invalid_rows_are_refused() {
         assert!(store.create_listing(&too_big).await.is_err(), "{backend:?}: edition size over 10,000");
         let no_size = NewListing { edition_size: None, ..listing(ada, "nosize", "No size", 3) };
         assert!(store.create_listing(&no_size).await.is_err(), "{backend:?}: edition without size");
-        let sized_workflow =
-            NewListing { kind: ListingKind::Workflow, ..listing(ada, "wf", "Workflow with size", 3) };
+        let sized_workflow = NewListing { kind: ListingKind::Workflow, ..listing(ada, "wf", "Workflow with size", 3) };
         assert!(store.create_listing(&sized_workflow).await.is_err(), "{backend:?}: workflow with size");
         let negative = NewListing { price_minor: -1, ..listing(ada, "neg", "Negative", 3) };
         assert!(store.create_listing(&negative).await.is_err(), "{backend:?}: negative price");
