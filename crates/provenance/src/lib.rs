@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+
+pub mod encoding;
+pub mod hash;
+pub mod keyfile;
+pub mod keys;
+pub mod merkle;
+pub mod receipt;
+pub mod statement;
+
+pub use hash::{ContentHash, ContentHasher, HashParseError};
+pub use keys::{KeyId, PublicKey, SigningKey};
+pub use receipt::{Anchor, KeyStatus, Receipt, Verdict, VerifyError, verify};
+pub use statement::{ContentKind, RevocationReason, SignedStatement, Statement};

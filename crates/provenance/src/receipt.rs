@@ -1,0 +1,190 @@
+//! Receipts: everything needed to check a file against the ledger offline,
+//! and [`verify`], the one verification routine every client shares.
+//!
+//! JSON (`format: "colophon-receipt/1"`, every field in `docs/FORMATS.md`):
+//! ```json
+//! {
+//!   "format": "colophon-receipt/1",
+//!   "statement": "<base64 of the canonical statement bytes>",
+//!   "public_key": "<64 hex>", "signature": "<128 hex>",
+//!   "leaf_index": 0, "tree_size": 1,
+//!   "inclusion_proof": ["<64 hex>", ...], "root": "<64 hex>",
+//!   "anchor": {"chain_id": 31337, "contract": "0x…", "tx_hash": "0x…", "block_number": 7} | null
+//! }
+//! ```
+
+use base64::{Engine as _, engine::general_purpose::STANDARD as B64};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    ContentHash, KeyId, PublicKey, RevocationReason, Statement,
+    keys::parse_hex,
+    merkle::{self, Hash},
+    statement::SignedStatement,
+};
+
+pub const FORMAT: &str = "colophon-receipt/1";
+
+/// Where the root was anchored on-chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anchor {
+    pub chain_id: u64,
+    /// `0x` + 40 hex digits.
+    pub contract: String,
+    /// `0x` + 64 hex digits.
+    pub tx_hash: String,
+    pub block_number: u64,
+}
+
+/// A receipt as it travels (JSON).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    pub format: String,
+    pub statement: String,
+    pub public_key: String,
+    pub signature: String,
+    pub leaf_index: u64,
+    pub tree_size: u64,
+    pub inclusion_proof: Vec<String>,
+    pub root: String,
+    pub anchor: Option<Anchor>,
+}
+
+/// What is known about the signing key, from the ledger's key statements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyStatus {
+    Active,
+    Revoked { reason: RevocationReason, at_ms: u64 },
+}
+
+/// A receipt that checked out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub statement: Statement,
+    pub key_id: KeyId,
+    pub leaf_index: u64,
+    pub tree_size: u64,
+    pub root: Hash,
+    pub anchor: Anchor,
+}
+
+/// Exactly why a receipt did not verify.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("the receipt is malformed: {0}")]
+    Malformed(String),
+    #[error("the file's hash {file} is not the hash {stated} the statement registers")]
+    HashMismatch { file: ContentHash, stated: ContentHash },
+    #[error("the signature does not verify with the receipt's public key, or that key is not the statement's creator key")]
+    BadSignature,
+    #[error("the signing key was revoked ({reason:?})")]
+    RevokedKey { reason: RevocationReason },
+    #[error("the inclusion proof does not lead to the receipt's root: {0}")]
+    ProofInvalid(merkle::VerifyProofError),
+    #[error("the receipt's root differs from the root anchored on-chain for tree size {tree_size}")]
+    RootMismatch { tree_size: u64 },
+    #[error("no root is anchored on-chain for tree size {tree_size} yet")]
+    Unanchored { tree_size: u64 },
+}
+
+impl Receipt {
+    /// Builds a receipt for a logged statement.
+    pub fn new(
+        signed: &SignedStatement,
+        leaf_index: u64,
+        tree_size: u64,
+        proof: &[Hash],
+        root: &Hash,
+        anchor: Option<Anchor>,
+    ) -> Self {
+        Self {
+            format: FORMAT.into(),
+            statement: B64.encode(&signed.bytes),
+            public_key: signed.public_key.to_hex(),
+            signature: hex::encode(signed.signature),
+            leaf_index,
+            tree_size,
+            inclusion_proof: proof.iter().map(hex::encode).collect(),
+            root: hex::encode(root),
+            anchor,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Parses receipt JSON (unknown fields are refused).
+    pub fn from_json(text: &str) -> Result<Self, VerifyError> {
+        serde_json::from_str(text).map_err(|e| VerifyError::Malformed(e.to_string()))
+    }
+
+    /// The root as bytes.
+    pub fn root_hash(&self) -> Result<Hash, VerifyError> {
+        parse_hex::<32>(&self.root).map_err(|_| VerifyError::Malformed("root is not 64 hex digits".into()))
+    }
+}
+
+/// Checks `file_hash` against `receipt`, in this order: the statement parses
+/// and registers this hash; the creator's signature verifies and the key is
+/// not revoked; the inclusion proof leads to the receipt's root; and that root
+/// is the one `anchored_root` (read from the chain for `receipt.tree_size`).
+/// Pass `None` when the chain holds no root for that size yet.
+pub fn verify(
+    file_hash: &ContentHash,
+    receipt: &Receipt,
+    anchored_root: Option<&Hash>,
+    key_status: KeyStatus,
+) -> Result<Verdict, VerifyError> {
+    let malformed = |m: &str| VerifyError::Malformed(m.to_owned());
+    if receipt.format != FORMAT {
+        return Err(VerifyError::Malformed(format!("unsupported format {:?}", receipt.format)));
+    }
+    let bytes = B64.decode(&receipt.statement).map_err(|_| malformed("statement is not base64"))?;
+    let statement = Statement::decode(&bytes).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    let (content_hash, creator_key, time_ms) = match &statement {
+        Statement::ContentRegistered { content_hash, creator_key, time_ms, .. } => (*content_hash, *creator_key, *time_ms),
+        _ => return Err(malformed("the statement does not register a file")),
+    };
+    if content_hash != *file_hash {
+        return Err(VerifyError::HashMismatch { file: *file_hash, stated: content_hash });
+    }
+
+    let public_key = PublicKey::parse(&receipt.public_key).map_err(|_| VerifyError::BadSignature)?;
+    let signature = parse_hex::<64>(&receipt.signature).map_err(|_| VerifyError::BadSignature)?;
+    if public_key.key_id() != creator_key {
+        return Err(VerifyError::BadSignature);
+    }
+    let signed = SignedStatement::verify(&bytes, public_key, signature).map_err(|_| VerifyError::BadSignature)?;
+    if let KeyStatus::Revoked { reason, at_ms } = key_status
+        && (reason == RevocationReason::Compromised || time_ms >= at_ms)
+    {
+        return Err(VerifyError::RevokedKey { reason });
+    }
+
+    let root = receipt.root_hash()?;
+    let proof = receipt
+        .inclusion_proof
+        .iter()
+        .map(|h| parse_hex::<32>(h).map_err(|_| malformed("inclusion proof hash is not 64 hex digits")))
+        .collect::<Result<Vec<_>, _>>()?;
+    merkle::verify_inclusion(&signed.leaf_hash(), receipt.leaf_index, receipt.tree_size, &proof, &root)
+        .map_err(VerifyError::ProofInvalid)?;
+
+    let (Some(anchored), Some(anchor)) = (anchored_root, receipt.anchor.clone()) else {
+        return Err(VerifyError::Unanchored { tree_size: receipt.tree_size });
+    };
+    if *anchored != root {
+        return Err(VerifyError::RootMismatch { tree_size: receipt.tree_size });
+    }
+    Ok(Verdict {
+        statement,
+        key_id: creator_key,
+        leaf_index: receipt.leaf_index,
+        tree_size: receipt.tree_size,
+        root,
+        anchor,
+    })
+}

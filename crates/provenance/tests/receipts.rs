@@ -1,0 +1,163 @@
+//! Receipts and `verify`: the happy path, each precise error, and soundness
+//! (flipping any byte of the statement, signature, proof or root fails).
+
+use base64::{Engine as _, engine::general_purpose::STANDARD as B64};
+use colophon_provenance::{
+    Anchor, ContentHash, ContentKind, KeyStatus, Receipt, RevocationReason, SigningKey, Statement, VerifyError,
+    merkle::{MemoryTree, inclusion_proof},
+    verify,
+};
+use proptest::prelude::*;
+
+struct Logged {
+    file: ContentHash,
+    receipt: Receipt,
+    root: [u8; 32],
+}
+
+fn anchor() -> Anchor {
+    Anchor {
+        chain_id: 31337,
+        contract: "0x5fbdb2315678afecb367f032d93f642f64180aa3".into(),
+        tx_hash: format!("0x{}", "ab".repeat(32)),
+        block_number: 7,
+    }
+}
+
+/// A log of `n` registrations by one creator; the receipt for entry `pick`.
+fn logged(n: u64, pick: u64) -> Logged {
+    let key = SigningKey::from_seed(&[11; 32]);
+    let mut tree = MemoryTree::new();
+    let mut chosen = None;
+    for i in 0..n {
+        let file = ContentHash::of(format!("file {i}").as_bytes());
+        let signed = Statement::ContentRegistered {
+            content_hash: file,
+            content_kind: ContentKind::EditionImage,
+            size: 1000 + i,
+            creator_key: key.public_key().key_id(),
+            listing_id: format!("lst_{i}"),
+            file_id: format!("fil_{i}"),
+            parents: vec![],
+            license_terms: None,
+            perceptual_hash: None,
+            time_ms: 1_795_000_000_000 + i,
+        }
+        .sign(&key)
+        .expect("sign");
+        tree.push_hash(signed.leaf_hash());
+        if i == pick {
+            chosen = Some((file, signed));
+        }
+    }
+    let (file, signed) = chosen.expect("pick < n");
+    let root = tree.root();
+    let proof = inclusion_proof(&tree, pick, n).expect("proof");
+    Logged { file, receipt: Receipt::new(&signed, pick, n, &proof, &root, Some(anchor())), root }
+}
+
+#[test]
+fn a_good_receipt_verifies_and_survives_json() {
+    let l = logged(13, 6);
+    let json = l.receipt.to_json();
+    let parsed = Receipt::from_json(&json).expect("parses");
+    let verdict = verify(&l.file, &parsed, Some(&l.root), KeyStatus::Active).expect("verifies");
+    assert_eq!(verdict.leaf_index, 6);
+    assert_eq!(verdict.tree_size, 13);
+    assert_eq!(verdict.anchor, anchor());
+    assert!(matches!(verdict.statement, Statement::ContentRegistered { size: 1006, .. }));
+}
+
+#[test]
+fn each_failure_has_its_own_error() {
+    let l = logged(5, 2);
+    let other = ContentHash::of(b"some other file");
+    assert!(matches!(
+        verify(&other, &l.receipt, Some(&l.root), KeyStatus::Active),
+        Err(VerifyError::HashMismatch { .. })
+    ));
+    assert_eq!(
+        verify(&l.file, &l.receipt, None, KeyStatus::Active),
+        Err(VerifyError::Unanchored { tree_size: 5 })
+    );
+    let mut unanchored = l.receipt.clone();
+    unanchored.anchor = None;
+    assert_eq!(
+        verify(&l.file, &unanchored, Some(&l.root), KeyStatus::Active),
+        Err(VerifyError::Unanchored { tree_size: 5 })
+    );
+    assert_eq!(
+        verify(&l.file, &l.receipt, Some(&[0x42; 32]), KeyStatus::Active),
+        Err(VerifyError::RootMismatch { tree_size: 5 })
+    );
+    let compromised = KeyStatus::Revoked { reason: RevocationReason::Compromised, at_ms: u64::MAX };
+    assert_eq!(
+        verify(&l.file, &l.receipt, Some(&l.root), compromised),
+        Err(VerifyError::RevokedKey { reason: RevocationReason::Compromised })
+    );
+    // Retired after signing: earlier statements stay valid; retired before: not.
+    let later = KeyStatus::Revoked { reason: RevocationReason::Retired, at_ms: 1_795_000_000_100 };
+    assert!(verify(&l.file, &l.receipt, Some(&l.root), later).is_ok());
+    let earlier = KeyStatus::Revoked { reason: RevocationReason::Retired, at_ms: 1_000 };
+    assert!(matches!(verify(&l.file, &l.receipt, Some(&l.root), earlier), Err(VerifyError::RevokedKey { .. })));
+
+    // Another key cannot claim the statement, even with a valid signature of its own.
+    let mut stolen = l.receipt.clone();
+    let thief = SigningKey::from_seed(&[66; 32]);
+    let bytes = B64.decode(&stolen.statement).expect("b64");
+    stolen.public_key = thief.public_key().to_hex();
+    stolen.signature = hex::encode(thief.sign(&bytes));
+    assert_eq!(verify(&l.file, &stolen, Some(&l.root), KeyStatus::Active), Err(VerifyError::BadSignature));
+
+    let mut wrong_index = l.receipt.clone();
+    wrong_index.leaf_index = 3;
+    assert!(matches!(
+        verify(&l.file, &wrong_index, Some(&l.root), KeyStatus::Active),
+        Err(VerifyError::ProofInvalid(_))
+    ));
+    assert!(matches!(Receipt::from_json(r#"{"format":"colophon-receipt/1"}"#), Err(VerifyError::Malformed(_))));
+    let mut extra: serde_json::Value = serde_json::from_str(&l.receipt.to_json()).expect("json");
+    extra["surprise"] = serde_json::json!(1);
+    assert!(Receipt::from_json(&extra.to_string()).is_err(), "unknown fields are refused");
+}
+
+fn flip_hex(s: &str, byte: usize, bit: u8) -> String {
+    let mut bytes = hex::decode(s).expect("hex");
+    let i = byte % bytes.len();
+    bytes[i] ^= 1 << (bit % 8);
+    hex::encode(bytes)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn flipping_any_byte_fails(n in 1u64..40, pick_seed in any::<u64>(), byte in any::<usize>(), bit in any::<u8>(), what in 0u8..4) {
+        let pick = pick_seed % n;
+        let l = logged(n, pick);
+        let mut r = l.receipt.clone();
+        let mut root = l.root;
+        match what {
+            0 => {
+                let mut bytes = B64.decode(&r.statement).expect("b64");
+                let i = byte % bytes.len();
+                bytes[i] ^= 1 << (bit % 8);
+                r.statement = B64.encode(bytes);
+            }
+            1 => r.signature = flip_hex(&r.signature, byte, bit),
+            2 => {
+                if r.inclusion_proof.is_empty() {
+                    // A one-leaf tree has no proof to flip; flip the root instead.
+                    root[byte % 32] ^= 1 << (bit % 8);
+                } else {
+                    let i = byte % r.inclusion_proof.len();
+                    r.inclusion_proof[i] = flip_hex(&r.inclusion_proof[i], byte / 7, bit);
+                }
+            }
+            _ => {
+                r.root = flip_hex(&r.root, byte, bit);
+            }
+        }
+        prop_assert!(verify(&l.file, &r, Some(&root), KeyStatus::Active).is_err());
+    }
+}
