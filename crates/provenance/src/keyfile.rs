@@ -158,7 +158,8 @@ impl KeyFile {
     pub fn open(&self, passphrase: &str) -> Result<SigningKey, KeyFileError> {
         let public_key = self.check()?;
         let salt = B64.decode(&self.kdf.salt).map_err(|_| KeyFileError::Malformed("salt is not base64".into()))?;
-        let nonce = B64.decode(&self.cipher.nonce).map_err(|_| KeyFileError::Malformed("nonce is not base64".into()))?;
+        let nonce =
+            B64.decode(&self.cipher.nonce).map_err(|_| KeyFileError::Malformed("nonce is not base64".into()))?;
         let ciphertext =
             B64.decode(&self.ciphertext).map_err(|_| KeyFileError::Malformed("ciphertext is not base64".into()))?;
         if salt.len() < 8 || nonce.len() != 24 || ciphertext.len() != 48 {

@@ -35,11 +35,7 @@ impl KeyId {
     /// (e.g. `3f2a 91c0 …`, eight groups).
     pub fn fingerprint(&self) -> String {
         let hex = hex::encode(&self.0[..16]);
-        hex.as_bytes()
-            .chunks(4)
-            .map(|c| std::str::from_utf8(c).unwrap_or_default())
-            .collect::<Vec<_>>()
-            .join(" ")
+        hex.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect::<Vec<_>>().join(" ")
     }
 
     pub fn parse(hex_str: &str) -> Result<Self, KeyError> {

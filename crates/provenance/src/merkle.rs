@@ -81,7 +81,7 @@ fn largest_power_of_two_below(n: u64) -> u64 {
 /// `MTH(D[start..end])`, built from perfect subtrees.
 fn range_hash<S: NodeSource>(src: &S, start: u64, end: u64) -> Result<Hash, S::Error> {
     let n = end - start;
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         return src.perfect_subtree(n.trailing_zeros(), start >> n.trailing_zeros());
     }
     let k = largest_power_of_two_below(n);

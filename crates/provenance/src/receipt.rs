@@ -77,7 +77,9 @@ pub enum VerifyError {
     Malformed(String),
     #[error("the file's hash {file} is not the hash {stated} the statement registers")]
     HashMismatch { file: ContentHash, stated: ContentHash },
-    #[error("the signature does not verify with the receipt's public key, or that key is not the statement's creator key")]
+    #[error(
+        "the signature does not verify with the receipt's public key, or that key is not the statement's creator key"
+    )]
     BadSignature,
     #[error("the signing key was revoked ({reason:?})")]
     RevokedKey { reason: RevocationReason },
@@ -145,7 +147,9 @@ pub fn verify(
     let bytes = B64.decode(&receipt.statement).map_err(|_| malformed("statement is not base64"))?;
     let statement = Statement::decode(&bytes).map_err(|e| VerifyError::Malformed(e.to_string()))?;
     let (content_hash, creator_key, time_ms) = match &statement {
-        Statement::ContentRegistered { content_hash, creator_key, time_ms, .. } => (*content_hash, *creator_key, *time_ms),
+        Statement::ContentRegistered { content_hash, creator_key, time_ms, .. } => {
+            (*content_hash, *creator_key, *time_ms)
+        }
         _ => return Err(malformed("the statement does not register a file")),
     };
     if content_hash != *file_hash {

@@ -178,7 +178,11 @@ impl Statement {
     /// Checks the rules the encoding relies on (lengths, ordering, ranges).
     pub fn validate(&self) -> Result<(), StatementError> {
         let text = |s: &str| {
-            if s.len() > MAX_FIELD_LEN { Err(StatementError::Invalid("text field longer than 4096 bytes")) } else { Ok(()) }
+            if s.len() > MAX_FIELD_LEN {
+                Err(StatementError::Invalid("text field longer than 4096 bytes"))
+            } else {
+                Ok(())
+            }
         };
         match self {
             Self::ContentRegistered { listing_id, file_id, parents, perceptual_hash, .. } => {

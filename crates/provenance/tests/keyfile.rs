@@ -38,10 +38,7 @@ fn wrong_passphrase_and_tampering_are_refused() {
     bad_id.key_id = "00".repeat(32);
     assert!(matches!(bad_id.open("right"), Err(KeyFileError::Malformed(_))));
 
-    assert_eq!(
-        KeyFile::seal(&key, "", FAST, "", 0, &mut OsRng).err(),
-        Some(KeyFileError::EmptyPassphrase)
-    );
+    assert_eq!(KeyFile::seal(&key, "", FAST, "", 0, &mut OsRng).err(), Some(KeyFileError::EmptyPassphrase));
 }
 
 #[test]
@@ -49,7 +46,10 @@ fn hostile_files_fail_fast() {
     let key = SigningKey::generate(&mut OsRng);
     let mut file = KeyFile::seal(&key, "pw", FAST, "", 0, &mut OsRng).expect("seal");
     file.kdf.m_cost_kib = u32::MAX;
-    assert!(matches!(file.open("pw"), Err(KeyFileError::CostTooHigh(_))), "a memory bomb is refused before argon2 runs");
+    assert!(
+        matches!(file.open("pw"), Err(KeyFileError::CostTooHigh(_))),
+        "a memory bomb is refused before argon2 runs"
+    );
     assert!(matches!(KeyFile::from_json("{}"), Err(KeyFileError::Malformed(_))));
     assert!(matches!(KeyFile::from_json("not json"), Err(KeyFileError::Malformed(_))));
 }

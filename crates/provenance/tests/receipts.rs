@@ -76,10 +76,7 @@ fn each_failure_has_its_own_error() {
         verify(&other, &l.receipt, Some(&l.root), KeyStatus::Active),
         Err(VerifyError::HashMismatch { .. })
     ));
-    assert_eq!(
-        verify(&l.file, &l.receipt, None, KeyStatus::Active),
-        Err(VerifyError::Unanchored { tree_size: 5 })
-    );
+    assert_eq!(verify(&l.file, &l.receipt, None, KeyStatus::Active), Err(VerifyError::Unanchored { tree_size: 5 }));
     let mut unanchored = l.receipt.clone();
     unanchored.anchor = None;
     assert_eq!(
