@@ -33,6 +33,8 @@ impl DevChain {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let port = if cfg.port == 0 { free_port()? } else { cfg.port };
         let rpc_url = format!("http://127.0.0.1:{port}");
+        let pid_file = dir.join("anvil.pid");
+        stop_orphan(&pid_file).await;
 
         let child = if let Ok(id) = colophon_ledger::chain_id(&rpc_url).await {
             if id != cfg.chain_id {
@@ -41,7 +43,11 @@ impl DevChain {
             tracing::warn!(%rpc_url, "a node already answers on the anvil port (left over from an earlier run?); using it");
             None
         } else {
-            Some(spawn_anvil(cfg, port, &dir.join("anvil-state.json")).await?)
+            let child = spawn_anvil(cfg, port, &dir.join("anvil-state.json")).await?;
+            if let Some(pid) = child.id() {
+                write_atomically(&pid_file, pid.to_string().as_bytes())?;
+            }
+            Some(child)
         };
         match ensure_registry(&rpc_url, dir, cfg.chain_id).await {
             Ok(deployment) => Ok(Self { child, rpc_url, deployment }),
@@ -92,6 +98,42 @@ async fn stop_child(mut child: Child) {
             let _ = child.kill().await;
         }
     }
+}
+
+/// An anvil left running by a server that was killed (SIGKILL, OOM, power
+/// loss in a container) still holds the port and the state file. Stop it
+/// gracefully, so it writes its state, before starting our own.
+async fn stop_orphan(pid_file: &Path) {
+    use nix::{sys::signal, unistd::Pid};
+    let Some(pid) = std::fs::read_to_string(pid_file).ok().and_then(|s| s.trim().parse::<i32>().ok()) else {
+        return;
+    };
+    let _ = std::fs::remove_file(pid_file);
+    let is_anvil = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|cmd| String::from_utf8_lossy(&cmd).contains("anvil"))
+        .unwrap_or(false);
+    if !is_anvil {
+        return;
+    }
+    tracing::warn!(pid, "stopping the anvil left running by an earlier server");
+    let pid = Pid::from_raw(pid);
+    if signal::kill(pid, signal::Signal::SIGTERM).is_err() {
+        return;
+    }
+    let exited = |pid: Pid| {
+        // Gone, or a zombie waiting for a parent that no longer reaps it.
+        signal::kill(pid, None).is_err()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|stat| stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z')))
+                .unwrap_or(true)
+    };
+    for _ in 0..100 {
+        if exited(pid) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = signal::kill(pid, signal::Signal::SIGKILL);
 }
 
 async fn spawn_anvil(cfg: &LocalChain, port: u16, state: &Path) -> anyhow::Result<Child> {

@@ -47,14 +47,14 @@ impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
         let db = TestDb::new(backend).await;
         let data = tempfile::tempdir().expect("temp dir");
-        let mut app = Self::spawn_with(data.path(), Some(db.url.clone())).await;
+        let mut app = Self::spawn_with(data.path(), Some(db.url.clone()), &[]).await;
         app.db = Some(db);
         app._data = Some(data);
         app
     }
 
     /// The server on an existing data directory (to test restarts).
-    pub async fn spawn_with(data_dir: &Path, database_url: Option<String>) -> Self {
+    pub async fn spawn_with(data_dir: &Path, database_url: Option<String>, extra: &[(&'static str, String)]) -> Self {
         server::telemetry::init_for_tests();
         let mut vars = HashMap::from([
             ("COLOPHON_ADDR", "127.0.0.1:0".to_owned()),
@@ -66,6 +66,7 @@ impl TestApp {
         if let Some(url) = database_url {
             vars.insert("DATABASE_URL", url);
         }
+        vars.extend(extra.iter().cloned());
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
         let app = Application::build(config).await.expect("server starts");
         let addr = app.local_addr();

@@ -87,7 +87,7 @@ async fn local_chain_survives_restarts_and_recovers_from_a_lost_state_file() {
     let data = tempfile::tempdir().expect("temp dir");
     let registry = |body: &Value| body["chain"]["registry"].as_str().expect("registry").to_owned();
 
-    let first = TestApp::spawn_with(data.path(), None).await;
+    let first = TestApp::spawn_with(data.path(), None, &[]).await;
     let before: Value = first.get("/healthz").await.json().await.expect("json");
     assert_eq!(before["database"]["backend"], "sqlite", "SQLite in the data dir is the default");
     first.seed_listing("kept", "Kept Across Restarts", ListingKind::Edition, ListingStatus::Published).await;
@@ -96,7 +96,7 @@ async fn local_chain_survives_restarts_and_recovers_from_a_lost_state_file() {
     assert!(data.path().join("chain/anvil-state.json").is_file(), "anvil saved its state on shutdown");
     assert!(data.path().join("chain/deployment.json").is_file());
 
-    let second = TestApp::spawn_with(data.path(), None).await;
+    let second = TestApp::spawn_with(data.path(), None, &[]).await;
     let after: Value = second.get("/healthz").await.json().await.expect("json");
     assert_eq!(after["status"], "ok");
     assert_eq!(registry(&after), registry(&before), "the registry deployed on first start is kept");
@@ -104,7 +104,7 @@ async fn local_chain_survives_restarts_and_recovers_from_a_lost_state_file() {
     second.stop().await;
 
     std::fs::remove_file(data.path().join("chain/anvil-state.json")).expect("remove state");
-    let third = TestApp::spawn_with(data.path(), None).await;
+    let third = TestApp::spawn_with(data.path(), None, &[]).await;
     let recovered: Value = third.get("/healthz").await.json().await.expect("json");
     assert_eq!(recovered["status"], "ok", "a lost chain state means a fresh deployment, not a dead server");
     third.stop().await;
@@ -118,5 +118,34 @@ async fn unknown_api_paths_answer_json_errors() {
     let body: Value = resp.json().await.expect("a JSON error body");
     assert_eq!(body["error"], "not_found");
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_anvil_orphaned_by_a_killed_server_is_stopped_and_replaced() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let chain_dir = data.path().join("chain");
+    std::fs::create_dir_all(&chain_dir).expect("chain dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    // What a SIGKILLed server leaves behind: its anvil, still running, and the pid file.
+    let mut orphan = std::process::Command::new(common::anvil_bin())
+        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--silent"])
+        .spawn()
+        .expect("start anvil");
+    std::fs::write(chain_dir.join("anvil.pid"), orphan.id().to_string()).expect("pid file");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let app = TestApp::spawn_with(data.path(), None, &[("COLOPHON_ANVIL_PORT", port.to_string())]).await;
+    let status = orphan.try_wait().expect("wait");
+    assert!(status.is_some(), "the orphaned anvil was stopped");
+    let health: Value = app.get("/healthz").await.json().await.expect("json");
+    assert_eq!(health["status"], "ok", "a fresh anvil of our own serves the chain");
+    let pid: u32 = std::fs::read_to_string(chain_dir.join("anvil.pid")).expect("pid").trim().parse().expect("pid");
+    assert_ne!(pid, orphan.id());
     app.stop().await;
 }
