@@ -25,7 +25,9 @@ sqlx-prepare:
 	@scripts/sqlx-prepare
 
 contract-artifacts:
-	@cd contracts && PATH="$(CURDIR)/node_modules/.bin:$$PATH" forge build && cd .. && node scripts/contract-artifact.mjs
+	@cd contracts && PATH="$(CURDIR)/node_modules/.bin:$$PATH" forge build && \
+	  PATH="$(CURDIR)/node_modules/.bin:$$PATH" forge snapshot --no-match-test testFuzz && \
+	  cd .. && node scripts/contract-artifact.mjs
 
 clean:
 	rm -rf target/site end2end/artifacts

@@ -19,7 +19,9 @@ contract ProvenanceRegistry {
     mapping(uint64 treeSize => bytes32 root) private rootOf;
 
     /// @notice A log root was anchored.
-    event Anchored(bytes32 indexed root, uint64 indexed treeSize, uint64 previousSize, address indexed anchorer);
+    event Anchored(
+        bytes32 indexed root, uint64 indexed treeSize, uint64 previousSize, address indexed anchorer
+    );
     /// @notice An anchorer was authorized (`allowed`) or removed.
     event AnchorerSet(address indexed anchorer, bool allowed);
     /// @notice Ownership moved.

@@ -14,7 +14,9 @@ interface Vm {
 contract ProvenanceRegistryTest {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
-    event Anchored(bytes32 indexed root, uint64 indexed treeSize, uint64 previousSize, address indexed anchorer);
+    event Anchored(
+        bytes32 indexed root, uint64 indexed treeSize, uint64 previousSize, address indexed anchorer
+    );
 
     ProvenanceRegistry internal registry;
     address internal constant ANCHORER = address(0xA11CE);
@@ -66,10 +68,14 @@ contract ProvenanceRegistryTest {
     function test_rejectsSameOrSmallerSize() public {
         vm.prank(ANCHORER);
         registry.anchor(bytes32(uint256(1)), 5);
-        vm.expectRevert(abi.encodeWithSelector(ProvenanceRegistry.SizeNotIncreasing.selector, uint64(5), uint64(5)));
+        vm.expectRevert(
+            abi.encodeWithSelector(ProvenanceRegistry.SizeNotIncreasing.selector, uint64(5), uint64(5))
+        );
         vm.prank(ANCHORER);
         registry.anchor(bytes32(uint256(2)), 5);
-        vm.expectRevert(abi.encodeWithSelector(ProvenanceRegistry.SizeNotIncreasing.selector, uint64(5), uint64(4)));
+        vm.expectRevert(
+            abi.encodeWithSelector(ProvenanceRegistry.SizeNotIncreasing.selector, uint64(5), uint64(4))
+        );
         vm.prank(ANCHORER);
         registry.anchor(bytes32(uint256(2)), 4);
     }
@@ -99,12 +105,16 @@ contract ProvenanceRegistryTest {
         registry.transferOwnership(address(0));
     }
 
-    function testFuzz_sizesMustStrictlyIncrease(bytes32 rootA, bytes32 rootB, uint64 first, uint64 second) public {
+    function testFuzz_sizesMustStrictlyIncrease(bytes32 rootA, bytes32 rootB, uint64 first, uint64 second)
+        public
+    {
         vm.assume(rootA != bytes32(0) && rootB != bytes32(0) && first > 0);
         vm.prank(ANCHORER);
         registry.anchor(rootA, first);
         if (second <= first) {
-            vm.expectRevert(abi.encodeWithSelector(ProvenanceRegistry.SizeNotIncreasing.selector, first, second));
+            vm.expectRevert(
+                abi.encodeWithSelector(ProvenanceRegistry.SizeNotIncreasing.selector, first, second)
+            );
             vm.prank(ANCHORER);
             registry.anchor(rootB, second);
             require(registry.latestSize() == first, "unchanged");
