@@ -343,3 +343,57 @@ impl NodeSource for MemoryTree {
             .ok_or(MissingNode { level, index })
     }
 }
+
+/// Records which nodes a computation asks for (answering zeros), so a caller
+/// whose nodes live in a database can fetch exactly those in one batch and
+/// then run the computation again over a [`NodeMap`]. Which nodes a root or
+/// proof needs depends only on the sizes and indexes, never on hash values.
+#[derive(Debug, Default)]
+pub struct NodeRecorder {
+    wanted: std::cell::RefCell<Vec<(u32, u64)>>,
+}
+
+impl NodeRecorder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The nodes asked for so far, without duplicates.
+    pub fn wanted(&self) -> Vec<(u32, u64)> {
+        let mut wanted = self.wanted.borrow().clone();
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted
+    }
+}
+
+impl NodeSource for NodeRecorder {
+    type Error = std::convert::Infallible;
+    fn perfect_subtree(&self, level: u32, index: u64) -> Result<Hash, Self::Error> {
+        self.wanted.borrow_mut().push((level, index));
+        Ok([0; 32])
+    }
+}
+
+/// Nodes fetched from storage, keyed by `(level, index)`.
+#[derive(Clone, Debug, Default)]
+pub struct NodeMap(pub std::collections::HashMap<(u32, u64), Hash>);
+
+impl NodeSource for NodeMap {
+    type Error = MissingNode;
+    fn perfect_subtree(&self, level: u32, index: u64) -> Result<Hash, MissingNode> {
+        self.0.get(&(level, index)).copied().ok_or(MissingNode { level, index })
+    }
+}
+
+/// The left siblings that [`nodes_completed_by`] reads when appending leaf `index`.
+pub fn append_needs(index: u64) -> Vec<(u32, u64)> {
+    let mut out = Vec::new();
+    let (mut level, mut i) = (0u32, index);
+    while i & 1 == 1 {
+        out.push((level, i - 1));
+        level += 1;
+        i >>= 1;
+    }
+    out
+}

@@ -224,3 +224,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn recorded_nodes_are_exactly_what_a_proof_needs() {
+    use colophon_provenance::merkle::{NodeMap, NodeRecorder, append_needs, nodes_completed_by};
+    let tree = tree_of(1000);
+    let recorder = NodeRecorder::new();
+    let _ = inclusion_proof(&recorder, 637, 999);
+    let _ = consistency_proof(&recorder, 400, 999);
+    let _ = root(&recorder, 999);
+    let map = NodeMap(
+        recorder.wanted().into_iter().map(|(l, i)| ((l, i), tree.perfect_subtree(l, i).expect("node"))).collect(),
+    );
+    assert_eq!(inclusion_proof(&map, 637, 999).expect("proof"), inclusion_proof(&tree, 637, 999).expect("proof"));
+    assert_eq!(consistency_proof(&map, 400, 999).expect("p"), consistency_proof(&tree, 400, 999).expect("p"));
+    assert_eq!(root(&map, 999).expect("root"), root(&tree, 999).expect("root"));
+
+    // Appending leaf 1000 (binary 1111101000) reads no siblings; leaf 1023 reads ten.
+    assert!(append_needs(1000).is_empty());
+    assert_eq!(append_needs(1023).len(), 10);
+    let mut big = tree_of(1023);
+    let leaf = merkle::leaf_hash(b"next");
+    let map =
+        NodeMap(append_needs(1023).into_iter().map(|(l, i)| ((l, i), big.perfect_subtree(l, i).expect("n"))).collect());
+    let nodes = nodes_completed_by(&map, 1023, leaf).expect("siblings are enough");
+    big.push_hash(leaf);
+    for (level, index, hash) in nodes {
+        assert_eq!(big.perfect_subtree(level, index).expect("node"), hash);
+    }
+}

@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+mod anchors;
 mod error;
 mod listings;
+mod log;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
@@ -11,8 +13,10 @@ pub mod testing;
 
 use std::{str::FromStr, time::Duration};
 
+pub use anchors::{AnchorRow, AnchorStatus, AnchorUpdate};
 pub use error::StoreError;
 pub use listings::{ListingKind, ListingRow, ListingStatus, NewCreator, NewListing};
+pub use log::{LogEntryRow, NewLogEntry};
 
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

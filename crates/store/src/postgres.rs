@@ -1,4 +1,8 @@
 //! PostgreSQL queries (compile-time checked; offline data in `.sqlx/`).
+//!
+//! Offline data is keyed by the query text, so a query that reads the same in
+//! both dialects (no placeholders) ends with `-- postgres` here to keep its
+//! entry apart from the SQLite one.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -77,6 +81,173 @@ pub(crate) async fn published_listings(pool: &PgPool, limit: i64) -> Result<Vec<
                 currency: r.currency,
                 edition_size: r.edition_size,
                 sold: r.sold,
+            })
+        })
+        .collect()
+}
+
+// --- log ---------------------------------------------------------------------
+
+use crate::{
+    AnchorRow, AnchorStatus, AnchorUpdate, LogEntryRow, NewLogEntry,
+    log::{nodes_for_append, to_array, to_i64, to_u64},
+};
+use colophon_provenance::merkle::{Hash, NodeMap, append_needs};
+
+#[tracing::instrument(skip_all)]
+pub(crate) async fn append_log_entry(pool: &PgPool, e: &NewLogEntry<'_>) -> Result<u64, StoreError> {
+    let mut tx = pool.begin().await?;
+    // Updating the head row locks it until commit, so concurrent appends
+    // queue behind this one and each gets the next index.
+    let index =
+        sqlx::query_scalar!(r#"UPDATE log_head SET size = size + 1 WHERE id = 1 RETURNING size - 1 AS "idx!: i64" -- postgres"#)
+            .fetch_one(&mut *tx)
+            .await?;
+    let leaf_index = to_u64(index, "log size")?;
+    let mut siblings = NodeMap::default();
+    for (level, idx) in append_needs(leaf_index) {
+        let (l, i) = (i64::from(level), to_i64(idx)?);
+        let hash = sqlx::query_scalar!("SELECT hash FROM log_nodes WHERE level = $1 AND idx = $2", l, i)
+            .fetch_one(&mut *tx)
+            .await?;
+        siblings.0.insert((level, idx), to_array(&hash, "log node")?);
+    }
+    let kind = i64::from(e.kind);
+    let (leaf_hash, public_key, signature) = (&e.leaf_hash[..], &e.public_key[..], &e.signature[..]);
+    let content_hash = e.content_hash.as_ref().map(|h| &h[..]);
+    sqlx::query!(
+        "INSERT INTO log_entries (leaf_index, leaf_hash, kind, statement, public_key, signature, content_hash, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        index,
+        leaf_hash,
+        kind,
+        e.statement,
+        public_key,
+        signature,
+        content_hash,
+        e.created_at,
+    )
+    .execute(&mut *tx)
+    .await?;
+    for (level, idx, hash) in nodes_for_append(leaf_index, e.leaf_hash, siblings)? {
+        let (l, i, h) = (i64::from(level), to_i64(idx)?, &hash[..]);
+        sqlx::query!("INSERT INTO log_nodes (level, idx, hash) VALUES ($1, $2, $3)", l, i, h).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(leaf_index)
+}
+
+pub(crate) async fn log_size(pool: &PgPool) -> Result<u64, StoreError> {
+    let size = sqlx::query_scalar!(r#"SELECT size AS "size!: i64" FROM log_head WHERE id = 1 -- postgres"#).fetch_one(pool).await?;
+    to_u64(size, "log size")
+}
+
+pub(crate) async fn log_entry(pool: &PgPool, leaf_index: u64) -> Result<Option<LogEntryRow>, StoreError> {
+    let index = to_i64(leaf_index)?;
+    let row = sqlx::query!(
+        r#"SELECT leaf_index AS "leaf_index!: i64", leaf_hash, kind AS "kind!: i64", statement, public_key, signature
+           FROM log_entries WHERE leaf_index = $1"#,
+        index
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        Ok(LogEntryRow {
+            leaf_index: to_u64(r.leaf_index, "leaf index")?,
+            leaf_hash: to_array(&r.leaf_hash, "leaf hash")?,
+            kind: u8::try_from(r.kind).map_err(|_| StoreError::Corrupt("statement kind".into()))?,
+            statement: r.statement,
+            public_key: to_array(&r.public_key, "public key")?,
+            signature: to_array(&r.signature, "signature")?,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) async fn log_nodes(pool: &PgPool, wanted: &[(u32, u64)]) -> Result<NodeMap, StoreError> {
+    let mut conn = pool.acquire().await?;
+    let mut nodes = NodeMap::default();
+    for &(level, idx) in wanted {
+        let (l, i) = (i64::from(level), to_i64(idx)?);
+        let hash: Option<Vec<u8>> =
+            sqlx::query_scalar!("SELECT hash FROM log_nodes WHERE level = $1 AND idx = $2", l, i)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if let Some(hash) = hash {
+            nodes.0.insert((level, idx), to_array::<32>(&hash, "log node")? as Hash);
+        }
+    }
+    Ok(nodes)
+}
+
+// --- anchors -------------------------------------------------------------------
+
+pub(crate) async fn insert_anchor_intent(
+    pool: &PgPool,
+    tree_size: u64,
+    root: &[u8; 32],
+    chain_id: u64,
+    contract: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (size, chain, root) = (to_i64(tree_size)?, to_i64(chain_id)?, &root[..]);
+    sqlx::query!(
+        "INSERT INTO anchors (tree_size, root, status, chain_id, contract, created_at, updated_at)
+         VALUES ($1, $2, 'pending', $3, $4, $5, $5)",
+        size,
+        root,
+        chain,
+        contract,
+        at,
+    )
+    .execute(pool)
+    .await
+    .map_err(|e| StoreError::on_unique(e, "an anchor for this tree size"))?;
+    Ok(())
+}
+
+pub(crate) async fn update_anchor(pool: &PgPool, tree_size: u64, u: &AnchorUpdate<'_>) -> Result<(), StoreError> {
+    let size = to_i64(tree_size)?;
+    let status = u.status.as_str();
+    let block = u.block_number.map(to_i64).transpose()?;
+    let attempted = i64::from(u.attempted);
+    sqlx::query!(
+        "UPDATE anchors SET status = $2, tx_hash = $3, block_number = $4, attempts = attempts + $5,
+                last_error = $6, updated_at = $7
+         WHERE tree_size = $1",
+        size,
+        status,
+        u.tx_hash,
+        block,
+        attempted,
+        u.last_error,
+        u.at,
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn anchors(pool: &PgPool) -> Result<Vec<AnchorRow>, StoreError> {
+    let rows = sqlx::query!(
+        r#"SELECT tree_size AS "tree_size!: i64", root, status, chain_id AS "chain_id!: i64", contract, tx_hash,
+                  block_number AS "block_number: i64", attempts AS "attempts!: i64", last_error
+           FROM anchors ORDER BY tree_size -- postgres"#
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(AnchorRow {
+                tree_size: to_u64(r.tree_size, "tree size")?,
+                root: to_array(&r.root, "root")?,
+                status: AnchorStatus::parse(&r.status)?,
+                chain_id: to_u64(r.chain_id, "chain id")?,
+                contract: r.contract,
+                tx_hash: r.tx_hash,
+                block_number: r.block_number.map(|b| to_u64(b, "block number")).transpose()?,
+                attempts: to_u64(r.attempts, "attempts")?,
+                last_error: r.last_error,
             })
         })
         .collect()

@@ -1,0 +1,121 @@
+//! The anchor outbox: one row per tree size the anchor service commits
+//! on-chain, recorded before its transaction is sent.
+
+use chrono::{DateTime, Utc};
+
+use crate::{Store, StoreError};
+
+/// Where an anchor is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnchorStatus {
+    /// Recorded; no transaction known to be in flight.
+    Pending,
+    /// A transaction was sent (`tx_hash`); not yet confirmed.
+    Sent,
+    /// On-chain with enough confirmations.
+    Confirmed,
+    /// A larger size was anchored first, so this size never can be.
+    Superseded,
+}
+
+impl AnchorStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Confirmed => "confirmed",
+            Self::Superseded => "superseded",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<Self, StoreError> {
+        Ok(match s {
+            "pending" => Self::Pending,
+            "sent" => Self::Sent,
+            "confirmed" => Self::Confirmed,
+            "superseded" => Self::Superseded,
+            other => return Err(StoreError::Corrupt(format!("unknown anchor status {other:?}"))),
+        })
+    }
+}
+
+/// An anchor row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnchorRow {
+    pub tree_size: u64,
+    pub root: [u8; 32],
+    pub status: AnchorStatus,
+    pub chain_id: u64,
+    pub contract: String,
+    pub tx_hash: Option<String>,
+    pub block_number: Option<u64>,
+    pub attempts: u64,
+    pub last_error: Option<String>,
+}
+
+/// A change of an anchor's state.
+#[derive(Clone, Debug)]
+pub struct AnchorUpdate<'a> {
+    pub status: AnchorStatus,
+    pub tx_hash: Option<&'a str>,
+    pub block_number: Option<u64>,
+    /// Counts a send attempt.
+    pub attempted: bool,
+    pub last_error: Option<&'a str>,
+    pub at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Records the intent to anchor `root` at `tree_size`. A size is recorded
+    /// once: a second intent for it is a [`StoreError::Conflict`].
+    pub async fn insert_anchor_intent(
+        &self,
+        tree_size: u64,
+        root: &[u8; 32],
+        chain_id: u64,
+        contract: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => {
+                crate::sqlite::insert_anchor_intent(pool, tree_size, root, chain_id, contract, at).await
+            }
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => {
+                crate::postgres::insert_anchor_intent(pool, tree_size, root, chain_id, contract, at).await
+            }
+        }
+    }
+
+    /// Moves an anchor to a new state.
+    pub async fn update_anchor(&self, tree_size: u64, update: &AnchorUpdate<'_>) -> Result<(), StoreError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => crate::sqlite::update_anchor(pool, tree_size, update).await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => crate::postgres::update_anchor(pool, tree_size, update).await,
+        }
+    }
+
+    /// Every anchor, smallest size first.
+    pub async fn anchors(&self) -> Result<Vec<AnchorRow>, StoreError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => crate::sqlite::anchors(pool).await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => crate::postgres::anchors(pool).await,
+        }
+    }
+
+    /// The confirmed anchor with the largest size at or above `tree_size`:
+    /// the root a receipt for a leaf below `tree_size` can be proven against.
+    pub async fn confirmed_anchor_covering(&self, tree_size: u64) -> Result<Option<AnchorRow>, StoreError> {
+        Ok(self
+            .anchors()
+            .await?
+            .into_iter()
+            .filter(|a| a.status == AnchorStatus::Confirmed && a.tree_size >= tree_size)
+            .min_by_key(|a| a.tree_size))
+    }
+}

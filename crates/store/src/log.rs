@@ -1,0 +1,124 @@
+//! The append-only Merkle log: entries, the perfect-subtree nodes that make
+//! roots and proofs O(log n) look-ups, and the head (its size).
+
+use chrono::{DateTime, Utc};
+use colophon_provenance::merkle::{self, Hash, NodeMap, NodeRecorder};
+
+use crate::{Store, StoreError};
+
+/// A signed statement to append.
+#[derive(Clone, Debug)]
+pub struct NewLogEntry<'a> {
+    pub leaf_hash: Hash,
+    pub kind: u8,
+    pub statement: &'a [u8],
+    pub public_key: [u8; 32],
+    pub signature: [u8; 64],
+    /// The content hash the statement is about, for look-ups by hash.
+    pub content_hash: Option<[u8; 32]>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored log entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntryRow {
+    pub leaf_index: u64,
+    pub leaf_hash: Hash,
+    pub kind: u8,
+    pub statement: Vec<u8>,
+    pub public_key: [u8; 32],
+    pub signature: [u8; 64],
+}
+
+pub(crate) fn to_array<const N: usize>(bytes: &[u8], what: &str) -> Result<[u8; N], StoreError> {
+    bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{what} has {} bytes, expected {N}", bytes.len())))
+}
+
+pub(crate) fn to_u64(v: i64, what: &str) -> Result<u64, StoreError> {
+    u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} is negative")))
+}
+
+pub(crate) fn to_i64(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::Corrupt("value does not fit a database integer".into()))
+}
+
+fn storage(err: merkle::MissingNode) -> StoreError {
+    StoreError::Corrupt(format!("log node missing: {err}"))
+}
+
+impl Store {
+    /// Appends an entry and the tree nodes it completes, in one transaction.
+    /// Concurrent appends are serialized by the head row; returns the leaf index.
+    pub async fn append_log_entry(&self, entry: &NewLogEntry<'_>) -> Result<u64, StoreError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => crate::sqlite::append_log_entry(pool, entry).await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => crate::postgres::append_log_entry(pool, entry).await,
+        }
+    }
+
+    /// The number of entries.
+    pub async fn log_size(&self) -> Result<u64, StoreError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => crate::sqlite::log_size(pool).await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => crate::postgres::log_size(pool).await,
+        }
+    }
+
+    /// One entry by leaf index.
+    pub async fn log_entry(&self, leaf_index: u64) -> Result<Option<LogEntryRow>, StoreError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => crate::sqlite::log_entry(pool, leaf_index).await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => crate::postgres::log_entry(pool, leaf_index).await,
+        }
+    }
+
+    async fn nodes(&self, wanted: &[(u32, u64)]) -> Result<NodeMap, StoreError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => crate::sqlite::log_nodes(pool, wanted).await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => crate::postgres::log_nodes(pool, wanted).await,
+        }
+    }
+
+    /// The root of the first `size` entries.
+    pub async fn log_root(&self, size: u64) -> Result<Hash, StoreError> {
+        let recorder = NodeRecorder::new();
+        let _ = merkle::root(&recorder, size);
+        let nodes = self.nodes(&recorder.wanted()).await?;
+        merkle::root(&nodes, size).map_err(storage)
+    }
+
+    /// The inclusion proof for `leaf_index` in the tree of `size` entries.
+    pub async fn inclusion_proof(&self, leaf_index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+        if leaf_index >= size || size > self.log_size().await? {
+            return Err(StoreError::Corrupt(format!("no leaf {leaf_index} in a log of size {size}")));
+        }
+        let recorder = NodeRecorder::new();
+        let _ = merkle::inclusion_proof(&recorder, leaf_index, size);
+        let nodes = self.nodes(&recorder.wanted()).await?;
+        merkle::inclusion_proof(&nodes, leaf_index, size).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// The consistency proof from the tree of `old` entries to the tree of `new`.
+    pub async fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, StoreError> {
+        if old > new || new > self.log_size().await? {
+            return Err(StoreError::Corrupt(format!("no consistency proof from {old} to {new}")));
+        }
+        let recorder = NodeRecorder::new();
+        let _ = merkle::consistency_proof(&recorder, old, new);
+        let nodes = self.nodes(&recorder.wanted()).await?;
+        merkle::consistency_proof(&nodes, old, new).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
+
+/// The nodes an append of leaf `index` writes, given the siblings it reads.
+pub(crate) fn nodes_for_append(index: u64, leaf: Hash, siblings: NodeMap) -> Result<Vec<(u32, u64, Hash)>, StoreError> {
+    merkle::nodes_completed_by(&siblings, index, leaf).map_err(storage)
+}
