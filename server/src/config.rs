@@ -28,6 +28,9 @@ pub struct Config {
     pub site_root: PathBuf,
     /// The chain: a local anvil, or a node at `COLOPHON_RPC_URL`.
     pub chain: ChainConfig,
+    /// `COLOPHON_ANCHOR_INTERVAL` (seconds, default 30), `COLOPHON_ANCHOR_BATCH`
+    /// (default 1000) and `COLOPHON_CONFIRMATIONS` (default 1).
+    pub anchor: crate::jobs::anchor::AnchorSettings,
 }
 
 /// Which chain to anchor on.
@@ -59,6 +62,9 @@ pub struct RemoteChain {
     pub chain_id: Option<u64>,
     /// `COLOPHON_REGISTRY_ADDRESS`.
     pub registry: Address,
+    /// `COLOPHON_ANCHOR_KEY_FILE`: a file holding the anchorer's secp256k1
+    /// private key as hex. Without it the server reads the chain but does not anchor.
+    pub anchor_key_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -92,7 +98,12 @@ impl Config {
                     name: "COLOPHON_REGISTRY_ADDRESS",
                     because: "COLOPHON_RPC_URL points at an existing chain",
                 })?;
-                ChainConfig::Remote(RemoteChain { rpc_url: rpc_url.into(), chain_id, registry })
+                ChainConfig::Remote(RemoteChain {
+                    rpc_url: rpc_url.into(),
+                    chain_id,
+                    registry,
+                    anchor_key_file: var("COLOPHON_ANCHOR_KEY_FILE").map(PathBuf::from),
+                })
             }
             None => ChainConfig::Local(LocalChain {
                 anvil_bin: var("COLOPHON_ANVIL_BIN").map_or_else(|| PathBuf::from("anvil"), PathBuf::from),
@@ -101,7 +112,15 @@ impl Config {
             }),
         };
 
-        Ok(Self { addr, data_dir, database_url: database_url.into(), site_root, chain })
+        let defaults = crate::jobs::anchor::AnchorSettings::default();
+        let anchor = crate::jobs::anchor::AnchorSettings {
+            interval: parsed::<u64>(&var, "COLOPHON_ANCHOR_INTERVAL")?
+                .map_or(defaults.interval, std::time::Duration::from_secs),
+            batch: parsed(&var, "COLOPHON_ANCHOR_BATCH")?.unwrap_or(defaults.batch).max(1),
+            confirmations: parsed(&var, "COLOPHON_CONFIRMATIONS")?.unwrap_or(defaults.confirmations).max(1),
+        };
+
+        Ok(Self { addr, data_dir, database_url: database_url.into(), site_root, chain, anchor })
     }
 }
 

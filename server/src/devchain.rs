@@ -19,6 +19,11 @@ use crate::config::LocalChain;
 /// ever signs on the local chain, never on a real network.
 const ANVIL_DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
+/// The local chain's deployer and anchorer: anvil's first dev account.
+pub fn dev_signer() -> anyhow::Result<PrivateKeySigner> {
+    ANVIL_DEV_KEY.parse().context("parsing the anvil dev key")
+}
+
 /// A running local chain (or one adopted from an earlier run).
 pub struct DevChain {
     child: Option<Child>,
@@ -81,8 +86,7 @@ async fn ensure_registry(rpc_url: &str, dir: &Path, chain_id: u64) -> anyhow::Re
             "the remembered registry is not on the local chain (its state file was lost?); deploying a new one"
         );
     }
-    let signer: PrivateKeySigner = ANVIL_DEV_KEY.parse().context("parsing the anvil dev key")?;
-    let deployment = colophon_ledger::deploy(rpc_url, signer).await.context("deploying ProvenanceRegistry")?;
+    let deployment = colophon_ledger::deploy(rpc_url, dev_signer()?).await.context("deploying ProvenanceRegistry")?;
     write_atomically(&record, &serde_json::to_vec_pretty(&deployment)?)?;
     Ok(deployment)
 }

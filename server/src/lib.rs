@@ -3,15 +3,18 @@
 pub mod config;
 pub mod devchain;
 pub mod error;
+pub mod jobs;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
 
 use std::{future::Future, net::SocketAddr, path::Path};
 
+use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context as _;
 use colophon_ledger::Chain;
 use colophon_store::Store;
+use jobs::anchor::Anchorer;
 use secrecy::ExposeSecret as _;
 
 pub use config::{ChainConfig, Config};
@@ -23,6 +26,7 @@ pub struct Application {
     router: axum::Router,
     state: AppState,
     devchain: Option<devchain::DevChain>,
+    anchorer: Option<Anchorer>,
 }
 
 impl Application {
@@ -35,29 +39,51 @@ impl Application {
         let store = Store::connect(config.database_url.expose_secret()).await.context("cannot open the database")?;
         tracing::info!(backend = store.backend().name(), "database ready");
 
-        let (chain, devchain) = match &config.chain {
+        let (chain, devchain, signer) = match &config.chain {
             ChainConfig::Local(local) => {
                 let dev = devchain::DevChain::start(local, &config.data_dir.join("chain")).await?;
                 let chain = Chain::connect(&dev.rpc_url, dev.deployment.registry, Some(dev.deployment.chain_id))
                     .await
                     .context("cannot connect to the local chain")?;
-                (chain, Some(dev))
+                let signer = Some((dev.rpc_url.clone(), devchain::dev_signer()?));
+                (chain, Some(dev), signer)
             }
             ChainConfig::Remote(remote) => {
                 let chain = Chain::connect(remote.rpc_url.expose_secret(), remote.registry, remote.chain_id)
                     .await
                     .context("cannot connect to the chain at COLOPHON_RPC_URL")?;
-                (chain, None)
+                let signer = match &remote.anchor_key_file {
+                    Some(path) => Some((remote.rpc_url.expose_secret().to_owned(), read_anchor_key(path)?)),
+                    None => {
+                        tracing::warn!("COLOPHON_ANCHOR_KEY_FILE is not set: reading the chain, not anchoring");
+                        None
+                    }
+                };
+                (chain, None, signer)
             }
+        };
+        let anchorer = match signer {
+            Some((rpc_url, signer)) => {
+                let signing = Chain::connect_with_signer(&rpc_url, chain.registry(), Some(chain.chain_id()), signer)
+                    .await
+                    .context("cannot connect the anchor key to the chain")?;
+                Some(Anchorer::new(store.clone(), signing, config.anchor))
+            }
+            None => None,
         };
         tracing::info!(chain_id = chain.chain_id(), registry = %chain.registry(), "chain ready");
 
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
-        let state = AppState::new(store, chain, leptos_options(&config, listener.local_addr()?));
+        let state = AppState::new(
+            store,
+            chain,
+            anchorer.as_ref().map(Anchorer::health),
+            leptos_options(&config, listener.local_addr()?),
+        );
         let router = routes::router(state.clone());
-        Ok(Self { listener, router, state, devchain })
+        Ok(Self { listener, router, state, devchain, anchorer })
     }
 
     /// The address the server listens on (useful with port 0).
@@ -73,15 +99,37 @@ impl Application {
     /// Serves until `shutdown` resolves, then stops the dev chain (so it saves its state)
     /// and closes the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+        let anchor_task = self.anchorer.map(|a| tokio::spawn(a.run(jobs_stopped)));
         let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
+        let _ = stop_jobs.send(true);
+        if let Some(task) = anchor_task {
+            let _ = task.await;
+        }
         if let Some(dev) = self.devchain {
             dev.stop().await;
         }
         self.state.store.close().await;
         result.context("server error")
     }
+}
+
+/// Reads `COLOPHON_ANCHOR_KEY_FILE`: one line of hex (with or without `0x`).
+/// The key is never logged; a file readable by others is refused.
+fn read_anchor_key(path: &Path) -> anyhow::Result<PrivateKeySigner> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read COLOPHON_ANCHOR_KEY_FILE {}", path.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        anyhow::bail!("COLOPHON_ANCHOR_KEY_FILE {} is readable by others: chmod 600 it", path.display());
+    }
+    let text = secrecy::SecretString::from(std::fs::read_to_string(path)?);
+    text.expose_secret()
+        .trim()
+        .parse::<PrivateKeySigner>()
+        .map_err(|_| anyhow::anyhow!("COLOPHON_ANCHOR_KEY_FILE does not hold a hex secp256k1 private key"))
 }
 
 fn leptos_options(config: &Config, addr: SocketAddr) -> leptos::config::LeptosOptions {

@@ -2,10 +2,12 @@
 
 use alloy::{
     network::EthereumWallet,
-    primitives::{Address, B256, TxHash},
+    primitives::{Address, B256, TxHash, U256},
     providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::Filter,
     signers::local::PrivateKeySigner,
     sol,
+    sol_types::SolEvent as _,
 };
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +34,15 @@ pub enum LedgerError {
     /// The registry address holds no contract code on this chain.
     #[error("no contract code at registry address {0}")]
     NoCode(Address),
+    /// The registry refused the anchor: the size is not above the latest anchored size.
+    #[error("the registry already holds an anchor at or above size {tree_size} (latest {latest})")]
+    SizeNotIncreasing { latest: u64, tree_size: u64 },
+    /// The signing account may not anchor on this registry.
+    #[error("this key is not an authorized anchorer on the registry")]
+    NotAnchorer,
+    /// No signing key was configured for a call that sends a transaction.
+    #[error("no anchor key configured")]
+    NoSigner,
     /// The node reports a different chain than configured.
     #[error("chain id mismatch: configured {configured}, node reports {actual}")]
     ChainIdMismatch { configured: u64, actual: u64 },
@@ -61,12 +72,35 @@ pub struct Chain {
     provider: DynProvider,
     registry: Address,
     chain_id: u64,
+    can_sign: bool,
+}
+
+/// What the node knows about a transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxState {
+    /// Unknown to the node (never arrived, or dropped by a reorg or restart).
+    Unknown,
+    /// In the node's pool, not mined.
+    Pending,
+    /// Mined in `block`; `success` false if it reverted.
+    Mined { block: u64, success: bool },
 }
 
 fn provider(rpc_url: &str, signer: Option<PrivateKeySigner>) -> Result<DynProvider, LedgerError> {
     let url = rpc_url.parse().map_err(|_| LedgerError::BadUrl(rpc_url.to_owned()))?;
     Ok(match signer {
-        Some(signer) => ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url).erased(),
+        // The node's pending count decides each nonce (SimpleNonceManager), not a
+        // local cache: alloy's default cache never resyncs after a reorg, a
+        // failed send or a restart, and the anchorer must survive all three.
+        Some(signer) => ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_blob_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id()
+            .wallet(EthereumWallet::from(signer))
+            .connect_http(url)
+            .erased(),
         None => ProviderBuilder::new().connect_http(url).erased(),
     })
 }
@@ -117,14 +151,34 @@ impl Chain {
         registry: Address,
         expected_chain_id: Option<u64>,
     ) -> Result<Self, LedgerError> {
-        let provider = provider(rpc_url, None)?;
+        Self::connect_inner(rpc_url, registry, expected_chain_id, None).await
+    }
+
+    /// Like [`Chain::connect`], with a key that signs anchor transactions.
+    pub async fn connect_with_signer(
+        rpc_url: &str,
+        registry: Address,
+        expected_chain_id: Option<u64>,
+        signer: PrivateKeySigner,
+    ) -> Result<Self, LedgerError> {
+        Self::connect_inner(rpc_url, registry, expected_chain_id, Some(signer)).await
+    }
+
+    async fn connect_inner(
+        rpc_url: &str,
+        registry: Address,
+        expected_chain_id: Option<u64>,
+        signer: Option<PrivateKeySigner>,
+    ) -> Result<Self, LedgerError> {
+        let can_sign = signer.is_some();
+        let provider = provider(rpc_url, signer)?;
         let chain_id = provider.get_chain_id().await.map_err(rpc)?;
         if let Some(configured) = expected_chain_id
             && configured != chain_id
         {
             return Err(LedgerError::ChainIdMismatch { configured, actual: chain_id });
         }
-        let chain = Self { provider, registry, chain_id };
+        let chain = Self { provider, registry, chain_id, can_sign };
         if !chain.registry_has_code().await? {
             return Err(LedgerError::NoCode(registry));
         }
@@ -159,5 +213,66 @@ impl Chain {
         let block_number = self.provider.get_block_number().await.map_err(rpc)?;
         let (_, latest_anchored_size) = self.latest_anchor().await?;
         Ok(ChainStatus { chain_id: self.chain_id, block_number, registry: self.registry, latest_anchored_size })
+    }
+}
+
+impl Chain {
+    /// The underlying provider (tests use it for node-specific RPCs).
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// The current block number.
+    pub async fn block_number(&self) -> Result<u64, LedgerError> {
+        self.provider.get_block_number().await.map_err(rpc)
+    }
+
+    /// The root anchored for exactly `tree_size` leaves (zero if none).
+    pub async fn root_for(&self, tree_size: u64) -> Result<B256, LedgerError> {
+        let registry = ProvenanceRegistry::new(self.registry, &self.provider);
+        registry.rootFor(tree_size).call().await.map_err(|e| LedgerError::Contract(e.to_string()))
+    }
+
+    /// Sends `anchor(root, tree_size)` and returns its hash once the node has
+    /// accepted it, without waiting for it to be mined. Reverts the node
+    /// predicts (already anchored, unauthorized) come back as typed errors.
+    pub async fn send_anchor(&self, root: B256, tree_size: u64) -> Result<TxHash, LedgerError> {
+        if !self.can_sign {
+            return Err(LedgerError::NoSigner);
+        }
+        let registry = ProvenanceRegistry::new(self.registry, &self.provider);
+        match registry.anchor(root, tree_size).send().await {
+            Ok(pending) => Ok(*pending.tx_hash()),
+            Err(err) => Err(match err.as_decoded_interface_error::<ProvenanceRegistry::ProvenanceRegistryErrors>() {
+                Some(ProvenanceRegistry::ProvenanceRegistryErrors::SizeNotIncreasing(e)) => {
+                    LedgerError::SizeNotIncreasing { latest: e.latestSize, tree_size: e.treeSize }
+                }
+                Some(ProvenanceRegistry::ProvenanceRegistryErrors::NotAnchorer(_)) => LedgerError::NotAnchorer,
+                _ => LedgerError::Contract(err.to_string()),
+            }),
+        }
+    }
+
+    /// Where a transaction stands.
+    pub async fn tx_state(&self, tx: TxHash) -> Result<TxState, LedgerError> {
+        if let Some(receipt) = self.provider.get_transaction_receipt(tx).await.map_err(rpc)? {
+            return Ok(TxState::Mined { block: receipt.block_number.unwrap_or_default(), success: receipt.status() });
+        }
+        Ok(match self.provider.get_transaction_by_hash(tx).await.map_err(rpc)? {
+            Some(_) => TxState::Pending,
+            None => TxState::Unknown,
+        })
+    }
+
+    /// The transaction and block of the `Anchored` event for `tree_size` on
+    /// the canonical chain, if any.
+    pub async fn anchored_event(&self, tree_size: u64) -> Result<Option<(TxHash, u64)>, LedgerError> {
+        let filter = Filter::new()
+            .address(self.registry)
+            .event_signature(ProvenanceRegistry::Anchored::SIGNATURE_HASH)
+            .topic2(B256::from(U256::from(tree_size)))
+            .from_block(0);
+        let logs = self.provider.get_logs(&filter).await.map_err(rpc)?;
+        Ok(logs.last().and_then(|log| Some((log.transaction_hash?, log.block_number?))))
     }
 }

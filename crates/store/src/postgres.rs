@@ -99,10 +99,11 @@ pub(crate) async fn append_log_entry(pool: &PgPool, e: &NewLogEntry<'_>) -> Resu
     let mut tx = pool.begin().await?;
     // Updating the head row locks it until commit, so concurrent appends
     // queue behind this one and each gets the next index.
-    let index =
-        sqlx::query_scalar!(r#"UPDATE log_head SET size = size + 1 WHERE id = 1 RETURNING size - 1 AS "idx!: i64" -- postgres"#)
-            .fetch_one(&mut *tx)
-            .await?;
+    let index = sqlx::query_scalar!(
+        r#"UPDATE log_head SET size = size + 1 WHERE id = 1 RETURNING size - 1 AS "idx!: i64" -- postgres"#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let leaf_index = to_u64(index, "log size")?;
     let mut siblings = NodeMap::default();
     for (level, idx) in append_needs(leaf_index) {
@@ -138,7 +139,9 @@ pub(crate) async fn append_log_entry(pool: &PgPool, e: &NewLogEntry<'_>) -> Resu
 }
 
 pub(crate) async fn log_size(pool: &PgPool) -> Result<u64, StoreError> {
-    let size = sqlx::query_scalar!(r#"SELECT size AS "size!: i64" FROM log_head WHERE id = 1 -- postgres"#).fetch_one(pool).await?;
+    let size = sqlx::query_scalar!(r#"SELECT size AS "size!: i64" FROM log_head WHERE id = 1 -- postgres"#)
+        .fetch_one(pool)
+        .await?;
     to_u64(size, "log size")
 }
 

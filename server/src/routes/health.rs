@@ -11,6 +11,8 @@ pub struct Health {
     status: &'static str,
     database: DatabaseHealth,
     chain: ChainHealth,
+    /// `null` when this server does not anchor (no key configured).
+    anchoring: Option<crate::jobs::anchor::AnchorHealth>,
 }
 
 #[derive(Serialize)]
@@ -66,7 +68,13 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
             }
         }
     };
-    let healthy = database.ok && chain.ok;
+    let anchoring = match &state.anchoring {
+        Some(health) => Some(health.read().await.clone()),
+        None => None,
+    };
+    // Anchoring that has not run yet is not a failure; one that is failing is.
+    let anchoring_ok = anchoring.as_ref().is_none_or(|a| a.failing_since.is_none());
+    let healthy = database.ok && chain.ok && anchoring_ok;
     let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(Health { status: if healthy { "ok" } else { "degraded" }, database, chain }))
+    (status, Json(Health { status: if healthy { "ok" } else { "degraded" }, database, chain, anchoring }))
 }
