@@ -144,3 +144,34 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> leptos::config::LeptosOp
 fn path_str(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::read_anchor_key;
+
+    fn key_file(contents: &str, mode: u32) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), contents).expect("write");
+        std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(mode)).expect("chmod");
+        file
+    }
+
+    #[test]
+    fn anchor_key_files_are_checked_and_never_echoed() {
+        let secret = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+        let good = key_file(&format!("{secret}\n"), 0o600);
+        let signer = read_anchor_key(good.path()).expect("a 0600 hex key loads");
+        assert_eq!(signer.address().to_string(), "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+
+        let open = key_file(secret, 0o644);
+        let err = read_anchor_key(open.path()).expect_err("world-readable").to_string();
+        assert!(err.contains("chmod 600"), "{err}");
+
+        let junk = key_file("not a key", 0o600);
+        let err = read_anchor_key(junk.path()).expect_err("not hex").to_string();
+        assert!(err.contains("does not hold"), "{err}");
+        assert!(!err.contains("not a key"), "the file's contents are never echoed");
+    }
+}

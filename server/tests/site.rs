@@ -149,3 +149,53 @@ async fn an_anvil_orphaned_by_a_killed_server_is_stopped_and_replaced() {
     assert_ne!(pid, orphan.id());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_server_anchors_its_log_in_the_background() {
+    use chrono::Utc;
+    use colophon_provenance::{ContentHash, ContentKind, SigningKey, Statement};
+
+    let data = tempfile::tempdir().expect("temp dir");
+    let app = TestApp::spawn_with(data.path(), None, &[("COLOPHON_ANCHOR_INTERVAL", "1".to_owned())]).await;
+    let key = SigningKey::from_seed(&[9; 32]);
+    for i in 0..3u32 {
+        let signed = Statement::ContentRegistered {
+            content_hash: ContentHash::of(&i.to_be_bytes()),
+            content_kind: ContentKind::EditionImage,
+            size: 10,
+            creator_key: key.public_key().key_id(),
+            listing_id: "l".into(),
+            file_id: format!("f{i}"),
+            parents: vec![],
+            license_terms: None,
+            perceptual_hash: None,
+            time_ms: 1,
+        }
+        .sign(&key)
+        .expect("sign");
+        app.store
+            .append_log_entry(&colophon_store::NewLogEntry {
+                leaf_hash: signed.leaf_hash(),
+                kind: 1,
+                statement: &signed.bytes,
+                public_key: signed.public_key.to_bytes(),
+                signature: signed.signature,
+                content_hash: None,
+                created_at: Utc::now(),
+            })
+            .await
+            .expect("append");
+    }
+    let mut health = Value::Null;
+    for _ in 0..100 {
+        health = app.get("/healthz").await.json().await.expect("json");
+        if health["anchoring"]["anchored_size"] == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(health["anchoring"]["anchored_size"], 3, "{health}");
+    assert_eq!(health["anchoring"]["ok"], true);
+    assert_eq!(health["chain"]["latest_anchored_size"], 3);
+    app.stop().await;
+}
