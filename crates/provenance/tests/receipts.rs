@@ -158,3 +158,23 @@ proptest! {
         prop_assert!(verify(&l.file, &r, Some(&root), KeyStatus::Active).is_err());
     }
 }
+
+/// A committed receipt for independent verifiers (`end2end/verifier/`
+/// checks it with Node's OpenSSL-backed Ed25519 and its own RFC 9162 code).
+#[test]
+fn committed_receipt_vector_matches() {
+    let l = logged(13, 6);
+    let now = serde_json::json!({
+        "description": "A Colophon receipt (colophon-receipt/1) for leaf 6 of a 13-leaf log, with the file's SHA-256 and the root the chain holds for size 13. See docs/FORMATS.md.",
+        "file_sha256": l.file.to_hex(),
+        "anchored_root": hex::encode(l.root),
+        "receipt": serde_json::to_value(&l.receipt).expect("json"),
+    });
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/receipt.json");
+    if std::env::var_os("COLOPHON_WRITE_VECTORS").is_some() {
+        std::fs::write(path, serde_json::to_string_pretty(&now).expect("json") + "\n").expect("write");
+    }
+    let committed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("vectors/receipt.json is committed")).expect("json");
+    assert_eq!(committed, now, "receipt format changed: see vectors/receipt.json");
+}
