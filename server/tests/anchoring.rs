@@ -154,8 +154,8 @@ impl Rig {
                     block_number: anchor.block_number.expect("block"),
                 }),
             );
-            let on_chain = chain.root_for(anchor.tree_size).await.expect("root").0;
-            verify(file, &receipt, Some(&on_chain), KeyStatus::Active).expect("receipt verifies");
+            let on_chain = chain.anchored_root(anchor.tree_size).await.expect("chain reader");
+            verify(file, &receipt, on_chain.as_ref(), KeyStatus::Active).expect("receipt verifies");
         }
     }
 

@@ -233,6 +233,13 @@ impl Chain {
         registry.rootFor(tree_size).call().await.map_err(|e| LedgerError::Contract(e.to_string()))
     }
 
+    /// The chain reader for verification: the root the registry holds for a
+    /// receipt's `tree_size`, or `None` while that size is not anchored.
+    pub async fn anchored_root(&self, tree_size: u64) -> Result<Option<[u8; 32]>, LedgerError> {
+        let root = self.root_for(tree_size).await?;
+        Ok((root != B256::ZERO).then_some(root.0))
+    }
+
     /// Sends `anchor(root, tree_size)` and returns its hash once the node has
     /// accepted it, without waiting for it to be mined. Reverts the node
     /// predicts (already anchored, unauthorized) come back as typed errors.
