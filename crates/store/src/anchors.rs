@@ -119,3 +119,24 @@ impl Store {
             .min_by_key(|a| a.tree_size))
     }
 }
+
+/// An [`AnchorRow`] from a `query!` record of the `anchors` columns; both
+/// backends' records have the same field names, so one mapping serves both.
+macro_rules! anchor_row {
+    ($r:expr) => {{
+        use $crate::log::{to_array, to_u64};
+        let r = $r;
+        Ok::<_, $crate::StoreError>($crate::AnchorRow {
+            tree_size: to_u64(r.tree_size, "tree size")?,
+            root: to_array(&r.root, "root")?,
+            status: $crate::AnchorStatus::parse(&r.status)?,
+            chain_id: to_u64(r.chain_id, "chain id")?,
+            contract: r.contract,
+            tx_hash: r.tx_hash,
+            block_number: r.block_number.map(|b| to_u64(b, "block number")).transpose()?,
+            attempts: to_u64(r.attempts, "attempts")?,
+            last_error: r.last_error,
+        })
+    }};
+}
+pub(crate) use anchor_row;

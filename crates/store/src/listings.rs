@@ -117,3 +117,22 @@ impl Store {
         }
     }
 }
+
+/// A [`ListingRow`] from a `query!` record of the store-grid columns (both backends).
+macro_rules! listing_row {
+    ($r:expr) => {{
+        let r = $r;
+        Ok::<_, $crate::StoreError>($crate::ListingRow {
+            id: r.id,
+            slug: r.slug,
+            kind: $crate::ListingKind::parse(&r.kind)?,
+            title: r.title,
+            creator_name: r.creator_name,
+            price_minor: r.price_minor,
+            currency: r.currency,
+            edition_size: r.edition_size,
+            sold: r.sold,
+        })
+    }};
+}
+pub(crate) use listing_row;

@@ -122,3 +122,20 @@ impl Store {
 pub(crate) fn nodes_for_append(index: u64, leaf: Hash, siblings: NodeMap) -> Result<Vec<(u32, u64, Hash)>, StoreError> {
     merkle::nodes_completed_by(&siblings, index, leaf).map_err(storage)
 }
+
+/// A [`LogEntryRow`] from a `query!` record of the `log_entries` columns (both backends).
+macro_rules! log_entry_row {
+    ($r:expr) => {{
+        use $crate::log::{to_array, to_u64};
+        let r = $r;
+        Ok::<_, $crate::StoreError>($crate::LogEntryRow {
+            leaf_index: to_u64(r.leaf_index, "leaf index")?,
+            leaf_hash: to_array(&r.leaf_hash, "leaf hash")?,
+            kind: u8::try_from(r.kind).map_err(|_| $crate::StoreError::Corrupt("statement kind".into()))?,
+            statement: r.statement,
+            public_key: to_array(&r.public_key, "public key")?,
+            signature: to_array(&r.signature, "signature")?,
+        })
+    }};
+}
+pub(crate) use log_entry_row;

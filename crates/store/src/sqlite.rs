@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 
-use crate::{ListingKind, ListingRow, ListingStatus, NewCreator, NewListing, StoreError};
+use crate::{ListingRow, ListingStatus, NewCreator, NewListing, StoreError};
 
 pub(crate) async fn ping(pool: &SqlitePool) -> Result<(), StoreError> {
     sqlx::query_scalar!(r#"SELECT 1 AS "one!: i64""#).fetch_one(pool).await?;
@@ -65,27 +65,13 @@ pub(crate) async fn published_listings(pool: &SqlitePool, limit: i64) -> Result<
     )
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(ListingRow {
-                id: r.id,
-                slug: r.slug,
-                kind: ListingKind::parse(&r.kind)?,
-                title: r.title,
-                creator_name: r.creator_name,
-                price_minor: r.price_minor,
-                currency: r.currency,
-                edition_size: r.edition_size,
-                sold: r.sold,
-            })
-        })
-        .collect()
+    rows.into_iter().map(|r| crate::listings::listing_row!(r)).collect()
 }
 
 // --- log ---------------------------------------------------------------------
 
 use crate::{
-    AnchorRow, AnchorStatus, AnchorUpdate, LogEntryRow, NewLogEntry,
+    AnchorRow, AnchorUpdate, LogEntryRow, NewLogEntry,
     log::{nodes_for_append, to_array, to_i64, to_u64},
 };
 use colophon_provenance::merkle::{Hash, NodeMap, append_needs};
@@ -147,17 +133,7 @@ pub(crate) async fn log_entry(pool: &SqlitePool, leaf_index: u64) -> Result<Opti
     )
     .fetch_optional(pool)
     .await?;
-    row.map(|r| {
-        Ok(LogEntryRow {
-            leaf_index: to_u64(r.leaf_index, "leaf index")?,
-            leaf_hash: to_array(&r.leaf_hash, "leaf hash")?,
-            kind: u8::try_from(r.kind).map_err(|_| StoreError::Corrupt("statement kind".into()))?,
-            statement: r.statement,
-            public_key: to_array(&r.public_key, "public key")?,
-            signature: to_array(&r.signature, "signature")?,
-        })
-    })
-    .transpose()
+    row.map(|r| crate::log::log_entry_row!(r)).transpose()
 }
 
 pub(crate) async fn log_nodes(pool: &SqlitePool, wanted: &[(u32, u64)]) -> Result<NodeMap, StoreError> {
@@ -232,19 +208,5 @@ pub(crate) async fn anchors(pool: &SqlitePool) -> Result<Vec<AnchorRow>, StoreEr
     )
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(AnchorRow {
-                tree_size: to_u64(r.tree_size, "tree size")?,
-                root: to_array(&r.root, "root")?,
-                status: AnchorStatus::parse(&r.status)?,
-                chain_id: to_u64(r.chain_id, "chain id")?,
-                contract: r.contract,
-                tx_hash: r.tx_hash,
-                block_number: r.block_number.map(|b| to_u64(b, "block number")).transpose()?,
-                attempts: to_u64(r.attempts, "attempts")?,
-                last_error: r.last_error,
-            })
-        })
-        .collect()
+    rows.into_iter().map(|r| crate::anchors::anchor_row!(r)).collect()
 }
