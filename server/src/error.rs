@@ -40,7 +40,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = match &self {
             Self::BadRequest(msg) => (StatusCode::BAD_REQUEST, "bad_request", msg.clone()),
-            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "Nothing here.".to_owned()),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "Nothing found here.".to_owned()),
             Self::Unavailable { message, source } => {
                 tracing::warn!(error = %format!("{source:#}"), "{message}");
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable", (*message).to_owned())

@@ -4,6 +4,7 @@ pub mod config;
 pub mod devchain;
 pub mod error;
 pub mod jobs;
+pub mod provenance;
 pub mod routes;
 pub mod state;
 pub mod telemetry;

@@ -1,6 +1,7 @@
 //! The HTTP surface: Leptos pages and server functions, `/healthz`, static files.
 
 mod health;
+mod ledger;
 
 use std::time::Duration;
 
@@ -34,6 +35,10 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/api/v1/log/checkpoint", get(ledger::checkpoint))
+        .route("/api/v1/log/inclusion", get(ledger::inclusion))
+        .route("/api/v1/log/consistency", get(ledger::consistency))
+        .route("/api/v1/provenance/{sha256}", get(ledger::by_hash))
         // Unknown API paths get a JSON error, not an HTML page.
         .route("/api/{*path}", any(|| async { AppError::NotFound }))
         .leptos_routes_with_context(

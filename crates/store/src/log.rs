@@ -78,6 +78,16 @@ impl Store {
         }
     }
 
+    /// Entries about `content_hash` (registrations, sales, licences), oldest first.
+    pub async fn log_entries_for_content(&self, content_hash: &[u8; 32]) -> Result<Vec<LogEntryRow>, StoreError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => crate::sqlite::log_entries_for_content(pool, content_hash).await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => crate::postgres::log_entries_for_content(pool, content_hash).await,
+        }
+    }
+
     async fn nodes(&self, wanted: &[(u32, u64)]) -> Result<NodeMap, StoreError> {
         match self {
             #[cfg(feature = "sqlite")]

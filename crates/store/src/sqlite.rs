@@ -136,6 +136,21 @@ pub(crate) async fn log_entry(pool: &SqlitePool, leaf_index: u64) -> Result<Opti
     row.map(|r| crate::log::log_entry_row!(r)).transpose()
 }
 
+pub(crate) async fn log_entries_for_content(
+    pool: &SqlitePool,
+    content_hash: &[u8; 32],
+) -> Result<Vec<LogEntryRow>, StoreError> {
+    let hash = &content_hash[..];
+    let rows = sqlx::query!(
+        r#"SELECT leaf_index AS "leaf_index!: i64", leaf_hash, kind AS "kind!: i64", statement, public_key, signature
+           FROM log_entries WHERE content_hash = ?1 ORDER BY leaf_index"#,
+        hash
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|r| crate::log::log_entry_row!(r)).collect()
+}
+
 pub(crate) async fn log_nodes(pool: &SqlitePool, wanted: &[(u32, u64)]) -> Result<NodeMap, StoreError> {
     let mut conn = pool.acquire().await?;
     let mut nodes = NodeMap::default();

@@ -1,0 +1,49 @@
+//! The ledger API: `/api/v1/log/*` and `/api/v1/provenance/{sha256}`. Thin:
+//! parse, call `crate::provenance`, answer JSON.
+
+use std::collections::HashMap;
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+};
+use colophon_provenance::ContentHash;
+
+use crate::{
+    error::AppError,
+    provenance::{self, Checkpoint, ConsistencyView, InclusionView, ProvenanceView},
+    state::AppState,
+};
+
+fn number(params: &HashMap<String, String>, name: &str) -> Result<u64, AppError> {
+    let raw = params.get(name).ok_or_else(|| AppError::BadRequest(format!("missing query parameter `{name}`")))?;
+    raw.parse().map_err(|_| AppError::BadRequest(format!("`{name}` must be a non-negative integer")))
+}
+
+pub async fn checkpoint(State(state): State<AppState>) -> Result<Json<Checkpoint>, AppError> {
+    provenance::checkpoint(&state.store).await.map(Json)
+}
+
+pub async fn inclusion(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<InclusionView>, AppError> {
+    let (index, size) = (number(&params, "leaf_index")?, number(&params, "tree_size")?);
+    provenance::inclusion(&state.store, index, size).await.map(Json)
+}
+
+pub async fn consistency(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<ConsistencyView>, AppError> {
+    let (from, to) = (number(&params, "from")?, number(&params, "to")?);
+    provenance::consistency(&state.store, from, to).await.map(Json)
+}
+
+pub async fn by_hash(
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+) -> Result<Json<ProvenanceView>, AppError> {
+    let hash = ContentHash::parse(&hash).map_err(|e| AppError::BadRequest(format!("not a SHA-256 hash: {e}")))?;
+    provenance::provenance(&state.store, hash).await.map(Json)
+}
