@@ -35,6 +35,7 @@ export async function startServer() {
       COLOPHON_ANVIL_BIN: anvilBin(),
       COLOPHON_SITE_ROOT: join(ROOT, 'target', 'site'),
       COLOPHON_LOG: 'warn',
+      COLOPHON_ANCHOR_INTERVAL: '1',
       DATABASE_URL: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

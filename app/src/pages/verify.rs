@@ -1,8 +1,10 @@
 //! Verify: check a file or hash against the ledger. For now it explains the
 //! check and validates a pasted hash in the browser.
 
+use colophon_provenance::{ContentHash, KeyStatus, Receipt, VerifyError, verify};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use serde::Deserialize;
 
 /// What a pasted string looks like, for live feedback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,16 +31,62 @@ pub fn classify_hash(input: &str) -> HashInput {
     }
 }
 
+/// `GET /api/v1/provenance/{sha256}`, as far as this page reads it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ProvenanceResponse {
+    pub matches: Vec<MatchJson>,
+}
+
+/// One statement about the hash, with its receipt.
+#[derive(Clone, Debug, Deserialize)]
+pub struct MatchJson {
+    pub leaf_index: u64,
+    pub statement: serde_json::Value,
+    pub signer_fingerprint: String,
+    pub receipt: Receipt,
+}
+
+/// What this browser checked itself: signature and inclusion proof. The
+/// on-chain root check needs a chain connection (the CLI and API do it).
+fn check_in_browser(hash: &ContentHash, receipt: &Receipt) -> Result<(), String> {
+    match verify(hash, receipt, None, KeyStatus::Active) {
+        // Every check before the chain's passed; only the anchor is left.
+        Ok(_) | Err(VerifyError::Unanchored { .. }) => Ok(()),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+#[cfg(feature = "hydrate")]
+async fn fetch_provenance(hash: String) -> Result<Option<ProvenanceResponse>, String> {
+    let resp = gloo_net::http::Request::get(&format!("/api/v1/provenance/{hash}"))
+        .send()
+        .await
+        .map_err(|_| "Could not reach Colophon. Check your connection and try again.".to_owned())?;
+    match resp.status() {
+        200 => resp.json().await.map(Some).map_err(|_| "The ledger's answer could not be read.".to_owned()),
+        404 => Ok(None),
+        _ => {
+            let body: serde_json::Value = resp.json().await.unwrap_or_default();
+            Err(body["message"].as_str().unwrap_or("The look-up failed.").to_owned())
+        }
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn fetch_provenance(_hash: String) -> Result<Option<ProvenanceResponse>, String> {
+    Err("Look-ups run in your browser once the page has loaded.".to_owned())
+}
+
 /// Verify page.
 #[component]
 pub fn VerifyPage() -> impl IntoView {
     let (hash, set_hash) = signal(String::new());
+    let lookup = Action::new_local(|hash: &String| fetch_provenance(hash.clone()));
     let feedback = move || match classify_hash(&hash.get()) {
         HashInput::Empty => ("text-stone-600", "Paste a 64-digit SHA-256 hash.".to_owned()),
-        HashInput::Valid => (
-            "text-emerald-700",
-            "This is a well-formed SHA-256 content hash. Ledger look-up arrives with the Verify service.".to_owned(),
-        ),
+        HashInput::Valid => {
+            ("text-emerald-700", "This is a well-formed SHA-256 content hash: look it up in the ledger.".to_owned())
+        }
         HashInput::WrongLength(n) => ("text-rose-700", format!("A SHA-256 hash has 64 hex digits; this has {n}.")),
         HashInput::NotHex => {
             ("text-rose-700", "Only the digits 0–9 and letters a–f can appear in a SHA-256 hash.".to_owned())
@@ -51,13 +99,23 @@ pub fn VerifyPage() -> impl IntoView {
             <div>
                 <h1 id="verify-heading" class="text-3xl font-bold tracking-tight">"Verify"</h1>
                 <p class="mt-2 text-stone-700">
-                    "Check any file or hash against Colophon's public ledger without having to trust us. "
-                    "Your file is hashed in your browser (SHA-256) and never uploaded; the hash is looked up in the "
-                    "append-only Merkle log; the creator's ed25519 signature and the inclusion proof are checked; "
-                    "and the log's root is compared with the one anchored on-chain."
+                    "Check a file's hash against Colophon's public ledger without having to trust us. "
+                    "The hash is looked up in the append-only Merkle log; the creator's ed25519 signature and the "
+                    "inclusion proof are checked here in your browser; and the entry's log root is anchored on-chain. "
+                    "Get a file's hash with "
+                    <code class="font-mono">"sha256sum FILE"</code>
+                    "; dropping a file here (hashed in your browser, never uploaded) is coming next."
                 </p>
             </div>
-            <form class="flex flex-col gap-2" on:submit=move |ev| ev.prevent_default()>
+            <form
+                class="flex flex-col gap-2"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    if let Ok(parsed) = ContentHash::parse(&hash.get_untracked()) {
+                        lookup.dispatch(parsed.to_hex());
+                    }
+                }
+            >
                 <label for="hash" class="font-medium">"Content hash (SHA-256)"</label>
                 <input
                     id="hash"
@@ -74,15 +132,109 @@ pub fn VerifyPage() -> impl IntoView {
                 <p id="hash-feedback" aria-live="polite" class=move || format!("text-sm {}", feedback().0)>
                     {move || feedback().1}
                 </p>
+                <button
+                    type="submit"
+                    class="self-start rounded-md bg-stone-900 px-4 py-2 text-sm font-medium text-white disabled:opacity-40"
+                    disabled=move || classify_hash(&hash.get()) != HashInput::Valid || lookup.pending().get()
+                >
+                    {move || if lookup.pending().get() { "Looking up…" } else { "Look up in the ledger" }}
+                </button>
             </form>
+            <div aria-live="polite">
+                {move || {
+                    lookup
+                        .value()
+                        .get()
+                        .map(|result| view! { <LookupResult result hash=hash.get_untracked() /> })
+                }}
+            </div>
             <ol class="list-decimal space-y-1 pl-6 text-stone-700">
-                <li>"Hash: the file's SHA-256, computed on your device."</li>
+                <li>"Hash: the file's SHA-256, computed on your own device."</li>
                 <li>"Statement: the creator-signed record that registered this hash."</li>
                 <li>"Signature: checked against the creator's registered ed25519 key."</li>
                 <li>"Inclusion: a Merkle proof (RFC 9162) that the statement is in the log."</li>
                 <li>"Anchor: the log root for that size, read from the ProvenanceRegistry contract."</li>
             </ol>
         </section>
+    }
+}
+
+#[component]
+fn LookupResult(result: Result<Option<ProvenanceResponse>, String>, hash: String) -> impl IntoView {
+    let Ok(parsed) = ContentHash::parse(&hash) else {
+        return view! { <p role="alert">"Not a SHA-256 hash."</p> }.into_any();
+    };
+    match result {
+        Err(message) => view! {
+            <p role="alert" class="rounded border border-rose-300 bg-rose-50 p-4 text-rose-900">{message}</p>
+        }
+        .into_any(),
+        Ok(None) => view! {
+            <p data-testid="verify-not-found" class="rounded border border-stone-300 bg-white p-4">
+                "No statement in the ledger registers this hash."
+            </p>
+        }
+        .into_any(),
+        Ok(Some(found)) => view! {
+            <ul class="flex flex-col gap-4">
+                {found
+                    .matches
+                    .into_iter()
+                    .map(|m| view! { <MatchCard m hash=parsed /> })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn MatchCard(m: MatchJson, hash: ContentHash) -> impl IntoView {
+    let kind = m.statement["type"].as_str().unwrap_or("statement").replace('_', " ");
+    let listing = m.statement["listing_id"].as_str().unwrap_or_default().to_owned();
+    let check = check_in_browser(&hash, &m.receipt);
+    let anchor = m.receipt.anchor.clone();
+    let tree_size = m.receipt.tree_size;
+    view! {
+        <li data-testid="verify-match" class="rounded-lg border border-stone-200 bg-white p-4 shadow-sm">
+            <p class="text-xs font-medium uppercase tracking-wide text-amber-700">{kind}</p>
+            <p class="mt-1 text-sm text-stone-700">"Listing " <span class="font-mono">{listing}</span></p>
+            <p class="text-sm text-stone-700">
+                "Signed by key " <span class="font-mono" data-testid="verify-fingerprint">{m.signer_fingerprint}</span>
+            </p>
+            <p class="text-sm text-stone-700">"Log entry #" {m.leaf_index} " of " {tree_size}</p>
+            {match check {
+                Ok(()) => view! {
+                    <p data-testid="verify-browser-check" class="mt-2 font-medium text-emerald-700">
+                        "Signature and inclusion proof verified in your browser."
+                    </p>
+                }
+                .into_any(),
+                Err(reason) => view! {
+                    <p data-testid="verify-browser-check" role="alert" class="mt-2 font-medium text-rose-700">
+                        {format!("Verification failed: {reason}")}
+                    </p>
+                }
+                .into_any(),
+            }}
+            {match anchor {
+                Some(a) => view! {
+                    <p data-testid="verify-anchor" class="text-sm text-stone-700">
+                        {format!(
+                            "Anchored on chain {} at block {} in transaction {} (contract {}).",
+                            a.chain_id, a.block_number, a.tx_hash, a.contract,
+                        )}
+                    </p>
+                }
+                .into_any(),
+                None => view! {
+                    <p data-testid="verify-anchor" class="text-sm text-amber-800">
+                        "Not anchored on-chain yet: the next anchor will cover this entry."
+                    </p>
+                }
+                .into_any(),
+            }}
+        </li>
     }
 }
 
