@@ -310,22 +310,25 @@ impl MemoryTree {
         self.push_hash(leaf_hash(data))
     }
 
-    /// Appends a leaf hash; returns its index.
+    /// Appends a leaf hash; returns its index. Stores the leaf and every
+    /// perfect subtree it completes (the same nodes as [`nodes_completed_by`]).
     pub fn push_hash(&mut self, leaf: Hash) -> u64 {
         let index = self.len();
-        let nodes = match nodes_completed_by(self, index, leaf) {
-            Ok(nodes) => nodes,
-            // Unreachable: every left sibling of a new node is already stored.
-            Err(missing) => unreachable!("{missing}"),
-        };
-        for (level, _, hash) in nodes {
-            let level = level as usize;
+        let (mut level, mut i, mut hash) = (0usize, index, leaf);
+        loop {
             if self.levels.len() <= level {
                 self.levels.push(Vec::new());
             }
-            self.levels[level].push(hash);
+            let row = &mut self.levels[level];
+            row.push(hash);
+            if i & 1 == 0 {
+                return index;
+            }
+            // `i` is odd, so its left sibling sits just before it in this row.
+            hash = node_hash(&row[row.len() - 2], &hash);
+            level += 1;
+            i >>= 1;
         }
-        index
     }
 
     pub fn root(&self) -> Hash {
