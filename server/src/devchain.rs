@@ -39,7 +39,8 @@ impl DevChain {
         let port = if cfg.port == 0 { free_port()? } else { cfg.port };
         let rpc_url = format!("http://127.0.0.1:{port}");
         let pid_file = dir.join("anvil.pid");
-        stop_orphan(&pid_file).await;
+        let state_file = dir.join("anvil-state.json");
+        stop_orphan(&pid_file, &state_file).await;
 
         let child = if let Ok(id) = colophon_ledger::chain_id(&rpc_url).await {
             if id != cfg.chain_id {
@@ -48,7 +49,7 @@ impl DevChain {
             tracing::warn!(%rpc_url, "a node already answers on the anvil port (left over from an earlier run?); using it");
             None
         } else {
-            let child = spawn_anvil(cfg, port, &dir.join("anvil-state.json")).await?;
+            let child = spawn_anvil(cfg, port, &state_file).await?;
             if let Some(pid) = child.id() {
                 write_atomically(&pid_file, pid.to_string().as_bytes())?;
             }
@@ -107,16 +108,21 @@ async fn stop_child(mut child: Child) {
 /// An anvil left running by a server that was killed (SIGKILL, OOM, power
 /// loss in a container) still holds the port and the state file. Stop it
 /// gracefully, so it writes its state, before starting our own.
-async fn stop_orphan(pid_file: &Path) {
+async fn stop_orphan(pid_file: &Path, state_file: &Path) {
     use nix::{sys::signal, unistd::Pid};
     let Some(pid) = std::fs::read_to_string(pid_file).ok().and_then(|s| s.trim().parse::<i32>().ok()) else {
         return;
     };
     let _ = std::fs::remove_file(pid_file);
-    let is_anvil = std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|cmd| String::from_utf8_lossy(&cmd).contains("anvil"))
+    // Only an anvil on *this* data directory's state file: a reused pid or
+    // another project's node is left alone.
+    let ours = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|cmd| {
+            let cmd = String::from_utf8_lossy(&cmd);
+            cmd.contains("anvil") && cmd.contains(&*state_file.to_string_lossy())
+        })
         .unwrap_or(false);
-    if !is_anvil {
+    if !ours {
         return;
     }
     tracing::warn!(pid, "stopping the anvil left running by an earlier server");

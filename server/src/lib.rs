@@ -37,6 +37,12 @@ impl Application {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
 
+        // Bind first: a second server on the same address fails here, before
+        // it touches the database or the local chain of the one running.
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {} (is Colophon already running?)", config.addr))?;
+
         let store = Store::connect(config.database_url.expose_secret()).await.context("cannot open the database")?;
         tracing::info!(backend = store.backend().name(), "database ready");
 
@@ -74,9 +80,6 @@ impl Application {
         };
         tracing::info!(chain_id = chain.chain_id(), registry = %chain.registry(), "chain ready");
 
-        let listener = tokio::net::TcpListener::bind(config.addr)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.addr))?;
         let state = AppState::new(
             store,
             chain,

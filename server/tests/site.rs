@@ -129,7 +129,8 @@ async fn an_anvil_orphaned_by_a_killed_server_is_stopped_and_replaced() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
     // What a SIGKILLed server leaves behind: its anvil, still running, and the pid file.
     let mut orphan = std::process::Command::new(common::anvil_bin())
-        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--silent"])
+        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--silent", "--state"])
+        .arg(chain_dir.join("anvil-state.json"))
         .spawn()
         .expect("start anvil");
     std::fs::write(chain_dir.join("anvil.pid"), orphan.id().to_string()).expect("pid file");
@@ -198,4 +199,21 @@ async fn the_server_anchors_its_log_in_the_background() {
     assert_eq!(health["anchoring"]["ok"], true);
     assert_eq!(health["chain"]["latest_anchored_size"], 3);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_address_leaves_the_first_alone() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let first = TestApp::spawn_with(data.path(), None, &[]).await;
+    let vars = std::collections::HashMap::from([
+        ("COLOPHON_ADDR", first.addr.to_string()),
+        ("COLOPHON_DATA_DIR", data.path().display().to_string()),
+        ("COLOPHON_ANVIL_BIN", common::anvil_bin()),
+    ]);
+    let config = server::Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
+    let err = server::Application::build(config).await.err().expect("the address is taken");
+    assert!(format!("{err:#}").contains("already running"), "{err:#}");
+    let health: Value = first.get("/healthz").await.json().await.expect("json");
+    assert_eq!(health["status"], "ok", "the first server's chain is untouched");
+    first.stop().await;
 }
