@@ -166,6 +166,20 @@ impl Rig {
     }
 }
 
+/// Ticks until nothing is pending or sent (the node mines asynchronously, so
+/// one tick may see a transaction before its block); at most 50 ticks.
+async fn settle(anchorer: &Anchorer, store: &Store) {
+    for _ in 0..50 {
+        anchorer.tick(true, Utc::now()).await.expect("tick");
+        let anchors = store.anchors().await.expect("anchors");
+        if anchors.iter().all(|a| matches!(a.status, AnchorStatus::Confirmed | AnchorStatus::Superseded)) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("anchors did not settle");
+}
+
 fn statuses(anchors: &[colophon_store::AnchorRow]) -> Vec<(u64, AnchorStatus)> {
     anchors.iter().map(|a| (a.tree_size, a.status)).collect()
 }
@@ -176,11 +190,11 @@ async fn batches_are_anchored_once_and_receipts_verify() {
         let rig = Rig::new(backend).await;
         let anchorer = rig.anchorer().await;
         let mut files = rig.append(5).await;
-        anchorer.tick(true, Utc::now()).await.expect("tick");
+        settle(&anchorer, &rig.store).await;
         files.extend(rig.append(3).await);
         anchorer.tick(false, Utc::now()).await.expect("not due: nothing new is sent");
         assert_eq!(rig.anchor_count().await, 1);
-        anchorer.tick(true, Utc::now()).await.expect("tick");
+        settle(&anchorer, &rig.store).await;
         anchorer.tick(true, Utc::now()).await.expect("nothing new: no transaction");
         let anchors = rig.store.anchors().await.expect("anchors");
         assert_eq!(statuses(&anchors), [(5, AnchorStatus::Confirmed), (8, AnchorStatus::Confirmed)], "{backend:?}");
@@ -205,7 +219,7 @@ async fn rpc_down_then_back() {
     assert_eq!(health.error.as_deref(), Some("chain RPC unavailable; retrying"), "no internals in health");
 
     rig.start_chain().await;
-    anchorer.tick(true, Utc::now()).await.expect("back");
+    settle(&anchorer, &rig.store).await;
     assert!(anchorer.health().read().await.ok);
     assert_eq!(statuses(&rig.store.anchors().await.expect("anchors")), [(2, AnchorStatus::Confirmed)]);
     rig.assert_every_leaf_anchored_once(&files).await;
@@ -216,7 +230,7 @@ async fn rpc_down_then_back() {
 async fn anvil_restarted_from_its_state_file_keeps_anchors() {
     let mut rig = Rig::new(Backend::Sqlite).await;
     let mut files = rig.append(4).await;
-    rig.anchorer().await.tick(true, Utc::now()).await.expect("tick");
+    settle(&rig.anchorer().await, &rig.store).await;
     rig.stop_chain().await;
     assert!(Path::new(&rig.dir.path().join("anvil-state.json")).is_file());
     rig.start_chain().await;
@@ -225,7 +239,7 @@ async fn anvil_restarted_from_its_state_file_keeps_anchors() {
     anchorer.tick(true, Utc::now()).await.expect("reconciles, sends nothing");
     assert_eq!(rig.anchor_count().await, 1, "the anchor survived the restart");
     files.extend(rig.append(1).await);
-    anchorer.tick(true, Utc::now()).await.expect("tick");
+    settle(&anchorer, &rig.store).await;
     assert_eq!(
         statuses(&rig.store.anchors().await.expect("anchors")),
         [(4, AnchorStatus::Confirmed), (5, AnchorStatus::Confirmed)]
@@ -248,7 +262,7 @@ async fn a_crash_between_sending_and_confirmation_sends_nothing_twice() {
     let second = rig.anchorer().await;
     second.tick(true, Utc::now()).await.expect("sees the pending transaction and waits");
     rig.rpc_call("evm_mine", serde_json::json!([])).await;
-    second.tick(true, Utc::now()).await.expect("confirms");
+    settle(&second, &rig.store).await;
     rig.rpc_call("evm_setAutomine", serde_json::json!([true])).await;
     assert_eq!(statuses(&rig.store.anchors().await.expect("anchors")), [(3, AnchorStatus::Confirmed)]);
     rig.assert_every_leaf_anchored_once(&files).await;
@@ -260,7 +274,7 @@ async fn a_crash_between_sending_and_confirmation_sends_nothing_twice() {
     rig.store.insert_anchor_intent(5, &root, 31337, &rig.registry().to_string(), Utc::now()).await.expect("intent");
     rig.chain().await.send_anchor(B256::from(root), 5).await.expect("sent by the run that died");
     let third = rig.anchorer().await;
-    third.tick(true, Utc::now()).await.expect("reconciles");
+    settle(&third, &rig.store).await;
     assert_eq!(
         statuses(&rig.store.anchors().await.expect("anchors")),
         [(3, AnchorStatus::Confirmed), (5, AnchorStatus::Confirmed)]
@@ -276,14 +290,13 @@ async fn a_reorg_that_drops_an_anchor_is_repaired() {
     let files = rig.append(3).await;
     let snapshot = rig.rpc_call("evm_snapshot", serde_json::json!([])).await;
     let anchorer = rig.anchorer().await;
-    anchorer.tick(true, Utc::now()).await.expect("tick");
+    settle(&anchorer, &rig.store).await;
     assert_eq!(statuses(&rig.store.anchors().await.expect("anchors")), [(3, AnchorStatus::Confirmed)]);
 
     // The block holding the anchor is reorganized away.
     rig.rpc_call("evm_revert", serde_json::json!([snapshot])).await;
     assert_eq!(rig.chain().await.root_for(3).await.expect("root"), B256::ZERO, "gone from the chain");
-    anchorer.tick(true, Utc::now()).await.expect("notices and re-sends");
-    anchorer.tick(true, Utc::now()).await.expect("confirms");
+    settle(&anchorer, &rig.store).await;
     assert_eq!(statuses(&rig.store.anchors().await.expect("anchors")), [(3, AnchorStatus::Confirmed)]);
     rig.assert_every_leaf_anchored_once(&files).await;
     rig.finish().await;

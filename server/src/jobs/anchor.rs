@@ -201,7 +201,7 @@ impl Anchorer {
                 AnchorStatus::Confirmed => recent,
                 AnchorStatus::Superseded => false,
             };
-            if check && self.reconcile_one(&anchor, head, latest_on_chain, now).await? {
+            if check && self.reconcile_one(&anchor, latest_on_chain, now).await? {
                 in_flight = true;
             }
         }
@@ -211,7 +211,6 @@ impl Anchorer {
     async fn reconcile_one(
         &self,
         a: &AnchorRow,
-        head: u64,
         latest_on_chain: u64,
         now: DateTime<Utc>,
     ) -> Result<bool, AnchorError> {
@@ -221,6 +220,8 @@ impl Anchorer {
                 return Ok(true); // The node serves state before logs; look again next tick.
             };
             let tx = tx.to_string();
+            // Read the head now, after the event: a head read earlier may predate its block.
+            let head = self.chain.block_number().await?;
             if head + 1 >= block + self.settings.confirmations {
                 if a.status != AnchorStatus::Confirmed || a.block_number != Some(block) {
                     tracing::info!(tree_size = a.tree_size, %tx, block, "anchor confirmed");
