@@ -140,20 +140,32 @@ pub async fn provenance(store: &Store, content_hash: ContentHash) -> Result<Prov
     if entries.is_empty() {
         return Err(AppError::NotFound);
     }
+    // Read once for all matches: the anchors, and the live root for entries
+    // no anchor covers yet.
+    let anchors = store.anchors().await.map_err(internal)?;
     let size = store.log_size().await.map_err(internal)?;
+    let mut live_root = None;
     let mut matches = Vec::with_capacity(entries.len());
     for entry in entries {
-        matches.push(to_match(store, entry, size).await?);
+        let covering = colophon_store::covering_anchor(&anchors, entry.leaf_index + 1);
+        if covering.is_none() && live_root.is_none() {
+            live_root = Some(store.log_root(size).await.map_err(internal)?);
+        }
+        matches.push(to_match(store, entry, covering, (size, live_root.unwrap_or_default())).await?);
     }
     Ok(ProvenanceView { content_hash, matches })
 }
 
-async fn to_match(store: &Store, entry: LogEntryRow, log_size: u64) -> Result<Match, AppError> {
+async fn to_match(
+    store: &Store,
+    entry: LogEntryRow,
+    covering: Option<&AnchorRow>,
+    (log_size, live_root): (u64, [u8; 32]),
+) -> Result<Match, AppError> {
     let key = PublicKey::from_bytes(&entry.public_key).map_err(internal)?;
     // Entries were verified when appended; decoding again keeps the API honest.
     let signed = SignedStatement::verify(&entry.statement, key, entry.signature).map_err(internal)?;
-    let covering = store.confirmed_anchor_covering(entry.leaf_index + 1).await.map_err(internal)?;
-    let (tree_size, root, anchor) = match &covering {
+    let (tree_size, root, anchor) = match covering {
         Some(a) => (
             a.tree_size,
             a.root,
@@ -164,7 +176,7 @@ async fn to_match(store: &Store, entry: LogEntryRow, log_size: u64) -> Result<Ma
                 block_number: v.block_number,
             }),
         ),
-        None => (log_size, store.log_root(log_size).await.map_err(internal)?, None),
+        None => (log_size, live_root, None),
     };
     let proof = store.inclusion_proof(entry.leaf_index, tree_size).await.map_err(internal)?;
     Ok(Match {

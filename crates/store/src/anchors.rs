@@ -53,6 +53,15 @@ pub struct AnchorRow {
     pub last_error: Option<String>,
 }
 
+/// Among `anchors`, the smallest confirmed one at or above `tree_size` (for
+/// callers that already hold the list and look up many leaves).
+pub fn covering_anchor(anchors: &[AnchorRow], tree_size: u64) -> Option<&AnchorRow> {
+    anchors
+        .iter()
+        .filter(|a| a.status == AnchorStatus::Confirmed && a.tree_size >= tree_size)
+        .min_by_key(|a| a.tree_size)
+}
+
 /// A change of an anchor's state.
 #[derive(Clone, Debug)]
 pub struct AnchorUpdate<'a> {
@@ -108,15 +117,10 @@ impl Store {
         }
     }
 
-    /// The confirmed anchor with the largest size at or above `tree_size`:
-    /// the root a receipt for a leaf below `tree_size` can be proven against.
+    /// The smallest confirmed anchor at or above `tree_size`: the root a
+    /// receipt for a leaf below `tree_size` can be proven against.
     pub async fn confirmed_anchor_covering(&self, tree_size: u64) -> Result<Option<AnchorRow>, StoreError> {
-        Ok(self
-            .anchors()
-            .await?
-            .into_iter()
-            .filter(|a| a.status == AnchorStatus::Confirmed && a.tree_size >= tree_size)
-            .min_by_key(|a| a.tree_size))
+        Ok(covering_anchor(&self.anchors().await?, tree_size).cloned())
     }
 }
 

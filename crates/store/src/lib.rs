@@ -13,7 +13,7 @@ pub mod testing;
 
 use std::{str::FromStr, time::Duration};
 
-pub use anchors::{AnchorRow, AnchorStatus, AnchorUpdate};
+pub use anchors::{AnchorRow, AnchorStatus, AnchorUpdate, covering_anchor};
 pub use error::StoreError;
 pub use listings::{ListingKind, ListingRow, ListingStatus, NewCreator, NewListing};
 pub use log::{LogEntryRow, NewLogEntry};
