@@ -1,0 +1,375 @@
+//! ComfyUI workflows.
+//!
+//! Two formats exist in the wild:
+//! - **UI format** (what "Save" writes, and what PNGs carry as `workflow`):
+//!   `{"nodes": [{"id", "type", "pos", "size", "widgets_values", "inputs",
+//!   "outputs", ...}], "links": [...], "groups": [...], "extra": {...}, ...}`.
+//!   Links are arrays `[id, from_node, from_slot, to_node, to_slot, type]`
+//!   (legacy, `version` 0.4) or objects (`version` 1).
+//! - **API format** ("Export (API)", and PNGs' `prompt`):
+//!   `{"<node id>": {"class_type", "inputs": {name: literal | [node, slot]}, "_meta": {"title"}}}`.
+//!
+//! ## Canonical hash
+//! Moving a node, resizing it, recolouring, regrouping, collapsing, retitling
+//! or panning the canvas must not change a workflow's identity. The canonical
+//! form keeps only what affects execution:
+//! - UI format: `{"format": "ui", "nodes": [...], "links": [...], "definitions"?}`
+//!   where each node keeps only `id, type, mode, inputs, outputs,
+//!   widgets_values, properties` (each `inputs`/`outputs` entry only `name,
+//!   type, link`/`links`, `widget`), nodes sorted by `id`, links sorted; and
+//!   `definitions` (subgraphs) kept as written.
+//! - API format: `{"format": "api", "nodes": {id: {"class_type", "inputs"}}}`
+//!   (`_meta` dropped).
+//!
+//! The canonical hash is SHA-256 of that value serialised by RFC 8785 (JSON
+//! Canonicalization Scheme). The plain file hash is kept alongside it.
+
+use std::collections::BTreeMap;
+
+use colophon_provenance::ContentHash;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::FormatError;
+
+/// Most nodes a workflow may have (large real graphs have a few hundred).
+pub const MAX_NODES: usize = 5_000;
+
+/// Model file extensions recognised in inputs.
+const MODEL_EXTENSIONS: [&str; 9] = [".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".gguf", ".sft", ".onnx", ".pkl"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkflowFormat {
+    Ui,
+    Api,
+}
+
+/// A node as shown to collectors.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorkflowNode {
+    pub id: String,
+    pub class_type: String,
+    pub title: Option<String>,
+    /// Literal inputs: named in API format; widget values by position in UI format.
+    pub inputs: Vec<(String, Value)>,
+}
+
+/// A model, LoRA, VAE … a workflow loads.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ModelRef {
+    /// checkpoint, lora, vae, diffusion_model, text_encoder, controlnet, upscale_model, clip_vision, model.
+    pub kind: String,
+    /// The file name as written in the workflow.
+    pub name: String,
+    pub node_id: String,
+    pub node_type: String,
+    /// A SHA-256 the workflow states for it (newer UI files embed `properties.models[].hash`).
+    pub sha256: Option<String>,
+    pub url: Option<String>,
+}
+
+/// A parsed, validated workflow.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Workflow {
+    pub format: WorkflowFormat,
+    pub nodes: Vec<WorkflowNode>,
+    pub models: Vec<ModelRef>,
+    pub link_count: usize,
+    pub canonical_hash: ContentHash,
+}
+
+impl Workflow {
+    /// Parses a workflow file (UTF-8 JSON, optional BOM).
+    pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let value: Value =
+            serde_json::from_slice(bytes).map_err(|e| FormatError::new(format!("not valid JSON: {e}")))?;
+        Self::from_value(&value)
+    }
+
+    pub fn from_value(value: &Value) -> Result<Self, FormatError> {
+        let Value::Object(top) = value else {
+            return Err(FormatError::new("a ComfyUI workflow is a JSON object"));
+        };
+        if top.contains_key("nodes") {
+            parse_ui(top)
+        } else if !top.is_empty() && top.values().all(|v| v.get("class_type").is_some()) {
+            parse_api(top)
+        } else if top.contains_key("prompt") || top.contains_key("workflow") {
+            Err(FormatError::new("this looks like an API request body; upload the workflow itself (UI or API format)"))
+        } else {
+            Err(FormatError::new(
+                "not a ComfyUI workflow: expected \"nodes\" (UI format) or node ids mapping to objects with \"class_type\" (API format)",
+            ))
+        }
+    }
+}
+
+fn id_string(v: &Value) -> Option<String> {
+    match v {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() && s.len() <= 64 => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn parse_ui(top: &Map<String, Value>) -> Result<Workflow, FormatError> {
+    let nodes =
+        top.get("nodes").and_then(Value::as_array).ok_or_else(|| FormatError::new("\"nodes\" must be an array"))?;
+    if nodes.is_empty() {
+        return Err(FormatError::new("the workflow has no nodes"));
+    }
+    if nodes.len() > MAX_NODES {
+        return Err(FormatError::new(format!("the workflow has {} nodes; the limit is {MAX_NODES}", nodes.len())));
+    }
+    let links = match top.get("links") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(l)) => l.clone(),
+        Some(_) => return Err(FormatError::new("\"links\" must be an array")),
+    };
+    for (i, link) in links.iter().enumerate() {
+        if !(link.is_array() || link.is_object()) {
+            return Err(FormatError::new(format!("link {i} is neither an array nor an object")));
+        }
+    }
+
+    let mut out = Vec::with_capacity(nodes.len());
+    let mut models = Vec::new();
+    let mut canonical_nodes = Vec::with_capacity(nodes.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, node) in nodes.iter().enumerate() {
+        let obj = node.as_object().ok_or_else(|| FormatError::new(format!("node {i} is not an object")))?;
+        let id = obj
+            .get("id")
+            .and_then(id_string)
+            .ok_or_else(|| FormatError::new(format!("node {i} has no valid \"id\"")))?;
+        if !seen.insert(id.clone()) {
+            return Err(FormatError::new(format!("node id {id} appears twice")));
+        }
+        let class_type = obj
+            .get("type")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| FormatError::new(format!("node {id} has no \"type\"")))?
+            .to_owned();
+        let widgets = match obj.get("widgets_values") {
+            Some(Value::Array(w)) => w.clone(),
+            // Some custom nodes store widget values as an object.
+            Some(Value::Object(m)) => m.values().cloned().collect(),
+            _ => Vec::new(),
+        };
+        let title = obj.get("title").and_then(Value::as_str).map(str::to_owned);
+        let inputs: Vec<(String, Value)> =
+            widgets.iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect();
+        for (_, v) in &inputs {
+            collect_model(&id, &class_type, None, v, &mut models);
+        }
+        // Newer frontends embed model download info: properties.models[] = {name, url, hash, hash_type, directory}.
+        if let Some(list) = obj.get("properties").and_then(|p| p.get("models")).and_then(Value::as_array) {
+            for m in list {
+                let Some(name) = m.get("name").and_then(Value::as_str) else { continue };
+                let sha = m
+                    .get("hash")
+                    .and_then(Value::as_str)
+                    .filter(|_| {
+                        m.get("hash_type").and_then(Value::as_str).is_none_or(|t| t.eq_ignore_ascii_case("sha256"))
+                    })
+                    .and_then(|h| ContentHash::parse(h).ok())
+                    .map(|h| h.to_hex());
+                let url = m.get("url").and_then(Value::as_str).map(str::to_owned);
+                if let Some(existing) = models.iter_mut().find(|r: &&mut ModelRef| r.node_id == id && r.name == name) {
+                    existing.sha256 = existing.sha256.take().or(sha);
+                    existing.url = existing.url.take().or(url);
+                } else {
+                    let directory = m.get("directory").and_then(Value::as_str).unwrap_or("");
+                    models.push(ModelRef {
+                        kind: model_kind(&class_type, Some(directory)),
+                        name: name.to_owned(),
+                        node_id: id.clone(),
+                        node_type: class_type.clone(),
+                        sha256: sha,
+                        url,
+                    });
+                }
+            }
+        }
+        canonical_nodes.push((sort_key(&id), canonical_ui_node(obj)));
+        out.push(WorkflowNode { id, class_type, title, inputs });
+    }
+    canonical_nodes.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut canonical_links: Vec<Value> = links.iter().map(canonical_link).collect();
+    canonical_links.sort_by_key(|l| serde_json_canonicalizer::to_string(l).unwrap_or_default());
+    let mut canonical = Map::new();
+    canonical.insert("format".into(), "ui".into());
+    canonical.insert("nodes".into(), Value::Array(canonical_nodes.into_iter().map(|(_, n)| n).collect()));
+    canonical.insert("links".into(), Value::Array(canonical_links));
+    if let Some(defs) = top.get("definitions") {
+        canonical.insert("definitions".into(), defs.clone());
+    }
+    models.sort();
+    models.dedup();
+    Ok(Workflow {
+        format: WorkflowFormat::Ui,
+        nodes: out,
+        models,
+        link_count: links.len(),
+        canonical_hash: hash_value(&Value::Object(canonical))?,
+    })
+}
+
+/// Numeric ids sort numerically, others after them as text.
+fn sort_key(id: &str) -> (u8, u64, String) {
+    match id.parse::<u64>() {
+        Ok(n) => (0, n, String::new()),
+        Err(_) => (1, 0, id.to_owned()),
+    }
+}
+
+fn pick(obj: &Map<String, Value>, keys: &[&str]) -> Value {
+    let mut m = Map::new();
+    for k in keys {
+        if let Some(v) = obj.get(*k) {
+            m.insert((*k).to_owned(), v.clone());
+        }
+    }
+    Value::Object(m)
+}
+
+fn canonical_ui_node(obj: &Map<String, Value>) -> Value {
+    let mut node = pick(obj, &["id", "type", "mode", "widgets_values", "properties"]);
+    let slots = |key: &str, fields: &[&str]| -> Option<Value> {
+        obj.get(key).and_then(Value::as_array).map(|list| {
+            Value::Array(list.iter().map(|s| s.as_object().map(|o| pick(o, fields)).unwrap_or(Value::Null)).collect())
+        })
+    };
+    if let Value::Object(m) = &mut node {
+        if let Some(v) = slots("inputs", &["name", "type", "link", "widget"]) {
+            m.insert("inputs".into(), v);
+        }
+        if let Some(v) = slots("outputs", &["name", "type", "links"]) {
+            m.insert("outputs".into(), v);
+        }
+    }
+    node
+}
+
+fn canonical_link(link: &Value) -> Value {
+    match link {
+        Value::Object(o) => pick(o, &["id", "origin_id", "origin_slot", "target_id", "target_slot", "type"]),
+        other => other.clone(),
+    }
+}
+
+fn parse_api(top: &Map<String, Value>) -> Result<Workflow, FormatError> {
+    if top.len() > MAX_NODES {
+        return Err(FormatError::new(format!("the workflow has {} nodes; the limit is {MAX_NODES}", top.len())));
+    }
+    let mut nodes = Vec::with_capacity(top.len());
+    let mut models = Vec::new();
+    let mut canonical_nodes = Map::new();
+    let mut link_count = 0;
+    let mut ids: Vec<&String> = top.keys().collect();
+    ids.sort_by_key(|id| sort_key(id));
+    for id in ids {
+        let obj = top[id].as_object().ok_or_else(|| FormatError::new(format!("node {id} is not an object")))?;
+        let class_type = obj
+            .get("class_type")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| FormatError::new(format!("node {id} has no \"class_type\"")))?
+            .to_owned();
+        let inputs = match obj.get("inputs") {
+            None => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(_) => return Err(FormatError::new(format!("node {id}: \"inputs\" must be an object"))),
+        };
+        let mut literal = Vec::new();
+        for (name, v) in &inputs {
+            let is_link = v.as_array().is_some_and(|a| a.len() == 2 && id_string(&a[0]).is_some() && a[1].is_u64());
+            if is_link {
+                let from = id_string(&v[0]).unwrap_or_default();
+                if !top.contains_key(&from) {
+                    return Err(FormatError::new(format!("node {id} input \"{name}\" links to missing node {from}")));
+                }
+                link_count += 1;
+            } else {
+                collect_model(id, &class_type, Some(name), v, &mut models);
+                literal.push((name.clone(), v.clone()));
+            }
+        }
+        let title = obj.get("_meta").and_then(|m| m.get("title")).and_then(Value::as_str).map(str::to_owned);
+        canonical_nodes.insert(id.clone(), pick(obj, &["class_type", "inputs"]));
+        nodes.push(WorkflowNode { id: id.clone(), class_type, title, inputs: literal });
+    }
+    let mut canonical = Map::new();
+    canonical.insert("format".into(), "api".into());
+    canonical.insert("nodes".into(), Value::Object(canonical_nodes));
+    models.sort();
+    models.dedup();
+    Ok(Workflow {
+        format: WorkflowFormat::Api,
+        nodes,
+        models,
+        link_count,
+        canonical_hash: hash_value(&Value::Object(canonical))?,
+    })
+}
+
+fn collect_model(node_id: &str, node_type: &str, input: Option<&str>, v: &Value, out: &mut Vec<ModelRef>) {
+    let Some(s) = v.as_str() else { return };
+    let lower = s.to_ascii_lowercase();
+    if s.len() > 512 || !MODEL_EXTENSIONS.iter().any(|ext| lower.ends_with(ext)) {
+        return;
+    }
+    out.push(ModelRef {
+        kind: model_kind(node_type, input),
+        name: s.to_owned(),
+        node_id: node_id.to_owned(),
+        node_type: node_type.to_owned(),
+        sha256: None,
+        url: None,
+    });
+}
+
+/// Classifies a model reference from the loader's type and input name (or model directory).
+fn model_kind(node_type: &str, hint: Option<&str>) -> String {
+    let t = format!("{} {}", node_type, hint.unwrap_or("")).to_ascii_lowercase();
+    let kind = if t.contains("lora") {
+        "lora"
+    } else if t.contains("controlnet") || t.contains("control_net") {
+        "controlnet"
+    } else if t.contains("upscale") {
+        "upscale_model"
+    } else if t.contains("clipvision") || t.contains("clip_vision") {
+        "clip_vision"
+    } else if t.contains("vae") {
+        "vae"
+    } else if t.contains("unet") || t.contains("diffusion") {
+        "diffusion_model"
+    } else if t.contains("clip") || t.contains("text_encoder") {
+        "text_encoder"
+    } else if t.contains("checkpoint") || t.contains("ckpt") {
+        "checkpoint"
+    } else {
+        "model"
+    };
+    kind.to_owned()
+}
+
+fn hash_value(v: &Value) -> Result<ContentHash, FormatError> {
+    let bytes =
+        serde_json_canonicalizer::to_vec(v).map_err(|e| FormatError::new(format!("cannot canonicalise: {e}")))?;
+    Ok(ContentHash::of(&bytes))
+}
+
+/// Counts of node types, most used first (for a compact summary).
+pub fn node_type_counts(w: &Workflow) -> Vec<(String, usize)> {
+    let mut counts = BTreeMap::<&str, usize>::new();
+    for n in &w.nodes {
+        *counts.entry(&n.class_type).or_default() += 1;
+    }
+    let mut v: Vec<_> = counts.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
