@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod accounts;
 mod anchors;
 mod error;
 mod listings;
@@ -13,6 +14,7 @@ pub mod testing;
 
 use std::{str::FromStr, time::Duration};
 
+pub use accounts::{AccountRow, CreatorRow, KeyRow, KeyState, NewKey};
 pub use anchors::{AnchorRow, AnchorStatus, AnchorUpdate, covering_anchor};
 pub use error::StoreError;
 pub use listings::{ListingKind, ListingRow, ListingStatus, NewCreator, NewListing};
