@@ -1,4 +1,6 @@
 //! Server functions, one module per area. Thin: extract state, call a domain
 //! crate, map the error.
 
+pub mod account;
+pub mod keys;
 pub mod store;

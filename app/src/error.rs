@@ -16,6 +16,18 @@ pub enum ApiError {
     /// The request itself was wrong (bad input); the message says how.
     #[error("{0}")]
     BadRequest(String),
+    /// Not signed in (or the session ended).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Conflicts with what exists (a taken email or handle).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts; wait.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// The request never reached the server or its answer could not be read.
     #[error("Could not reach Colophon: {0}")]
     Transport(String),
@@ -37,7 +49,44 @@ impl FromServerFnError for ApiError {
 #[cfg(feature = "ssr")]
 impl From<colophon_store::StoreError> for ApiError {
     fn from(err: colophon_store::StoreError) -> Self {
+        if let colophon_store::StoreError::Conflict { what } = err {
+            return Self::Conflict(format!("{} already exists.", capitalize(what)));
+        }
         tracing::error!(error = %err, "store error in server function");
         Self::Unavailable("The store is temporarily unavailable. Please try again in a moment.".into())
     }
+}
+
+#[cfg(feature = "ssr")]
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+impl ApiError {
+    /// The HTTP status this error is answered with.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::BadRequest(_) => 400,
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::Conflict(_) => 409,
+            Self::TooManyRequests(_) => 429,
+            Self::Unavailable(_) => 503,
+            Self::Transport(_) => 502,
+        }
+    }
+}
+
+/// Sets the response status from the error (server functions otherwise
+/// answer every error with 500). Wrap each server function's result in it.
+#[cfg(feature = "ssr")]
+pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
+    if let Err(e) = &result
+        && let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(e.status_code())
+    {
+        opts.set_status(status);
+    }
+    result
 }

@@ -6,6 +6,8 @@
 //! a domain crate, map the error) and `types.rs` the wire types.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod auth;
 pub mod components;
 pub mod error;
 pub mod pages;
@@ -19,7 +21,7 @@ use leptos_router::{
 };
 
 use components::layout::SiteLayout;
-use pages::{NotFound, SignInPage, StorePage, StudioPage, VerifyPage};
+use pages::{NotFound, SignInPage, SignUpPage, StorePage, StudioPage, VerifyPage};
 
 /// The HTML document around the app; used by the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -62,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("verify") view=VerifyPage />
                     <Route path=StaticSegment("studio") view=StudioPage />
                     <Route path=StaticSegment("sign-in") view=SignInPage />
+                    <Route path=StaticSegment("sign-up") view=SignUpPage />
                 </Routes>
             </SiteLayout>
         </Router>

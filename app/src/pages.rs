@@ -1,5 +1,6 @@
 //! One module per user journey.
 
+pub(crate) mod keys;
 mod not_found;
 mod sign_in;
 mod store;
@@ -7,7 +8,7 @@ mod studio;
 mod verify;
 
 pub use not_found::NotFound;
-pub use sign_in::SignInPage;
+pub use sign_in::{ActionError, SignInPage, SignUpPage};
 pub use store::StorePage;
 pub use studio::StudioPage;
 pub use verify::VerifyPage;

@@ -96,3 +96,28 @@ mod tests {
         assert_eq!(card(1, "USD", None, 0).availability_label(), None);
     }
 }
+
+/// The signed-in account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub email: String,
+    pub creator: Option<CreatorProfile>,
+}
+
+/// A creator's public profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatorProfile {
+    pub handle: String,
+    pub display_name: String,
+    pub bio: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<colophon_store::AccountRow> for Me {
+    fn from(a: colophon_store::AccountRow) -> Self {
+        Self {
+            email: a.email,
+            creator: a.creator.map(|c| CreatorProfile { handle: c.handle, display_name: c.display_name, bio: c.bio }),
+        }
+    }
+}

@@ -31,6 +31,9 @@ pub struct Config {
     /// `COLOPHON_ANCHOR_INTERVAL` (seconds, default 30), `COLOPHON_ANCHOR_BATCH`
     /// (default 1000) and `COLOPHON_CONFIRMATIONS` (default 1).
     pub anchor: crate::jobs::anchor::AnchorSettings,
+    /// `COLOPHON_PUBLIC_URL`: the site's address as users see it (e.g.
+    /// `https://colophon.example`). When it is https, cookies are `Secure`.
+    pub public_url: Option<String>,
 }
 
 /// Which chain to anchor on.
@@ -120,7 +123,16 @@ impl Config {
             confirmations: parsed(&var, "COLOPHON_CONFIRMATIONS")?.unwrap_or(defaults.confirmations).max(1),
         };
 
-        Ok(Self { addr, data_dir, database_url: database_url.into(), site_root, chain, anchor })
+        let public_url = var("COLOPHON_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(u) = &public_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "COLOPHON_PUBLIC_URL",
+                reason: "use http://… or https://…".into(),
+            });
+        }
+        Ok(Self { addr, data_dir, database_url: database_url.into(), site_root, chain, anchor, public_url })
     }
 }
 

@@ -17,6 +17,21 @@ pub enum AppError {
     /// Nothing at this address.
     #[error("not found")]
     NotFound,
+    /// No (valid) session or token.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request conflicts with what exists (taken handle, key already registered).
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is larger than allowed.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Slow down.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// A dependency (database, chain) is down; the message is for users,
     /// the source is logged.
     #[error("{message}")]
@@ -41,6 +56,11 @@ impl IntoResponse for AppError {
         let (status, code, message) = match &self {
             Self::BadRequest(msg) => (StatusCode::BAD_REQUEST, "bad_request", msg.clone()),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "Nothing found here.".to_owned()),
+            Self::Unauthorized(msg) => (StatusCode::UNAUTHORIZED, "unauthorized", msg.clone()),
+            Self::Forbidden(msg) => (StatusCode::FORBIDDEN, "forbidden", msg.clone()),
+            Self::Conflict(msg) => (StatusCode::CONFLICT, "conflict", msg.clone()),
+            Self::TooLarge(msg) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", msg.clone()),
+            Self::TooManyRequests(msg) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", msg.clone()),
             Self::Unavailable { message, source } => {
                 tracing::warn!(error = %format!("{source:#}"), "{message}");
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable", (*message).to_owned())

@@ -1,11 +1,13 @@
 //! The Colophon web server as a library, so tests can start it on port 0.
 
 pub mod config;
+pub mod csrf;
 pub mod devchain;
 pub mod error;
 pub mod jobs;
 pub mod provenance;
 pub mod routes;
+pub mod sessions;
 pub mod state;
 pub mod telemetry;
 
@@ -80,11 +82,15 @@ impl Application {
         };
         tracing::info!(chain_id = chain.chain_id(), registry = %chain.registry(), "chain ready");
 
+        let sessions = sessions::Sessions::new(store.clone());
+        let secure_cookies = config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
         let state = AppState::new(
             store,
             chain,
             anchorer.as_ref().map(Anchorer::health),
             leptos_options(&config, listener.local_addr()?),
+            sessions,
+            secure_cookies,
         );
         let router = routes::router(state.clone());
         Ok(Self { listener, router, state, devchain, anchorer })
@@ -105,10 +111,21 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
         let anchor_task = self.anchorer.map(|a| tokio::spawn(a.run(jobs_stopped)));
+        let sessions = self.state.sessions.clone();
+        let session_sweeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                if let Err(e) = sessions.delete_expired().await {
+                    tracing::warn!(error = %e, "could not delete expired sessions");
+                }
+            }
+        });
         let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
         let _ = stop_jobs.send(true);
+        session_sweeper.abort();
         if let Some(task) = anchor_task {
             let _ = task.await;
         }

@@ -31,7 +31,9 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let store = state.store.clone();
+    let limiter = state.sign_in_limiter.clone();
     let options = state.leptos_options.clone();
+    let sessions = state.sessions.clone().layer(state.secure_cookies);
 
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -44,11 +46,16 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(store.clone()),
+            move || {
+                provide_context(store.clone());
+                provide_context(limiter.clone());
+            },
             move || app::shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .with_state(state)
+        .layer(axum::middleware::from_fn(crate::csrf::cross_origin_protection))
+        .layer(sessions)
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
             AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
         }))

@@ -17,6 +17,12 @@ pub struct AppState {
     pub chain: Chain,
     /// The anchor service's health, when this server anchors.
     pub anchoring: Option<Arc<tokio::sync::RwLock<AnchorHealth>>>,
+    /// Session storage (same database).
+    pub sessions: crate::sessions::Sessions,
+    /// Sign-in attempts per address and per email.
+    pub sign_in_limiter: app::auth::SignInLimiter,
+    /// Mark cookies `Secure` (the site is served over https).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -25,7 +31,17 @@ impl AppState {
         chain: Chain,
         anchoring: Option<Arc<tokio::sync::RwLock<AnchorHealth>>>,
         leptos_options: LeptosOptions,
+        sessions: crate::sessions::Sessions,
+        secure_cookies: bool,
     ) -> Self {
-        Self { leptos_options, store, chain, anchoring }
+        Self {
+            leptos_options,
+            store,
+            chain,
+            anchoring,
+            sessions,
+            sign_in_limiter: app::auth::SignInLimiter::default(),
+            secure_cookies,
+        }
     }
 }

@@ -7,9 +7,14 @@ use crate::{error::ApiError, types::ListingCard};
 /// Published listings, newest first.
 #[server(endpoint = "store/listings")]
 pub async fn list_listings() -> Result<Vec<ListingCard>, ApiError> {
-    let store = expect_context::<colophon_store::Store>();
-    let rows = store.published_listings(60).await?;
-    Ok(rows.into_iter().map(to_card).collect())
+    crate::error::with_status(
+        async move {
+            let store = expect_context::<colophon_store::Store>();
+            let rows = store.published_listings(60).await?;
+            Ok(rows.into_iter().map(to_card).collect())
+        }
+        .await,
+    )
 }
 
 #[cfg(feature = "ssr")]

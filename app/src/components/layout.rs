@@ -1,9 +1,11 @@
 //! The site shell: skip link, header with navigation, main area and footer.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_location};
 
-const NAV: [(&str, &str); 4] = [("/", "Store"), ("/verify", "Verify"), ("/studio", "Studio"), ("/sign-in", "Sign in")];
+use crate::api::account::{SignOut, current_account};
+
+const NAV: [(&str, &str); 3] = [("/", "Store"), ("/verify", "Verify"), ("/studio", "Studio")];
 
 /// Header, navigation and footer around every page.
 #[component]
@@ -65,6 +67,7 @@ pub fn SiteLayout(children: Children) -> impl IntoView {
                                     }
                                 })
                                 .collect_view()}
+                            <AccountMenu />
                         </ul>
                     </nav>
                 </div>
@@ -81,5 +84,52 @@ pub fn SiteLayout(children: Children) -> impl IntoView {
                 </div>
             </footer>
         </div>
+    }
+}
+
+/// "Sign in" for visitors; the account's name and "Sign out" once signed in.
+/// Re-read on every navigation, so signing in or out shows at once.
+#[component]
+fn AccountMenu() -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let location = use_location();
+    let account = Resource::new(move || (location.pathname.get(), sign_out.version().get()), |_| current_account());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match account.await {
+                    Ok(Some(me)) => {
+                        let name = me.creator.map(|c| format!("@{}", c.handle)).unwrap_or(me.email);
+                        view! {
+                            <li class="flex items-center gap-2 px-2 py-1 text-stone-700" data-testid="account-menu">
+                                <span class="text-sm" data-testid="account-name">{name}</span>
+                                <ActionForm action=sign_out>
+                                    <button
+                                        type="submit"
+                                        class="rounded border border-stone-300 px-2 py-0.5 text-sm hover:bg-stone-100"
+                                    >
+                                        "Sign out"
+                                    </button>
+                                </ActionForm>
+                            </li>
+                        }
+                            .into_any()
+                    }
+                    _ => {
+                        view! {
+                            <li>
+                                <A
+                                    href="/sign-in"
+                                    attr:class="block rounded px-2 py-1 text-stone-700 hover:bg-stone-100 hover:text-stone-950 aria-[current=page]:font-semibold"
+                                >
+                                    "Sign in"
+                                </A>
+                            </li>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
     }
 }

@@ -7,6 +7,7 @@ mod listings;
 mod log;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod sessions;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(feature = "testing")]

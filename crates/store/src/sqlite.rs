@@ -411,3 +411,51 @@ pub(crate) async fn key(pool: &SqlitePool, key_id: &[u8; 32]) -> Result<Option<K
     .await?;
     row.map(|r| crate::accounts::key_row!(r)).transpose()
 }
+
+// --- sessions ----------------------------------------------------------------
+
+pub(crate) async fn session_insert(
+    pool: &SqlitePool,
+    id: &str,
+    data: &[u8],
+    expires_at: i64,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query!(
+        "INSERT INTO sessions (id, data, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
+        id,
+        data,
+        expires_at
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+pub(crate) async fn session_save(pool: &SqlitePool, id: &str, data: &[u8], expires_at: i64) -> Result<(), StoreError> {
+    sqlx::query!(
+        "INSERT INTO sessions (id, data, expires_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+        id,
+        data,
+        expires_at
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn session_load(pool: &SqlitePool, id: &str, now: i64) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(sqlx::query_scalar!("SELECT data FROM sessions WHERE id = ?1 AND expires_at > ?2", id, now)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub(crate) async fn session_delete(pool: &SqlitePool, id: &str) -> Result<(), StoreError> {
+    sqlx::query!("DELETE FROM sessions WHERE id = ?1", id).execute(pool).await?;
+    Ok(())
+}
+
+pub(crate) async fn session_delete_expired(pool: &SqlitePool, now: i64) -> Result<u64, StoreError> {
+    Ok(sqlx::query!("DELETE FROM sessions WHERE expires_at <= ?1", now).execute(pool).await?.rows_affected())
+}
