@@ -57,7 +57,7 @@ export async function startServer() {
     dataDir,
     /** Runs SQL against the server's SQLite database (the embedded default). */
     sql(statements) {
-      execFileSync('sqlite3', [join(dataDir, 'colophon.db')], { input: statements });
+      return execFileSync('sqlite3', [join(dataDir, 'colophon.db')], { input: statements, encoding: 'utf8' });
     },
     async stop() {
       child.kill('SIGTERM');

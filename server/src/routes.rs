@@ -34,6 +34,11 @@ pub fn router(state: AppState) -> Router {
     let limiter = state.sign_in_limiter.clone();
     let options = state.leptos_options.clone();
     let sessions = state.sessions.clone().layer(state.secure_cookies);
+    // What server functions and server-rendered pages (the 404 page included) can reach.
+    let context = move || {
+        provide_context(store.clone());
+        provide_context(limiter.clone());
+    };
 
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -43,16 +48,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/provenance/{sha256}", get(ledger::by_hash))
         // Unknown API paths get a JSON error, not an HTML page.
         .route("/api/{*path}", any(|| async { AppError::NotFound }))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || {
-                provide_context(store.clone());
-                provide_context(limiter.clone());
-            },
-            move || app::shell(options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .with_state(state)
         .layer(axum::middleware::from_fn(crate::csrf::cross_origin_protection))
         .layer(sessions)

@@ -3,6 +3,7 @@
 mod accounts;
 mod anchors;
 mod error;
+mod files;
 mod listings;
 mod log;
 #[cfg(feature = "postgres")]
@@ -18,6 +19,7 @@ use std::{str::FromStr, time::Duration};
 pub use accounts::{AccountRow, CreatorRow, KeyRow, KeyState, NewKey};
 pub use anchors::{AnchorRow, AnchorStatus, AnchorUpdate, covering_anchor};
 pub use error::StoreError;
+pub use files::{FileRow, ListingDraft, NewFile, OwnedListing, UploadRow};
 pub use listings::{ListingKind, ListingRow, ListingStatus, NewCreator, NewListing};
 pub use log::{LogEntryRow, NewLogEntry};
 

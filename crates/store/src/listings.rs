@@ -47,6 +47,15 @@ impl ListingStatus {
             Self::Archived => "archived",
         }
     }
+
+    pub(crate) fn parse(value: &str) -> Result<Self, StoreError> {
+        match value {
+            "draft" => Ok(Self::Draft),
+            "published" => Ok(Self::Published),
+            "archived" => Ok(Self::Archived),
+            other => Err(StoreError::Corrupt(format!("unknown listing status {other:?}"))),
+        }
+    }
 }
 
 /// A published listing as the store grid needs it.

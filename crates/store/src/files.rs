@@ -1,0 +1,217 @@
+//! The creator side of listings: drafts with terms, file versions registered
+//! atomically with their log entry, resumable uploads, preview jobs.
+
+use chrono::{DateTime, Utc};
+
+use crate::{ListingKind, ListingStatus, NewLogEntry, Store, StoreError};
+
+/// A draft listing with its terms.
+#[derive(Clone, Debug)]
+pub struct ListingDraft<'a> {
+    pub creator_id: i64,
+    pub slug: &'a str,
+    pub kind: ListingKind,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub price_minor: i64,
+    pub currency: &'a str,
+    pub edition_size: Option<i64>,
+    pub sale_starts_at: Option<DateTime<Utc>>,
+    pub sale_ends_at: Option<DateTime<Utc>>,
+    pub per_account_cap: Option<i64>,
+    pub tags: &'a str,
+    pub license_json: &'a str,
+    pub license_hash: [u8; 32],
+    pub created_at: DateTime<Utc>,
+}
+
+/// A listing as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnedListing {
+    pub id: i64,
+    pub creator_id: i64,
+    pub slug: String,
+    pub kind: ListingKind,
+    pub title: String,
+    pub description: String,
+    pub status: ListingStatus,
+    pub price_minor: i64,
+    pub currency: String,
+    pub edition_size: Option<i64>,
+    pub sold: i64,
+    pub tags: String,
+    pub license_json: String,
+    pub license_hash: Option<[u8; 32]>,
+    pub files: i64,
+}
+
+/// A registered file version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRow {
+    pub id: String,
+    pub listing_id: i64,
+    pub version: i64,
+    pub sha256: [u8; 32],
+    pub size: i64,
+    pub file_type: String,
+    pub storage_key: String,
+    pub alt_hash: Option<[u8; 32]>,
+    pub details: String,
+    pub log_leaf: u64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A file to register (its bytes are already in the object store).
+#[derive(Clone, Debug)]
+pub struct NewFile<'a> {
+    pub id: &'a str,
+    pub listing_id: i64,
+    pub sha256: [u8; 32],
+    pub size: i64,
+    pub file_type: &'a str,
+    pub storage_key: &'a str,
+    pub alt_hash: Option<[u8; 32]>,
+    pub details: &'a str,
+    /// Queue a preview job (images).
+    pub preview: bool,
+    /// The upload this file completes (deleted in the same transaction).
+    pub upload_id: Option<&'a str>,
+}
+
+/// An upload in progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadRow {
+    pub id: String,
+    pub account_id: i64,
+    pub listing_id: i64,
+    pub size: i64,
+    pub sha256: [u8; 32],
+    pub received: i64,
+    pub expires_at: DateTime<Utc>,
+}
+
+macro_rules! dispatch {
+    ($self:ident, $f:ident ( $($arg:expr),* )) => {
+        match $self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => crate::sqlite::$f(pool, $($arg),*).await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => crate::postgres::$f(pool, $($arg),*).await,
+        }
+    };
+}
+
+impl Store {
+    /// Creates a draft listing; `Conflict` when the slug is taken.
+    pub async fn create_draft(&self, d: &ListingDraft<'_>) -> Result<i64, StoreError> {
+        dispatch!(self, create_draft(d))
+    }
+
+    /// A creator's listings (every status), newest first.
+    pub async fn creator_listings(&self, creator_id: i64) -> Result<Vec<OwnedListing>, StoreError> {
+        dispatch!(self, creator_listings(creator_id))
+    }
+
+    /// One listing by id, whoever owns it (callers check ownership).
+    pub async fn owned_listing(&self, id: i64) -> Result<Option<OwnedListing>, StoreError> {
+        dispatch!(self, owned_listing(id))
+    }
+
+    /// Moves a listing between draft, published and archived. Publishing
+    /// needs at least one file and stamps `published_at` the first time.
+    /// Only published listings can be archived (or returned to draft: never).
+    /// Returns false when the listing is not the creator's, has no file, or the move is not allowed.
+    pub async fn set_listing_status(
+        &self,
+        id: i64,
+        creator_id: i64,
+        status: ListingStatus,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, set_listing_status(id, creator_id, status, now))
+    }
+
+    /// Records an upload about to start.
+    pub async fn create_upload(&self, u: &UploadRow, now: DateTime<Utc>) -> Result<(), StoreError> {
+        dispatch!(self, create_upload(u, now))
+    }
+
+    pub async fn upload(&self, id: &str) -> Result<Option<UploadRow>, StoreError> {
+        dispatch!(self, upload(id))
+    }
+
+    /// Moves `received` from `from` to `to`; false if another request moved it first.
+    pub async fn advance_upload(&self, id: &str, from: i64, to: i64) -> Result<bool, StoreError> {
+        dispatch!(self, advance_upload(id, from, to))
+    }
+
+    pub async fn delete_upload(&self, id: &str) -> Result<(), StoreError> {
+        dispatch!(self, delete_upload(id))
+    }
+
+    /// Uploads that expired before `now`.
+    pub async fn expired_uploads(&self, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+        dispatch!(self, expired_uploads(now))
+    }
+
+    /// In ONE transaction: appends the `ContentRegistered` entry, stores the
+    /// file as the listing's next version, queues its preview job and ends
+    /// its upload. Returns (log index, version).
+    pub async fn register_file(&self, f: &NewFile<'_>, entry: &NewLogEntry<'_>) -> Result<(u64, i64), StoreError> {
+        dispatch!(self, register_file(f, entry))
+    }
+
+    /// A listing's file versions, newest first.
+    pub async fn listing_files(&self, listing_id: i64) -> Result<Vec<FileRow>, StoreError> {
+        dispatch!(self, listing_files(listing_id))
+    }
+
+    /// Registered files with this SHA-256.
+    pub async fn files_by_hash(&self, sha256: &[u8; 32]) -> Result<Vec<FileRow>, StoreError> {
+        dispatch!(self, files_by_hash(sha256))
+    }
+}
+
+macro_rules! owned_listing {
+    ($r:expr) => {{
+        let r = $r;
+        Ok::<_, crate::StoreError>(crate::OwnedListing {
+            id: r.id,
+            creator_id: r.creator_id,
+            slug: r.slug,
+            kind: crate::ListingKind::parse(&r.kind)?,
+            title: r.title,
+            description: r.description,
+            status: crate::ListingStatus::parse(&r.status)?,
+            price_minor: r.price_minor,
+            currency: r.currency,
+            edition_size: r.edition_size,
+            sold: r.sold,
+            tags: r.tags,
+            license_json: r.license_json,
+            license_hash: r.license_hash.as_deref().map(|h| crate::log::to_array(h, "licence hash")).transpose()?,
+            files: r.files,
+        })
+    }};
+}
+pub(crate) use owned_listing;
+
+macro_rules! file_row {
+    ($r:expr) => {{
+        let r = $r;
+        Ok::<_, crate::StoreError>(crate::FileRow {
+            id: r.id,
+            listing_id: r.listing_id,
+            version: r.version,
+            sha256: crate::log::to_array(&r.sha256, "file hash")?,
+            size: r.size,
+            file_type: r.file_type,
+            storage_key: r.storage_key,
+            alt_hash: r.alt_hash.as_deref().map(|h| crate::log::to_array(h, "alt hash")).transpose()?,
+            details: r.details,
+            log_leaf: crate::log::to_u64(r.log_leaf, "leaf")?,
+            created_at: r.created_at,
+        })
+    }};
+}
+pub(crate) use file_row;
