@@ -3,4 +3,5 @@
 
 pub mod account;
 pub mod keys;
+pub mod listings;
 pub mod store;

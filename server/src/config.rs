@@ -34,6 +34,8 @@ pub struct Config {
     /// `COLOPHON_PUBLIC_URL`: the site's address as users see it (e.g.
     /// `https://colophon.example`). When it is https, cookies are `Secure`.
     pub public_url: Option<String>,
+    /// `COLOPHON_MAX_IMAGE_BYTES`, `COLOPHON_MAX_WORKFLOW_BYTES`, `COLOPHON_MAX_LORA_BYTES`.
+    pub upload_limits: crate::uploads::UploadLimits,
 }
 
 /// Which chain to anchor on.
@@ -132,7 +134,23 @@ impl Config {
                 reason: "use http://… or https://…".into(),
             });
         }
-        Ok(Self { addr, data_dir, database_url: database_url.into(), site_root, chain, anchor, public_url })
+        let d = crate::uploads::UploadLimits::default();
+        let upload_limits = crate::uploads::UploadLimits {
+            image: parsed(&var, "COLOPHON_MAX_IMAGE_BYTES")?.unwrap_or(d.image),
+            workflow: parsed(&var, "COLOPHON_MAX_WORKFLOW_BYTES")?.unwrap_or(d.workflow),
+            lora: parsed(&var, "COLOPHON_MAX_LORA_BYTES")?.unwrap_or(d.lora),
+            chunk: d.chunk,
+        };
+        Ok(Self {
+            addr,
+            data_dir,
+            database_url: database_url.into(),
+            site_root,
+            chain,
+            anchor,
+            public_url,
+            upload_limits,
+        })
     }
 }
 

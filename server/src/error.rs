@@ -77,3 +77,15 @@ impl IntoResponse for AppError {
         (status, Json(ErrorBody { error: code, message })).into_response()
     }
 }
+
+impl From<colophon_store::StoreError> for AppError {
+    fn from(err: colophon_store::StoreError) -> Self {
+        match err {
+            colophon_store::StoreError::Conflict { what } => Self::Conflict(format!("{what} already exists")),
+            other => Self::Unavailable {
+                message: "The database is temporarily unavailable. Please try again.",
+                source: anyhow::Error::new(other),
+            },
+        }
+    }
+}

@@ -10,6 +10,7 @@ pub mod routes;
 pub mod sessions;
 pub mod state;
 pub mod telemetry;
+pub mod uploads;
 
 use std::{future::Future, net::SocketAddr, path::Path};
 
@@ -84,6 +85,8 @@ impl Application {
 
         let sessions = sessions::Sessions::new(store.clone());
         let secure_cookies = config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        let uploads = uploads::Uploads::local(store.clone(), &config.data_dir, config.upload_limits)
+            .context("cannot prepare the file store")?;
         let state = AppState::new(
             store,
             chain,
@@ -91,6 +94,7 @@ impl Application {
             leptos_options(&config, listener.local_addr()?),
             sessions,
             secure_cookies,
+            uploads,
         );
         let router = routes::router(state.clone());
         Ok(Self { listener, router, state, devchain, anchorer })
@@ -111,7 +115,7 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
         let anchor_task = self.anchorer.map(|a| tokio::spawn(a.run(jobs_stopped)));
-        let sessions = self.state.sessions.clone();
+        let (sessions, uploads) = (self.state.sessions.clone(), self.state.uploads.clone());
         let session_sweeper = tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
             loop {
@@ -119,6 +123,7 @@ impl Application {
                 if let Err(e) = sessions.delete_expired().await {
                     tracing::warn!(error = %e, "could not delete expired sessions");
                 }
+                uploads.sweep_expired().await;
             }
         });
         let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())

@@ -2,13 +2,14 @@
 
 mod health;
 mod ledger;
+pub mod uploads;
 
 use std::time::Duration;
 
 use axum::response::IntoResponse as _;
 use axum::{
     Router,
-    routing::{any, get},
+    routing::{any, get, post},
 };
 use http::{HeaderName, HeaderValue, header};
 use leptos::prelude::provide_context;
@@ -46,6 +47,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/log/inclusion", get(ledger::inclusion))
         .route("/api/v1/log/consistency", get(ledger::consistency))
         .route("/api/v1/provenance/{sha256}", get(ledger::by_hash))
+        .route("/api/v1/uploads", post(uploads::start))
+        .route(
+            "/api/v1/uploads/{id}",
+            get(uploads::status)
+                .put(uploads::put_chunk)
+                .delete(uploads::cancel)
+                // Chunks are streamed to disk; the size limit is enforced while streaming.
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/api/v1/uploads/{id}/complete", post(uploads::complete))
         // Unknown API paths get a JSON error, not an HTML page.
         .route("/api/{*path}", any(|| async { AppError::NotFound }))
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))

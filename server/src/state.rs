@@ -23,6 +23,8 @@ pub struct AppState {
     pub sign_in_limiter: app::auth::SignInLimiter,
     /// Mark cookies `Secure` (the site is served over https).
     pub secure_cookies: bool,
+    /// Uploads and the file store.
+    pub uploads: crate::uploads::Uploads,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
         leptos_options: LeptosOptions,
         sessions: crate::sessions::Sessions,
         secure_cookies: bool,
+        uploads: crate::uploads::Uploads,
     ) -> Self {
         Self {
             leptos_options,
@@ -42,6 +45,7 @@ impl AppState {
             sessions,
             sign_in_limiter: app::auth::SignInLimiter::default(),
             secure_cookies,
+            uploads,
         }
     }
 }

@@ -6,31 +6,9 @@ mod common;
 
 use colophon_provenance::{RevocationReason, SigningKey, Statement};
 use colophon_store::{Backend, KeyState};
-use common::TestApp;
+use common::{TestApp, browser, call, now_ms};
 use reqwest::{StatusCode, header};
 use serde_json::Value;
-
-/// A client that keeps cookies and does not follow redirects, like a browser tab.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
-}
-
-async fn call(app: &TestApp, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-    let res = client
-        .post(app.url(&format!("/api/{endpoint}")))
-        .header(header::ACCEPT, "application/json")
-        .header("sec-fetch-site", "same-origin")
-        .form(form)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status();
-    (status, res.text().await.expect("body"))
-}
-
-fn now_ms() -> u64 {
-    u64::try_from(chrono::Utc::now().timestamp_millis()).expect("time")
-}
 
 fn submit_form(signed: &colophon_provenance::SignedStatement) -> [(&'static str, String); 3] {
     [

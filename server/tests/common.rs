@@ -135,3 +135,67 @@ impl TestApp {
             .expect("seed listing")
     }
 }
+
+/// A client that keeps cookies and does not follow redirects, like a browser tab.
+#[allow(dead_code)]
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
+
+/// Calls a server function (form-encoded POST) the way the hydrated app does.
+#[allow(dead_code)]
+pub async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> (reqwest::StatusCode, String) {
+    let res = client
+        .post(app.url(&format!("/api/{endpoint}")))
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header("sec-fetch-site", "same-origin")
+        .form(form)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status();
+    (status, res.text().await.expect("body"))
+}
+
+/// Unix milliseconds now.
+#[allow(dead_code)]
+pub fn now_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).expect("time")
+}
+
+/// Signs up `handle@example.com`, becomes creator `handle` and registers `key`; returns the signed-in client.
+#[allow(dead_code)]
+pub async fn creator_with_key(app: &TestApp, handle: &str, key: &colophon_provenance::SigningKey) -> reqwest::Client {
+    let tab = browser();
+    let email = format!("{handle}@example.com");
+    let (s, b) = call(app, &tab, "account/sign_up", &[("email", &email), ("password", "correct horse battery")]).await;
+    assert!(s.is_success() || s.is_redirection(), "{s} {b}");
+    let (s, b) =
+        call(app, &tab, "account/become_creator", &[("handle", handle), ("display_name", handle), ("bio", "")]).await;
+    assert!(s.is_success() || s.is_redirection(), "{s} {b}");
+    let signed = colophon_provenance::Statement::KeyRegistered {
+        public_key: key.public_key().to_bytes(),
+        account: handle.into(),
+        time_ms: now_ms(),
+    }
+    .sign(key)
+    .expect("sign");
+    let (s, b) = call(
+        app,
+        &tab,
+        "keys/submit",
+        &[
+            ("statement_hex", &hex::encode(&signed.bytes)),
+            ("public_key_hex", &signed.public_key.to_hex()),
+            ("signature_hex", &hex::encode(signed.signature)),
+        ],
+    )
+    .await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{b}");
+    tab
+}

@@ -15,7 +15,9 @@ const BUTTON: &str = "rounded-md bg-stone-900 px-4 py-2 font-medium text-white h
 /// Studio landing page.
 #[component]
 pub fn StudioPage() -> impl IntoView {
-    let account = Resource::new(|| (), |_| current_account());
+    // Re-read the account after becoming a creator (the redirect lands on this same page).
+    let become_creator = ServerAction::<BecomeCreator>::new();
+    let account = Resource::new(move || become_creator.version().get(), |_| current_account());
     view! {
         <Title text="Studio" />
         <section aria-labelledby="studio-heading" class="flex max-w-3xl flex-col gap-6">
@@ -24,7 +26,9 @@ pub fn StudioPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match account.await {
                         Ok(None) => view! { <SignedOut /> }.into_any(),
-                        Ok(Some(Me { creator: None, .. })) => view! { <BecomeCreatorForm /> }.into_any(),
+                        Ok(Some(Me { creator: None, .. })) => {
+                            view! { <BecomeCreatorForm action=become_creator /> }.into_any()
+                        }
                         Ok(Some(Me { creator: Some(profile), .. })) => {
                             view! { <CreatorStudio profile /> }.into_any()
                         }
@@ -60,8 +64,7 @@ fn SignedOut() -> impl IntoView {
 }
 
 #[component]
-fn BecomeCreatorForm() -> impl IntoView {
-    let action = ServerAction::<BecomeCreator>::new();
+fn BecomeCreatorForm(action: ServerAction<BecomeCreator>) -> impl IntoView {
     view! {
         <div class="flex flex-col gap-3">
             <h2 class="text-xl font-semibold">"Become a creator"</h2>

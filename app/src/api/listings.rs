@@ -1,0 +1,286 @@
+//! The creator's listings: create drafts with terms, list them, publish and archive.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{error::ApiError, types::ListingKind};
+
+/// A listing as its creator sees it in the Studio.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StudioListing {
+    pub id: i64,
+    pub slug: String,
+    pub kind: ListingKind,
+    pub title: String,
+    /// draft | published | archived
+    pub status: String,
+    pub price_minor: i64,
+    pub currency: String,
+    pub edition_size: Option<i64>,
+    pub sold: i64,
+    pub files: i64,
+    /// SHA-256 of the licence terms (hex): what file statements must name.
+    pub license_hash: String,
+    pub license_words: Vec<String>,
+}
+
+#[cfg(feature = "ssr")]
+fn to_kind(k: colophon_store::ListingKind) -> ListingKind {
+    match k {
+        colophon_store::ListingKind::Edition => ListingKind::Edition,
+        colophon_store::ListingKind::Workflow => ListingKind::Workflow,
+        colophon_store::ListingKind::Lora => ListingKind::Lora,
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn to_studio(l: colophon_store::OwnedListing) -> StudioListing {
+    let terms: Option<colophon_formats::LicenseTerms> = serde_json::from_str(&l.license_json).ok();
+    StudioListing {
+        id: l.id,
+        slug: l.slug,
+        kind: to_kind(l.kind),
+        title: l.title,
+        status: l.status.as_str().to_owned(),
+        price_minor: l.price_minor,
+        currency: l.currency,
+        edition_size: l.edition_size,
+        sold: l.sold,
+        files: l.files,
+        license_hash: l.license_hash.map(|h| colophon_provenance::ContentHash(h).to_hex()).unwrap_or_default(),
+        license_words: terms.map(|t| t.plain_words()).unwrap_or_default(),
+    }
+}
+
+/// The signed-in creator's listings, newest first.
+#[server(endpoint = "listings/mine")]
+pub async fn my_listings() -> Result<Vec<StudioListing>, ApiError> {
+    crate::error::with_status(
+        async move {
+            let (store, _, creator) = crate::api::keys::require_creator().await?;
+            Ok(store.creator_listings(creator.id).await?.into_iter().map(to_studio).collect())
+        }
+        .await,
+    )
+}
+
+/// Parses "12.50" into minor units (cents).
+pub fn parse_price(input: &str) -> Result<i64, String> {
+    let s = input.trim().trim_start_matches('$');
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() && frac.is_empty() {
+        return Err("Enter a price, e.g. 25 or 12.50.".into());
+    }
+    if frac.len() > 2 || !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+        return Err("Enter a price like 25 or 12.50.".into());
+    }
+    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| "The price is too large.")? };
+    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| "Enter a price like 12.50.")?;
+    let minor = whole.checked_mul(100).and_then(|w| w.checked_add(frac)).ok_or("The price is too large.")?;
+    if minor > 100_000_000 {
+        return Err("Prices are limited to 1,000,000.".into());
+    }
+    Ok(minor)
+}
+
+/// Creates a draft listing. Checkbox fields arrive only when ticked.
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "listings/create")]
+pub async fn create_listing(
+    kind: String,
+    title: String,
+    description: String,
+    price: String,
+    edition_size: Option<String>,
+    sale_starts_at: Option<String>,
+    sale_ends_at: Option<String>,
+    per_account_cap: Option<String>,
+    tags: Option<String>,
+    commercial_use: Option<String>,
+    derivatives: Option<String>,
+    credit_required: Option<String>,
+    redistribution: Option<String>,
+    license_notes: Option<String>,
+) -> Result<StudioListing, ApiError> {
+    crate::error::with_status(
+        async move {
+            let (store, _, creator) = crate::api::keys::require_creator().await?;
+            let bad = |m: &str| ApiError::BadRequest(m.to_owned());
+            let kind = match kind.as_str() {
+                "edition" => colophon_store::ListingKind::Edition,
+                "workflow" => colophon_store::ListingKind::Workflow,
+                "lora" => colophon_store::ListingKind::Lora,
+                _ => return Err(bad("Choose what you are listing: an edition, a workflow or a LoRA.")),
+            };
+            let title = title.trim();
+            if title.is_empty() || title.chars().count() > 200 {
+                return Err(bad("Titles are 1–200 characters."));
+            }
+            if description.chars().count() > 10_000 {
+                return Err(bad("Descriptions are limited to 10,000 characters."));
+            }
+            let price_minor = parse_price(&price).map_err(ApiError::BadRequest)?;
+            let num = |v: &Option<String>, what: &str| -> Result<Option<i64>, ApiError> {
+                match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    None => Ok(None),
+                    Some(s) => {
+                        s.parse().map(Some).map_err(|_| ApiError::BadRequest(format!("{what} must be a whole number.")))
+                    }
+                }
+            };
+            let edition_size = num(&edition_size, "The edition size")?;
+            let per_account_cap = num(&per_account_cap, "The per-account cap")?;
+            match (kind, edition_size) {
+                (colophon_store::ListingKind::Edition, None) => return Err(bad("Editions need a size (1–10,000).")),
+                (colophon_store::ListingKind::Edition, Some(n)) if !(1..=10_000).contains(&n) => {
+                    return Err(bad("Edition sizes are 1–10,000."));
+                }
+                (colophon_store::ListingKind::Edition, _) => {}
+                (_, _) => {}
+            }
+            let edition_size = if kind == colophon_store::ListingKind::Edition { edition_size } else { None };
+            if per_account_cap.is_some_and(|c| c < 1) {
+                return Err(bad("The per-account cap must be at least 1."));
+            }
+            let time = |v: &Option<String>, what: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+                match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    None => Ok(None),
+                    Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+                        .map(|t| Some(t.with_timezone(&chrono::Utc)))
+                        .or_else(|_| {
+                            // <input type="datetime-local"> sends "2026-12-01T18:00" (taken as UTC).
+                            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").map(|t| Some(t.and_utc()))
+                        })
+                        .map_err(|_| ApiError::BadRequest(format!("{what} is not a date and time."))),
+                }
+            };
+            let starts = time(&sale_starts_at, "The sale start")?;
+            let ends = time(&sale_ends_at, "The sale end")?;
+            if let (Some(s), Some(e)) = (starts, ends)
+                && e <= s
+            {
+                return Err(bad("The sale must end after it starts."));
+            }
+            let tags: Vec<String> = tags
+                .unwrap_or_default()
+                .split(',')
+                .map(|t| t.trim().to_lowercase())
+                .filter(|t| !t.is_empty())
+                .collect();
+            if tags.len() > 20 || tags.iter().any(|t| t.chars().count() > 40) {
+                return Err(bad("Up to 20 tags of at most 40 characters each."));
+            }
+            let terms = colophon_formats::LicenseTerms {
+                version: 1,
+                personal_use: true,
+                commercial_use: commercial_use.is_some(),
+                derivatives: derivatives.is_some(),
+                credit_required: credit_required.is_some(),
+                redistribution: redistribution.is_some(),
+                notes: license_notes.unwrap_or_default().trim().to_owned(),
+            };
+            terms.validate().map_err(|e| ApiError::BadRequest(e.0))?;
+            let license_json = serde_json::to_string(&terms).map_err(|_| bad("Invalid licence terms."))?;
+            let slug = slugify(title);
+            let now = chrono::Utc::now();
+            let tags = tags.join(",");
+            // A title's slug may be taken: add a short random suffix until it is free.
+            let mut candidate = slug.clone();
+            let id = loop {
+                let d = colophon_store::ListingDraft {
+                    creator_id: creator.id,
+                    slug: &candidate,
+                    kind,
+                    title,
+                    description: description.trim(),
+                    price_minor,
+                    currency: "USD",
+                    edition_size,
+                    sale_starts_at: starts,
+                    sale_ends_at: ends,
+                    per_account_cap,
+                    tags: &tags,
+                    license_json: &license_json,
+                    license_hash: terms.hash().0,
+                    created_at: now,
+                };
+                match store.create_draft(&d).await {
+                    Err(colophon_store::StoreError::Conflict { .. }) => {
+                        candidate = format!("{slug}-{}", suffix());
+                    }
+                    other => break other?,
+                }
+            };
+            let listing = store.owned_listing(id).await?.ok_or_else(|| ApiError::Unavailable("Try again.".into()))?;
+            Ok(to_studio(listing))
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn slugify(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-').chars().take(60).collect::<String>();
+    if slug.is_empty() { format!("listing-{}", suffix()) } else { slug }
+}
+
+#[cfg(feature = "ssr")]
+fn suffix() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    format!("{:06x}", OsRng.next_u32() & 0xFF_FFFF)
+}
+
+/// Publishes or archives one of the creator's listings.
+#[server(endpoint = "listings/status")]
+pub async fn set_listing_status(listing_id: i64, status: String) -> Result<StudioListing, ApiError> {
+    crate::error::with_status(
+        async move {
+            let (store, _, creator) = crate::api::keys::require_creator().await?;
+            let target = match status.as_str() {
+                "published" => colophon_store::ListingStatus::Published,
+                "archived" => colophon_store::ListingStatus::Archived,
+                _ => return Err(ApiError::BadRequest("A listing can be published or archived.".into())),
+            };
+            let listing = store
+                .owned_listing(listing_id)
+                .await?
+                .filter(|l| l.creator_id == creator.id)
+                .ok_or_else(|| ApiError::Forbidden("That listing is not yours.".into()))?;
+            if !store.set_listing_status(listing.id, creator.id, target, chrono::Utc::now()).await? {
+                return Err(ApiError::BadRequest(match target {
+                    colophon_store::ListingStatus::Published => "Upload a signed file before publishing.".into(),
+                    _ => "Only published listings can be archived.".into(),
+                }));
+            }
+            let listing =
+                store.owned_listing(listing.id).await?.ok_or_else(|| ApiError::Unavailable("Try again.".into()))?;
+            Ok(to_studio(listing))
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_price;
+
+    #[test]
+    fn prices() {
+        assert_eq!(parse_price("25"), Ok(2500));
+        assert_eq!(parse_price("$12.5"), Ok(1250));
+        assert_eq!(parse_price("0.99"), Ok(99));
+        assert!(parse_price("1.999").is_err());
+        assert!(parse_price("-3").is_err());
+        assert!(parse_price("abc").is_err());
+        assert!(parse_price("").is_err());
+        assert!(parse_price("99999999999999999999").is_err());
+    }
+}

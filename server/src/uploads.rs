@@ -1,0 +1,618 @@
+//! Signed, validated, resumable uploads.
+//!
+//! 1. `POST /api/v1/uploads {listing_id, size, sha256}`: the browser (or CLI)
+//!    has hashed the file; the server checks ownership, the kind's size limit
+//!    and that the creator has an active key, and opens an upload (its id is
+//!    the file id the statement will name).
+//! 2. `PUT /api/v1/uploads/{id}` with `Upload-Offset: N`: the next chunk,
+//!    streamed to a staging file. `GET` tells the offset to resume from.
+//! 3. `POST /api/v1/uploads/{id}/complete {statement_hex, signature_hex}`:
+//!    the `ContentRegistered` statement signed by the creator's active key.
+//!    The server streams the staged bytes into the object store while
+//!    re-hashing them, checks the type by content, parses and validates the
+//!    file (image limits, workflow, LoRA header), checks every statement field
+//!    against what it computed, and then in ONE transaction appends the log
+//!    entry, stores the file version and queues its preview job. Any failure
+//!    deletes what was staged or stored; nothing half-written remains.
+
+use std::{path::PathBuf, sync::Arc};
+
+use bytes::Bytes;
+use chrono::{DateTime, Duration, Utc};
+use colophon_formats::{
+    FileType,
+    image::ImageLimits,
+    lora::{self, LoraHasher},
+    workflow::{self, Workflow},
+};
+use colophon_provenance::{ContentHash, ContentKind, PublicKey, SignedStatement, Statement};
+use colophon_store::{
+    AccountRow, FileRow, KeyState, ListingKind, ListingStatus, NewFile, NewLogEntry, Store, UploadRow,
+};
+use futures::StreamExt as _;
+use object_store::{ObjectStore, ObjectStoreExt as _, WriteMultipart, path::Path as ObjectPath};
+use serde::Serialize;
+use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
+
+use crate::error::AppError;
+
+/// Per-kind size limits (bytes).
+#[derive(Clone, Copy, Debug)]
+pub struct UploadLimits {
+    /// `COLOPHON_MAX_IMAGE_BYTES` (default 200 MiB).
+    pub image: u64,
+    /// `COLOPHON_MAX_WORKFLOW_BYTES` (default 16 MiB).
+    pub workflow: u64,
+    /// `COLOPHON_MAX_LORA_BYTES` (default 8 GiB).
+    pub lora: u64,
+    /// Largest single PUT chunk (64 MiB).
+    pub chunk: u64,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        Self { image: 200 << 20, workflow: 16 << 20, lora: 8 << 30, chunk: 64 << 20 }
+    }
+}
+
+impl UploadLimits {
+    pub fn for_kind(&self, kind: ListingKind) -> u64 {
+        match kind {
+            ListingKind::Edition => self.image,
+            ListingKind::Workflow => self.workflow,
+            ListingKind::Lora => self.lora,
+        }
+    }
+}
+
+/// Uploads and the file store.
+#[derive(Clone)]
+pub struct Uploads {
+    store: Store,
+    objects: Arc<dyn ObjectStore>,
+    staging: PathBuf,
+    pub limits: UploadLimits,
+    image_limits: ImageLimits,
+}
+
+impl std::fmt::Debug for Uploads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Uploads").field("staging", &self.staging).field("limits", &self.limits).finish()
+    }
+}
+
+/// `POST /api/v1/uploads` body.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartUpload {
+    pub listing_id: i64,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// An upload's state.
+#[derive(Debug, Serialize)]
+pub struct UploadView {
+    pub upload_id: String,
+    /// The `file_id` the statement must name.
+    pub file_id: String,
+    /// The `listing_id` the statement must name.
+    pub listing_ref: String,
+    pub size: u64,
+    pub offset: u64,
+    pub chunk_size: u64,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/uploads/{id}/complete` body.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteUpload {
+    pub statement_hex: String,
+    pub signature_hex: String,
+}
+
+/// A registered file.
+#[derive(Debug, Serialize)]
+pub struct RegisteredFile {
+    pub file_id: String,
+    pub version: i64,
+    pub leaf_index: u64,
+    pub sha256: String,
+    pub size: u64,
+    pub file_type: FileType,
+    /// A workflow's canonical hash or a LoRA's tensor-data hash.
+    pub alt_hash: Option<String>,
+    pub details: serde_json::Value,
+    pub signer_fingerprint: String,
+}
+
+const STATEMENT_SKEW_MS: u64 = 24 * 3600 * 1000;
+const CHUNK: usize = 8 << 20;
+
+fn bad(msg: impl Into<String>) -> AppError {
+    AppError::BadRequest(msg.into())
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("{e}"))
+}
+
+impl Uploads {
+    /// Files under `data_dir/files`, staging under `data_dir/uploads`.
+    pub fn local(store: Store, data_dir: &std::path::Path, limits: UploadLimits) -> anyhow::Result<Self> {
+        let files = data_dir.join("files");
+        let staging = data_dir.join("uploads");
+        std::fs::create_dir_all(&files)?;
+        std::fs::create_dir_all(&staging)?;
+        let objects = object_store::local::LocalFileSystem::new_with_prefix(&files)?;
+        Ok(Self { store, objects: Arc::new(objects), staging, limits, image_limits: ImageLimits::default() })
+    }
+
+    fn staging_path(&self, id: &str) -> PathBuf {
+        self.staging.join(format!("{id}.part"))
+    }
+
+    /// The creator profile of `account`, or 403.
+    fn creator(account: &AccountRow) -> Result<&colophon_store::CreatorRow, AppError> {
+        account.creator.as_ref().ok_or_else(|| AppError::Forbidden("Become a creator in the Studio first.".into()))
+    }
+
+    async fn owned_listing(
+        &self,
+        account: &AccountRow,
+        listing_id: i64,
+    ) -> Result<colophon_store::OwnedListing, AppError> {
+        let creator = Self::creator(account)?;
+        let listing = self.store.owned_listing(listing_id).await?.ok_or(AppError::NotFound)?;
+        if listing.creator_id != creator.id {
+            // Someone else's listing: indistinguishable from a missing one.
+            return Err(AppError::NotFound);
+        }
+        Ok(listing)
+    }
+
+    async fn owned_upload(&self, account: &AccountRow, id: &str) -> Result<UploadRow, AppError> {
+        let upload = self.store.upload(id).await?.ok_or(AppError::NotFound)?;
+        if upload.account_id != account.id {
+            return Err(AppError::NotFound);
+        }
+        if upload.expires_at < Utc::now() {
+            self.discard(id).await;
+            return Err(AppError::NotFound);
+        }
+        Ok(upload)
+    }
+
+    pub async fn start(&self, account: &AccountRow, req: StartUpload) -> Result<UploadView, AppError> {
+        let listing = self.owned_listing(account, req.listing_id).await?;
+        if listing.status == ListingStatus::Archived {
+            return Err(bad("This listing is archived; publish it again to add files."));
+        }
+        let creator = Self::creator(account)?;
+        let keys = self.store.creator_keys(creator.id).await?;
+        if !keys.iter().any(|k| k.status == KeyState::Active) {
+            return Err(AppError::Conflict("Generate a signing key in the Studio first.".into()));
+        }
+        let limit = self.limits.for_kind(listing.kind);
+        if req.size == 0 {
+            return Err(bad("The file is empty."));
+        }
+        if req.size > limit {
+            return Err(AppError::TooLarge(format!(
+                "The file is {} but {} files are limited to {}.",
+                human(req.size),
+                listing.kind.as_str(),
+                human(limit)
+            )));
+        }
+        let sha = ContentHash::parse(&req.sha256).map_err(|e| bad(format!("sha256: {e}")))?;
+        let id = new_id("fil");
+        let expires_at = Utc::now() + Duration::hours(24);
+        let row = UploadRow {
+            id: id.clone(),
+            account_id: account.id,
+            listing_id: listing.id,
+            size: i64::try_from(req.size).map_err(|_| bad("size is too large"))?,
+            sha256: sha.0,
+            received: 0,
+            expires_at,
+        };
+        self.store.create_upload(&row, Utc::now()).await?;
+        tokio::fs::File::create(self.staging_path(&id)).await.map_err(internal)?;
+        Ok(self.view(&row, &listing.slug))
+    }
+
+    fn view(&self, u: &UploadRow, listing_ref: &str) -> UploadView {
+        UploadView {
+            upload_id: u.id.clone(),
+            file_id: u.id.clone(),
+            listing_ref: listing_ref.to_owned(),
+            size: u.size as u64,
+            offset: u.received as u64,
+            chunk_size: CHUNK as u64,
+            expires_at: u.expires_at,
+        }
+    }
+
+    pub async fn status(&self, account: &AccountRow, id: &str) -> Result<UploadView, AppError> {
+        let u = self.owned_upload(account, id).await?;
+        let listing = self.owned_listing(account, u.listing_id).await?;
+        Ok(self.view(&u, &listing.slug))
+    }
+
+    /// Appends a chunk at `offset` (which must be where the upload stands).
+    pub async fn put_chunk(
+        &self,
+        account: &AccountRow,
+        id: &str,
+        offset: u64,
+        body: axum::body::Body,
+    ) -> Result<UploadView, AppError> {
+        let u = self.owned_upload(account, id).await?;
+        let listing = self.owned_listing(account, u.listing_id).await?;
+        let (size, received) = (u.size as u64, u.received as u64);
+        if offset != received {
+            return Err(AppError::Conflict(format!("The upload is at byte {received}; resume from there.")));
+        }
+        let mut file = tokio::fs::OpenOptions::new().write(true).open(self.staging_path(id)).await.map_err(internal)?;
+        // Anything past `received` is from an interrupted chunk: drop it.
+        file.set_len(received).await.map_err(internal)?;
+        file.seek(std::io::SeekFrom::Start(received)).await.map_err(internal)?;
+        let mut stream = body.into_data_stream();
+        let mut written = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| bad("The upload was interrupted; resume from the last offset."))?;
+            written += chunk.len() as u64;
+            if written > self.limits.chunk {
+                file.set_len(received).await.map_err(internal)?;
+                return Err(AppError::TooLarge(format!("Chunks are limited to {}.", human(self.limits.chunk))));
+            }
+            if received + written > size {
+                file.set_len(received).await.map_err(internal)?;
+                return Err(AppError::TooLarge(format!("More bytes than the declared size ({size}).")));
+            }
+            file.write_all(&chunk).await.map_err(internal)?;
+        }
+        file.sync_data().await.map_err(internal)?;
+        let to = received + written;
+        if !self.store.advance_upload(id, received as i64, to as i64).await? {
+            return Err(AppError::Conflict("Another request moved this upload; check its offset and resume.".into()));
+        }
+        Ok(self.view(&UploadRow { received: to as i64, ..u }, &listing.slug))
+    }
+
+    /// Cancels an upload.
+    pub async fn cancel(&self, account: &AccountRow, id: &str) -> Result<(), AppError> {
+        self.owned_upload(account, id).await?;
+        self.discard(id).await;
+        Ok(())
+    }
+
+    async fn discard(&self, id: &str) {
+        let _ = tokio::fs::remove_file(self.staging_path(id)).await;
+        if let Err(e) = self.store.delete_upload(id).await {
+            tracing::warn!(error = %e, upload = id, "could not delete upload row");
+        }
+    }
+
+    /// Deletes uploads (and their staged bytes) that expired.
+    pub async fn sweep_expired(&self) {
+        match self.store.expired_uploads(Utc::now()).await {
+            Ok(ids) => {
+                for id in ids {
+                    self.discard(&id).await;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not list expired uploads"),
+        }
+    }
+
+    /// Verifies, stores and registers the upload. Any failure discards it.
+    pub async fn complete(
+        &self,
+        account: &AccountRow,
+        id: &str,
+        req: CompleteUpload,
+    ) -> Result<RegisteredFile, AppError> {
+        let u = self.owned_upload(account, id).await?;
+        if u.received != u.size {
+            return Err(AppError::Conflict(format!(
+                "Only {} of {} bytes have arrived; resume the upload.",
+                u.received, u.size
+            )));
+        }
+        let listing = self.owned_listing(account, u.listing_id).await?;
+        let creator = Self::creator(account)?.clone();
+        // Check the signature before touching the bytes: a bad one is the
+        // client's mistake to fix, and the staged upload stays resumable.
+        let signed = self.check_signature(&creator, &req).await?;
+        let result = self.store_and_register(&u, &listing, &signed).await;
+        if let Err(e) = &result
+            && !matches!(e, AppError::Unavailable { .. } | AppError::Internal(_))
+        {
+            // The file itself was refused: nothing of it is kept.
+            self.discard(id).await;
+        } else if result.is_ok() {
+            let _ = tokio::fs::remove_file(self.staging_path(id)).await;
+        }
+        result
+    }
+
+    async fn check_signature(
+        &self,
+        creator: &colophon_store::CreatorRow,
+        req: &CompleteUpload,
+    ) -> Result<SignedStatement, AppError> {
+        if req.statement_hex.len() > 64 * 1024 {
+            return Err(bad("The statement is too long."));
+        }
+        let bytes = hex::decode(req.statement_hex.trim()).map_err(|_| bad("statement_hex must be hex."))?;
+        let signature: [u8; 64] = hex::decode(req.signature_hex.trim())
+            .ok()
+            .and_then(|s| s.try_into().ok())
+            .ok_or_else(|| bad("signature_hex must be 128 hex digits."))?;
+        let keys = self.store.creator_keys(creator.id).await?;
+        let active = keys
+            .iter()
+            .find(|k| k.status == KeyState::Active)
+            .ok_or_else(|| AppError::Conflict("You have no active signing key.".into()))?;
+        let pk = PublicKey::from_bytes(&active.public_key).map_err(internal)?;
+        SignedStatement::verify(&bytes, pk, signature).map_err(|e| {
+            bad(format!("The signature does not verify with your active key ({}): {e}.", pk.key_id().fingerprint()))
+        })
+    }
+
+    async fn store_and_register(
+        &self,
+        u: &UploadRow,
+        listing: &colophon_store::OwnedListing,
+        signed: &SignedStatement,
+    ) -> Result<RegisteredFile, AppError> {
+        // One pass over the staged bytes: into the object store, through the hashers.
+        let key = ObjectPath::from(format!("{}/{}", listing.id, u.id));
+        let keep_all = listing.kind != ListingKind::Lora;
+        let (hashes, head) = self.copy_to_store(u, &key, keep_all).await?;
+        let outcome = async {
+            if hashes.file.0 != u.sha256 {
+                return Err(bad(format!(
+                    "The file's SHA-256 is {} but the upload declared {}: the file changed or was damaged in transit.",
+                    hashes.file,
+                    ContentHash(u.sha256)
+                )));
+            }
+            let inspected = self.inspect(listing.kind, &head, u.size as u64).await?;
+            self.check_statement(signed, u, listing, &inspected)?;
+            let details = serde_json::to_string(&inspected.details).map_err(internal)?;
+            let alt_hash = match listing.kind {
+                ListingKind::Lora => hashes.tensor_data.map(|h| h.0),
+                ListingKind::Workflow => inspected.alt_hash.map(|h| h.0),
+                ListingKind::Edition => None,
+            };
+            let now = Utc::now();
+            let entry = NewLogEntry::from_signed(signed, now);
+            let new = NewFile {
+                id: &u.id,
+                listing_id: listing.id,
+                sha256: u.sha256,
+                size: u.size,
+                file_type: inspected.file_type.extension(),
+                storage_key: key.as_ref(),
+                alt_hash,
+                details: &details,
+                preview: listing.kind == ListingKind::Edition,
+                upload_id: Some(&u.id),
+            };
+            let (leaf_index, version) = self.store.register_file(&new, &entry).await?;
+            tracing::info!(file_id = %u.id, listing = listing.id, leaf_index, version, "file registered");
+            Ok(RegisteredFile {
+                file_id: u.id.clone(),
+                version,
+                leaf_index,
+                sha256: ContentHash(u.sha256).to_hex(),
+                size: u.size as u64,
+                file_type: inspected.file_type,
+                alt_hash: alt_hash.map(hex::encode),
+                details: inspected.details,
+                signer_fingerprint: signed.public_key.key_id().fingerprint(),
+            })
+        }
+        .await;
+        if outcome.is_err()
+            && let Err(e) = self.objects.delete(&key).await
+        {
+            tracing::warn!(error = %e, key = %key, "could not delete a refused file from the object store");
+        }
+        outcome
+    }
+
+    /// Streams the staged file into the object store; returns both hashes and
+    /// the bytes validation needs (the whole file, or a LoRA's header).
+    async fn copy_to_store(
+        &self,
+        u: &UploadRow,
+        key: &ObjectPath,
+        keep_all: bool,
+    ) -> Result<(lora::LoraHashes, Vec<u8>), AppError> {
+        let mut file = tokio::fs::File::open(self.staging_path(&u.id)).await.map_err(internal)?;
+        let upload = self.objects.put_multipart(key).await.map_err(internal)?;
+        let mut writer = WriteMultipart::new(upload);
+        let mut hasher = LoraHasher::new();
+        let mut head = Vec::new();
+        let head_limit = if keep_all { usize::MAX } else { (8 + lora::DEFAULT_MAX_HEADER) as usize };
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let n = file.read(&mut buf).await.map_err(internal)?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &buf[..n];
+            hasher.update(chunk);
+            if head.len() < head_limit {
+                head.extend_from_slice(&chunk[..n.min(head_limit - head.len())]);
+            }
+            writer.wait_for_capacity(4).await.map_err(internal)?;
+            writer.put(Bytes::copy_from_slice(chunk));
+        }
+        writer.finish().await.map_err(internal)?;
+        Ok((hasher.finalize(), head))
+    }
+
+    /// Type by content, then the kind's parser and limits.
+    async fn inspect(&self, kind: ListingKind, head: &[u8], size: u64) -> Result<Inspected, AppError> {
+        let sniffed = colophon_formats::sniff(head);
+        let expected = match kind {
+            ListingKind::Edition => "a PNG, JPEG or WebP image",
+            ListingKind::Workflow => "a ComfyUI workflow (JSON)",
+            ListingKind::Lora => "a LoRA in the safetensors format",
+        };
+        let wrong_type = || {
+            bad(format!(
+                "This listing takes {expected}, but the file is {}.",
+                sniffed.map_or("of an unsupported type".to_owned(), |t| format!("a {} file", t.extension()))
+            ))
+        };
+        match kind {
+            ListingKind::Edition => {
+                let t = sniffed.filter(|t| t.is_image()).ok_or_else(wrong_type)?;
+                let limits = self.image_limits;
+                let bytes = head.to_vec();
+                let (width, height) = tokio::task::spawn_blocking(move || {
+                    colophon_formats::image::decode(&bytes, &limits).map(|img| (img.width(), img.height()))
+                })
+                .await
+                .map_err(internal)?
+                .map_err(|e| bad(e.0))?;
+                Ok(Inspected {
+                    file_type: t,
+                    details: serde_json::json!({"width": width, "height": height}),
+                    alt_hash: None,
+                    parents: vec![],
+                })
+            }
+            ListingKind::Workflow => {
+                let t = sniffed.filter(|t| *t == FileType::Json).ok_or_else(wrong_type)?;
+                let w = Workflow::parse(head).map_err(|e| bad(e.0))?;
+                let parents: Vec<ContentHash> = w
+                    .models
+                    .iter()
+                    .filter_map(|m| m.sha256.as_deref())
+                    .filter_map(|h| ContentHash::parse(h).ok())
+                    .collect();
+                let details = serde_json::json!({
+                    "format": w.format,
+                    "node_count": w.nodes.len(),
+                    "link_count": w.link_count,
+                    "node_types": workflow::node_type_counts(&w),
+                    "models": w.models,
+                    "canonical_hash": w.canonical_hash,
+                });
+                Ok(Inspected { file_type: t, details, alt_hash: Some(w.canonical_hash), parents })
+            }
+            ListingKind::Lora => {
+                let t = sniffed.filter(|t| *t == FileType::Safetensors).ok_or_else(wrong_type)?;
+                let h = lora::parse_header(head, size, lora::DEFAULT_MAX_HEADER).map_err(|e| bad(e.0))?;
+                let parents = h.info.base_model_hash.into_iter().collect();
+                let details = serde_json::to_value(&h.info).map_err(internal)?;
+                Ok(Inspected { file_type: t, details, alt_hash: None, parents })
+            }
+        }
+    }
+
+    /// Every field of the signed statement must match what the server knows.
+    fn check_statement(
+        &self,
+        signed: &SignedStatement,
+        u: &UploadRow,
+        listing: &colophon_store::OwnedListing,
+        inspected: &Inspected,
+    ) -> Result<(), AppError> {
+        let Statement::ContentRegistered {
+            content_hash,
+            content_kind,
+            size,
+            creator_key,
+            listing_id,
+            file_id,
+            parents,
+            license_terms,
+            perceptual_hash,
+            time_ms,
+        } = &signed.statement
+        else {
+            return Err(bad("Files are registered with a ContentRegistered statement."));
+        };
+        let expected_kind = match listing.kind {
+            ListingKind::Edition => ContentKind::EditionImage,
+            ListingKind::Workflow => ContentKind::Workflow,
+            ListingKind::Lora => ContentKind::Lora,
+        };
+        let mismatch = |field: &str| bad(format!("The statement's {field} does not match this upload."));
+        if content_hash.0 != u.sha256 {
+            return Err(mismatch("content_hash"));
+        }
+        if *content_kind != expected_kind {
+            return Err(mismatch("content_kind"));
+        }
+        if *size != u.size as u64 {
+            return Err(mismatch("size"));
+        }
+        if *creator_key != signed.public_key.key_id() {
+            return Err(mismatch("creator_key"));
+        }
+        if *listing_id != listing.slug {
+            return Err(mismatch("listing_id"));
+        }
+        if *file_id != u.id {
+            return Err(mismatch("file_id"));
+        }
+        if license_terms.map(|h| h.0) != listing.license_hash {
+            return Err(mismatch("license_terms"));
+        }
+        if let Some(p) = parents.iter().find(|p| !inspected.parents.contains(p)) {
+            return Err(bad(format!("The statement names parent {p}, which the file does not reference.")));
+        }
+        if perceptual_hash.is_some() {
+            return Err(bad("perceptual_hash is computed by Colophon's preview pipeline; leave it empty."));
+        }
+        let now = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+        if time_ms.abs_diff(now) > STATEMENT_SKEW_MS {
+            return Err(bad("The statement's time is more than a day off. Check your clock."));
+        }
+        Ok(())
+    }
+
+    /// A listing's files, for its owner.
+    pub async fn files(&self, account: &AccountRow, listing_id: i64) -> Result<Vec<FileRow>, AppError> {
+        let listing = self.owned_listing(account, listing_id).await?;
+        Ok(self.store.listing_files(listing.id).await?)
+    }
+}
+
+struct Inspected {
+    file_type: FileType,
+    details: serde_json::Value,
+    alt_hash: Option<ContentHash>,
+    parents: Vec<ContentHash>,
+}
+
+/// `prefix_` + 24 random base32 characters (120 bits).
+pub fn new_id(prefix: &str) -> String {
+    use rand::Rng as _;
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut rng = rand::rng();
+    let s: String = (0..24).map(|_| ALPHABET[rng.random_range(0..32)] as char).collect();
+    format!("{prefix}_{s}")
+}
+
+/// 1536 → "1.5 KiB".
+pub fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} bytes") } else { format!("{v:.1} {}", UNITS[unit]) }
+}

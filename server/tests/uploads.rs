@@ -1,0 +1,330 @@
+//! Signed uploads end to end over HTTP: a creator lists one of each kind,
+//! uploads in resumable chunks, signs the ContentRegistered statement the way
+//! the browser does, and the server re-hashes, validates and registers it in
+//! one transaction. Every bad input is refused with a reason and leaves
+//! nothing behind.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use colophon_formats::lora::synthesize;
+use colophon_provenance::{ContentHash, ContentKind, SigningKey, Statement};
+use colophon_store::Backend;
+use common::{TestApp, call, creator_with_key, now_ms};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct Creator {
+    tab: reqwest::Client,
+    key: SigningKey,
+}
+
+async fn listing(app: &TestApp, c: &Creator, kind: &str, title: &str) -> Value {
+    let mut form = vec![
+        ("kind", kind),
+        ("title", title),
+        ("description", "A test listing."),
+        ("price", "12.50"),
+        ("credit_required", "on"),
+    ];
+    if kind == "edition" {
+        form.push(("edition_size", "10"));
+    }
+    let (s, body) = call(app, &c.tab, "listings/create", &form).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    serde_json::from_str(&body).expect("listing json")
+}
+
+async fn start(app: &TestApp, c: &Creator, listing_id: i64, bytes: &[u8]) -> reqwest::Response {
+    c.tab
+        .post(app.url("/api/v1/uploads"))
+        .json(&json!({"listing_id": listing_id, "size": bytes.len(), "sha256": ContentHash::of(bytes).to_hex()}))
+        .send()
+        .await
+        .expect("start")
+}
+
+async fn put(app: &TestApp, c: &Creator, id: &str, offset: usize, chunk: &[u8]) -> reqwest::Response {
+    c.tab
+        .put(app.url(&format!("/api/v1/uploads/{id}")))
+        .header("upload-offset", offset.to_string())
+        .body(chunk.to_vec())
+        .send()
+        .await
+        .expect("put")
+}
+
+fn statement(
+    c: &Creator,
+    listing: &Value,
+    upload: &Value,
+    kind: ContentKind,
+    bytes: &[u8],
+    parents: Vec<ContentHash>,
+) -> Value {
+    let signed = Statement::ContentRegistered {
+        content_hash: ContentHash::of(bytes),
+        content_kind: kind,
+        size: bytes.len() as u64,
+        creator_key: c.key.public_key().key_id(),
+        listing_id: upload["listing_ref"].as_str().expect("listing ref").to_owned(),
+        file_id: upload["file_id"].as_str().expect("file id").to_owned(),
+        parents,
+        license_terms: Some(ContentHash::parse(listing["license_hash"].as_str().expect("licence")).expect("hash")),
+        perceptual_hash: None,
+        time_ms: now_ms(),
+    }
+    .sign(&c.key)
+    .expect("sign");
+    json!({"statement_hex": hex::encode(&signed.bytes), "signature_hex": hex::encode(signed.signature)})
+}
+
+async fn complete(app: &TestApp, c: &Creator, id: &str, body: &Value) -> (StatusCode, Value) {
+    let res = c.tab.post(app.url(&format!("/api/v1/uploads/{id}/complete"))).json(body).send().await.expect("complete");
+    (res.status(), res.json().await.expect("json"))
+}
+
+/// Starts, uploads in two chunks (checking resume), completes.
+async fn upload(
+    app: &TestApp,
+    c: &Creator,
+    listing: &Value,
+    kind: ContentKind,
+    bytes: &[u8],
+    parents: Vec<ContentHash>,
+) -> (StatusCode, Value) {
+    let res = start(app, c, listing["id"].as_i64().expect("id"), bytes).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let up: Value = res.json().await.expect("json");
+    let id = up["upload_id"].as_str().expect("id").to_owned();
+    let half = bytes.len() / 2;
+    assert_eq!(put(app, c, &id, 0, &bytes[..half]).await.status(), StatusCode::OK);
+    // Resume: ask where we are, send the rest.
+    let status: Value =
+        c.tab.get(app.url(&format!("/api/v1/uploads/{id}"))).send().await.expect("status").json().await.expect("json");
+    assert_eq!(status["offset"], half);
+    assert_eq!(put(app, c, &id, half, &bytes[half..]).await.status(), StatusCode::OK);
+    complete(app, c, &id, &statement(c, listing, &up, kind, bytes, parents)).await
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 3) as u8, 90]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).expect("png");
+    out.into_inner()
+}
+
+fn lora_bytes() -> (Vec<u8>, ContentHash) {
+    let base = ContentHash::of(b"a base model");
+    let md = BTreeMap::from([
+        ("ss_network_dim".to_owned(), "8".to_owned()),
+        ("ss_base_model_version".to_owned(), "sdxl_base_v1-0".to_owned()),
+        ("ss_new_sd_model_hash".to_owned(), base.to_hex()),
+    ]);
+    (synthesize(&["lora_unet_mid_block_attentions_0_proj_in"], 4, 64, &md, 3), base)
+}
+
+#[tokio::test]
+async fn one_of_each_kind_is_signed_stored_and_registered() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn(backend).await;
+        let key = SigningKey::from_seed(&[21; 32]);
+        let c = Creator { tab: creator_with_key(&app, "mira", &key).await, key };
+
+        // Edition.
+        let ed = listing(&app, &c, "edition", "Tidal Memory").await;
+        assert_eq!(ed["status"], "draft");
+        let image = png(320, 200);
+        let (s, file) = upload(&app, &c, &ed, ContentKind::EditionImage, &image, vec![]).await;
+        assert_eq!(s, StatusCode::CREATED, "{backend:?}: {file}");
+        assert_eq!((file["version"].as_i64(), file["file_type"].as_str()), (Some(1), Some("png")));
+        assert_eq!(file["details"], json!({"width": 320, "height": 200}));
+        let stored = app.data_dir.join("files").join(ed["id"].to_string()).join(file["file_id"].as_str().expect("id"));
+        assert_eq!(std::fs::read(&stored).expect("stored object"), image, "the object store holds the exact bytes");
+        // The verify API finds it by hash, with the signer.
+        let prov: Value =
+            app.get(&format!("/api/v1/provenance/{}", ContentHash::of(&image))).await.json().await.expect("json");
+        assert_eq!(prov["matches"][0]["leaf_index"], file["leaf_index"]);
+
+        // LoRA: header parsed, tensor-data hash kept, base model named as parent.
+        let lo = listing(&app, &c, "lora", "Ink Wash LoRA").await;
+        let (bytes, base) = lora_bytes();
+        let (s, file) = upload(&app, &c, &lo, ContentKind::Lora, &bytes, vec![base]).await;
+        assert_eq!(s, StatusCode::CREATED, "{file}");
+        assert_eq!(file["details"]["kohya"]["network_dim"], "8");
+        assert_eq!(file["details"]["base_model_hash"], base.to_hex());
+        assert!(file["alt_hash"].as_str().is_some_and(|h| h.len() == 64));
+
+        // Workflow: canonical hash alongside the file hash.
+        let wf = listing(&app, &c, "workflow", "Heron txt2img").await;
+        let json_bytes = include_bytes!("../../crates/formats/tests/fixtures/txt2img_lora.ui.json");
+        let lora_parent =
+            ContentHash::parse("3f79bb7b435b05321651daefd374cdc681dc06faa65e374e38337b88ca046dea").expect("hash");
+        let (s, file) = upload(&app, &c, &wf, ContentKind::Workflow, json_bytes, vec![lora_parent]).await;
+        assert_eq!(s, StatusCode::CREATED, "{file}");
+        assert_eq!(file["details"]["node_count"], 8);
+        assert_eq!(file["alt_hash"], file["details"]["canonical_hash"]);
+
+        // A new file adds a version; the first stays.
+        let image2 = png(321, 200);
+        let (s, file) = upload(&app, &c, &ed, ContentKind::EditionImage, &image2, vec![]).await;
+        assert_eq!((s, file["version"].as_i64()), (StatusCode::CREATED, Some(2)));
+        assert_eq!(app.store.listing_files(ed["id"].as_i64().expect("id")).await.expect("files").len(), 2);
+
+        // Publish: it shows in the store. Archive: it leaves.
+        let id = ed["id"].to_string();
+        let (s, body) = call(&app, &c.tab, "listings/status", &[("listing_id", &id), ("status", "published")]).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(app.store.published_listings(10).await.expect("q").len(), 1);
+        assert_eq!(app.store.log_size().await.expect("size"), 5, "key + 4 files");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_with_reasons_and_leave_nothing() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let key = SigningKey::from_seed(&[22; 32]);
+    let c = Creator { tab: creator_with_key(&app, "mira", &key).await, key };
+    let ed = listing(&app, &c, "edition", "Tidal Memory").await;
+    let ed_id = ed["id"].as_i64().expect("id");
+    let files_dir = app.data_dir.join("files");
+    let object_count = || walk(&files_dir);
+
+    // Anonymous, and someone else's listing.
+    let anon = reqwest::Client::new();
+    let res = anon
+        .post(app.url("/api/v1/uploads"))
+        .json(&json!({"listing_id": ed_id, "size": 1, "sha256": "00".repeat(32)}))
+        .send()
+        .await
+        .expect("anon");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let other = Creator {
+        tab: creator_with_key(&app, "eve", &SigningKey::from_seed(&[23; 32])).await,
+        key: SigningKey::from_seed(&[23; 32]),
+    };
+    assert_eq!(start(&app, &other, ed_id, b"x").await.status(), StatusCode::NOT_FOUND);
+    let log_before = app.store.log_size().await.expect("size");
+
+    // Malformed JSON and oversize declarations.
+    let res = c
+        .tab
+        .post(app.url("/api/v1/uploads"))
+        .header("content-type", "application/json")
+        .body("{\"listing_id\": ")
+        .send()
+        .await
+        .expect("bad json");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = c
+        .tab
+        .post(app.url("/api/v1/uploads"))
+        .json(&json!({"listing_id": ed_id, "size": 1u64 << 40, "sha256": "00".repeat(32)}))
+        .send()
+        .await
+        .expect("huge");
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(res.text().await.expect("body").contains("limited to"));
+
+    // Wrong offset, and more bytes than declared.
+    let image = png(64, 64);
+    let up: Value = start(&app, &c, ed_id, &image).await.json().await.expect("json");
+    let id = up["upload_id"].as_str().expect("id").to_owned();
+    assert_eq!(put(&app, &c, &id, 5, &image).await.status(), StatusCode::CONFLICT);
+    let mut longer = image.clone();
+    longer.push(0);
+    assert_eq!(put(&app, &c, &id, 0, &longer).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Someone else cannot touch the upload.
+    assert_eq!(put(&app, &other, &id, 0, &image).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(put(&app, &c, &id, 0, &image).await.status(), StatusCode::OK);
+
+    // Signed by a key that is not the creator's active key: refused, upload kept for a retry.
+    let impostor = Creator { tab: c.tab.clone(), key: SigningKey::from_seed(&[99; 32]) };
+    let (s, body) =
+        complete(&app, &c, &id, &statement(&impostor, &ed, &up, ContentKind::EditionImage, &image, vec![])).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().expect("msg").contains("does not verify with your active key"));
+    assert!(app.store.upload(&id).await.expect("q").is_some(), "still resumable");
+    // A statement naming another listing: refused, and the upload is discarded.
+    let mut wrong = up.clone();
+    wrong["listing_ref"] = "someone-elses".into();
+    let (s, body) =
+        complete(&app, &c, &id, &statement(&c, &ed, &wrong, ContentKind::EditionImage, &image, vec![])).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().expect("msg").contains("listing_id"), "{body}");
+    assert!(app.store.upload(&id).await.expect("q").is_none());
+    assert!(!app.data_dir.join("uploads").join(format!("{id}.part")).exists(), "staging file removed");
+
+    // Content that is not what it claims: a GIF, a JSON file, a decompression bomb, a truncated PNG,
+    // and bytes that do not match the declared hash.
+    // A decompression bomb: a valid PNG header (CRC fixed up) claiming 100,000 × 100,000 pixels.
+    let mut bomb = png(1, 1);
+    bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+    bomb[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+    let crc = crc32fast::hash(&bomb[12..29]);
+    bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+    let truncated = image[..image.len() / 2].to_vec();
+    for (bytes, expect) in [
+        (b"GIF89a\x01\0\x01\0\x80\0\0\0\0\0".to_vec(), "takes a PNG, JPEG or WebP image"),
+        (br#"{"nodes": []}"#.to_vec(), "takes a PNG, JPEG or WebP image"),
+        (bomb, "limit"),
+        (truncated, "corrupt or truncated"),
+    ] {
+        let (s, body) = upload(&app, &c, &ed, ContentKind::EditionImage, &bytes, vec![]).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+        let msg = body["message"].as_str().expect("message");
+        assert!(msg.contains(expect), "{msg}");
+    }
+    let up: Value = start(&app, &c, ed_id, &image).await.json().await.expect("json");
+    let id = up["upload_id"].as_str().expect("id").to_owned();
+    let mut flipped = image.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    put(&app, &c, &id, 0, &flipped).await;
+    let (s, body) = complete(&app, &c, &id, &statement(&c, &ed, &up, ContentKind::EditionImage, &image, vec![])).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().expect("msg").contains("SHA-256"), "{body}");
+
+    // A LoRA that is a full checkpoint, and a workflow that is not one.
+    let lo = listing(&app, &c, "lora", "Not a LoRA").await;
+    let mut header =
+        br#"{"model.diffusion_model.out.weight": {"dtype": "F16", "shape": [2], "data_offsets": [0, 4]}}"#.to_vec();
+    while !header.len().is_multiple_of(8) {
+        header.push(b' ');
+    }
+    let mut ckpt = (header.len() as u64).to_le_bytes().to_vec();
+    ckpt.extend_from_slice(&header);
+    ckpt.extend_from_slice(&[0; 4]);
+    let (s, body) = upload(&app, &c, &lo, ContentKind::Lora, &ckpt, vec![]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().expect("msg").contains("no LoRA tensors"), "{body}");
+    let wf = listing(&app, &c, "workflow", "Broken").await;
+    let (s, body) =
+        upload(&app, &c, &wf, ContentKind::Workflow, br#"{"prompt": {}, "client_id": "abc"}"#, vec![]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().expect("msg").contains("API request body"), "{body}");
+    // A LoRA statement naming a parent the file does not reference.
+    let (bytes, _) = lora_bytes();
+    let (s, body) = upload(&app, &c, &lo, ContentKind::Lora, &bytes, vec![ContentHash::of(b"not referenced")]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().expect("msg").contains("does not reference"), "{body}");
+
+    // Nothing of any refused upload was stored or logged.
+    assert_eq!(app.store.log_size().await.expect("size"), log_before, "no log entries");
+    assert_eq!(object_count(), 0, "no objects");
+    assert!(app.store.listing_files(ed_id).await.expect("files").is_empty());
+    // A draft without files cannot be published.
+    let (s, body) =
+        call(&app, &c.tab, "listings/status", &[("listing_id", &ed_id.to_string()), ("status", "published")]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.contains("Upload a signed file before publishing"), "{body}");
+    app.stop().await;
+}
+
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
+        .unwrap_or(0)
+}
