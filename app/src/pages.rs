@@ -1,6 +1,7 @@
 //! One module per user journey.
 
 pub(crate) mod keys;
+pub(crate) mod listings;
 mod not_found;
 mod sign_in;
 mod store;

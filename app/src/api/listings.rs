@@ -1,5 +1,8 @@
 //! The creator's listings: create drafts with terms, list them, publish and archive.
 
+// `create_listing` takes one argument per form field (what `ActionForm` posts).
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +87,6 @@ pub fn parse_price(input: &str) -> Result<i64, String> {
 }
 
 /// Creates a draft listing. Checkbox fields arrive only when ticked.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "listings/create")]
 pub async fn create_listing(
     kind: String,

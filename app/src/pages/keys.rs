@@ -410,7 +410,7 @@ pub(crate) mod browser {
         let a: web_sys::HtmlAnchorElement =
             document.create_element("a").map_err(|_| "No anchor.")?.dyn_into().map_err(|_| "No anchor.")?;
         a.set_href(&url);
-        a.set_download(&format!("colophon-key-{}.json", fingerprint.replace(':', "")));
+        a.set_download(&format!("colophon-key-{}.json", fingerprint.replace(' ', "")));
         a.click();
         let _ = web_sys::Url::revoke_object_url(&url);
         Ok(())

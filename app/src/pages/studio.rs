@@ -105,5 +105,6 @@ fn CreatorStudio(profile: CreatorProfile) -> impl IntoView {
             <p class="text-stone-700">{profile.bio}</p>
         </div>
         <crate::pages::keys::KeyPanel />
+        <crate::pages::listings::ListingsPanel />
     }
 }

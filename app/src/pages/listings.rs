@@ -1,0 +1,415 @@
+//! The Studio's listings: create drafts with terms, upload signed files with
+//! a progress bar, publish and archive.
+//!
+//! An upload, in the browser: hash the file in 8 MiB slices (the provenance
+//! crate in wasm; the file never has to fit in memory), read what the file
+//! references (a LoRA's base model, a workflow's model hashes) with the same
+//! parsers the server uses, open the upload, unlock the key with the
+//! passphrase, sign `ContentRegistered`, send the bytes in chunks (resuming
+//! from the server's offset), and complete.
+
+use leptos::prelude::*;
+
+use crate::{
+    api::listings::{CreateListing, SetListingStatus, StudioListing, my_listings},
+    pages::ActionError,
+    types::ListingKind,
+};
+
+const INPUT: &str = "mt-1 block w-full rounded-md border border-stone-300 bg-white px-3 py-2 shadow-sm focus:border-amber-600 focus:outline-none focus:ring-2 focus:ring-amber-500/40";
+const BUTTON: &str = "rounded-md bg-stone-900 px-4 py-2 font-medium text-white hover:bg-stone-700 disabled:opacity-60";
+const BUTTON_LIGHT: &str = "rounded-md border border-stone-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-stone-100 disabled:opacity-60";
+
+/// The creator's listings and the form for a new one.
+#[component]
+pub fn ListingsPanel() -> impl IntoView {
+    let create = ServerAction::<CreateListing>::new();
+    let status = ServerAction::<SetListingStatus>::new();
+    let refresh = RwSignal::new(0u32);
+    // Upload outcomes live here, not in the rows: rows are rebuilt when the list reloads.
+    let outcomes = RwSignal::new(std::collections::HashMap::<i64, Result<String, String>>::new());
+    let listings =
+        Resource::new(move || (create.version().get(), status.version().get(), refresh.get()), |_| my_listings());
+    view! {
+        <section aria-labelledby="listings-heading" class="flex flex-col gap-4 rounded-lg border border-stone-200 bg-white p-5">
+            <h2 id="listings-heading" class="text-xl font-semibold">"Your listings"</h2>
+            <Transition fallback=|| view! { <p aria-busy="true">"Loading listings…"</p> }>
+                {move || Suspend::new(async move {
+                    match listings.await {
+                        Ok(list) if list.is_empty() => view! { <p class="text-stone-600">"No listings yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="flex flex-col gap-4" data-testid="studio-listings">
+                                {list.into_iter().map(|l| view! { <ListingRow listing=l status refresh outcomes /> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p role="alert" class="text-rose-800">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <NewListingForm action=create />
+        </section>
+    }
+}
+
+#[component]
+fn NewListingForm(action: ServerAction<CreateListing>) -> impl IntoView {
+    let kind = RwSignal::new("edition".to_owned());
+    view! {
+        <details class="rounded border border-stone-200 p-3" open=true>
+            <summary class="cursor-pointer font-medium">"New listing"</summary>
+            <ActionForm action attr:class="mt-3 grid gap-3 md:grid-cols-2" attr:data-testid="new-listing-form">
+                <label class="block">
+                    <span class="font-medium">"Kind"</span>
+                    <select class=INPUT name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                        <option value="edition">"Limited edition (image)"</option>
+                        <option value="workflow">"ComfyUI workflow"</option>
+                        <option value="lora">"LoRA (safetensors)"</option>
+                    </select>
+                </label>
+                <label class="block">
+                    <span class="font-medium">"Title"</span>
+                    <input class=INPUT name="title" required maxlength="200" />
+                </label>
+                <label class="block md:col-span-2">
+                    <span class="font-medium">"Description"</span>
+                    <textarea class=INPUT name="description" rows="2" maxlength="10000"></textarea>
+                </label>
+                <label class="block">
+                    <span class="font-medium">"Price (USD)"</span>
+                    <input class=INPUT name="price" required inputmode="decimal" placeholder="25.00" />
+                </label>
+                <label class="block" class:hidden=move || kind.get() != "edition">
+                    <span class="font-medium">"Edition size"</span>
+                    <input class=INPUT name="edition_size" type="number" min="1" max="10000" placeholder="25" />
+                </label>
+                <label class="block">
+                    <span class="font-medium">"Sale starts (UTC, optional)"</span>
+                    <input class=INPUT name="sale_starts_at" type="datetime-local" />
+                </label>
+                <label class="block">
+                    <span class="font-medium">"Sale ends (UTC, optional)"</span>
+                    <input class=INPUT name="sale_ends_at" type="datetime-local" />
+                </label>
+                <label class="block">
+                    <span class="font-medium">"Per-account cap (optional)"</span>
+                    <input class=INPUT name="per_account_cap" type="number" min="1" />
+                </label>
+                <label class="block">
+                    <span class="font-medium">"Tags (comma-separated)"</span>
+                    <input class=INPUT name="tags" placeholder="ink, tide, sumi-e" />
+                </label>
+                <fieldset class="md:col-span-2">
+                    <legend class="font-medium">"Licence"</legend>
+                    <p class="text-sm text-stone-600">"Personal use is always allowed. The terms are hashed into every file's signed statement."</p>
+                    <div class="mt-1 flex flex-wrap gap-4 text-sm">
+                        <label><input type="checkbox" name="commercial_use" />" Commercial use"</label>
+                        <label><input type="checkbox" name="derivatives" checked />" Derivative works"</label>
+                        <label><input type="checkbox" name="credit_required" checked />" Credit required"</label>
+                        <label><input type="checkbox" name="redistribution" />" Redistribution"</label>
+                    </div>
+                    <input class=INPUT name="license_notes" placeholder="Notes (optional)" maxlength="2000" />
+                </fieldset>
+                <div class="md:col-span-2 flex flex-col gap-2">
+                    <ActionError action />
+                    <button class=BUTTON type="submit" disabled=move || action.pending().get()>"Create draft"</button>
+                </div>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn ListingRow(
+    listing: StudioListing,
+    status: ServerAction<SetListingStatus>,
+    refresh: RwSignal<u32>,
+    outcomes: RwSignal<std::collections::HashMap<i64, Result<String, String>>>,
+) -> impl IntoView {
+    let kind_label = match listing.kind {
+        ListingKind::Edition => format!("Edition of {}", listing.edition_size.unwrap_or(0)),
+        ListingKind::Workflow => "Workflow".to_owned(),
+        ListingKind::Lora => "LoRA".to_owned(),
+    };
+    let id = listing.id;
+    let accept = match listing.kind {
+        ListingKind::Edition => "image/png,image/jpeg,image/webp",
+        ListingKind::Workflow => ".json,application/json",
+        ListingKind::Lora => ".safetensors",
+    };
+    // Browser objects are not Send: a thread-local signal holds the chosen file.
+    let file = RwSignal::new_local(None::<leptos::web_sys::File>);
+    let pass = RwSignal::new(String::new());
+    let progress = RwSignal::new(None::<(String, f64)>);
+    let outcome = move |r: Option<Result<String, String>>| {
+        outcomes.update(|m| {
+            match r {
+                Some(r) => m.insert(id, r),
+                None => m.remove(&id),
+            };
+        })
+    };
+    let busy = RwSignal::new(false);
+    let kind = listing.kind;
+    let (slug, license_hash) = (listing.slug.clone(), listing.license_hash.clone());
+    let upload = move |_| {
+        let Some(f) = file.get_untracked() else {
+            outcome(Some(Err("Choose a file first.".into())));
+            return;
+        };
+        busy.set(true);
+        outcome(None);
+        let (p, slug, license_hash) = (pass.get_untracked(), slug.clone(), license_hash.clone());
+        leptos::task::spawn_local(async move {
+            let result = browser::upload(f, id, kind, &slug, &license_hash, &p, progress).await;
+            busy.set(false);
+            progress.set(None);
+            outcome(Some(result));
+            refresh.update(|v| *v += 1);
+        });
+    };
+    view! {
+        <li class="rounded border border-stone-200 p-4" data-testid="studio-listing" data-slug=listing.slug.clone()>
+            <div class="flex flex-wrap items-baseline justify-between gap-2">
+                <p class="font-semibold">{listing.title.clone()}</p>
+                <p class="text-sm text-stone-600">
+                    {kind_label} " · " <span data-testid="listing-status">{listing.status.clone()}</span> " · "
+                    <span data-testid="file-count">{listing.files}</span> " file(s)"
+                </p>
+            </div>
+            <ul class="mt-1 text-sm text-stone-600">
+                {listing.license_words.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
+            </ul>
+            <div class="mt-3 flex flex-wrap items-end gap-3">
+                <label class="text-sm">
+                    "File"
+                    <input type="file" accept=accept class="block text-sm" data-testid="file-input"
+                        on:change=move |ev| {
+                            let input = event_target::<leptos::web_sys::HtmlInputElement>(&ev);
+                            file.set(input.files().and_then(|f| f.get(0)));
+                        } />
+                </label>
+                <label class="text-sm">
+                    "Key passphrase"
+                    <input type="password" class="block rounded border border-stone-300 px-2 py-1" autocomplete="current-password" bind:value=pass data-testid="upload-passphrase" />
+                </label>
+                <button type="button" class=BUTTON_LIGHT disabled=move || busy.get() on:click=upload>
+                    "Sign and upload"
+                </button>
+                {(listing.status != "published").then(|| view! {
+                    <button type="button" class=BUTTON_LIGHT
+                        on:click=move |_| { status.dispatch(SetListingStatus { listing_id: id, status: "published".into() }); }>
+                        "Publish"
+                    </button>
+                })}
+                {(listing.status == "published").then(|| view! {
+                    <button type="button" class=BUTTON_LIGHT
+                        on:click=move |_| { status.dispatch(SetListingStatus { listing_id: id, status: "archived".into() }); }>
+                        "Archive"
+                    </button>
+                })}
+            </div>
+            {move || progress.get().map(|(phase, fraction)| view! {
+                <div class="mt-3">
+                    <label class="text-sm text-stone-700">{phase}
+                        <progress class="block w-full" max="1" value=fraction data-testid="upload-progress"></progress>
+                    </label>
+                </div>
+            })}
+            {move || outcomes.get().get(&id).cloned().map(|r| match r {
+                Ok(text) => view! { <p role="status" class="mt-2 text-emerald-800" data-testid="upload-result">{text}</p> }.into_any(),
+                Err(text) => view! { <p role="alert" class="mt-2 text-rose-800">{text}</p> }.into_any(),
+            })}
+            <ActionError action=status />
+        </li>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use colophon_formats::{lora, workflow::Workflow};
+    use colophon_provenance::{ContentHash, ContentHasher, ContentKind, Statement};
+    use leptos::prelude::*;
+    use serde::Deserialize;
+    use wasm_bindgen_futures::JsFuture;
+
+    use crate::types::ListingKind;
+
+    const SLICE: f64 = 8.0 * 1024.0 * 1024.0;
+
+    async fn read(file: &web_sys::File, start: f64, end: f64) -> Result<Vec<u8>, String> {
+        let blob = file.slice_with_f64_and_f64(start, end).map_err(|_| "Could not read the file.")?;
+        let buf = JsFuture::from(blob.array_buffer()).await.map_err(|_| "Could not read the file.")?;
+        Ok(js_sys::Uint8Array::new(&buf).to_vec())
+    }
+
+    #[derive(Deserialize)]
+    struct UploadView {
+        upload_id: String,
+        file_id: String,
+        listing_ref: String,
+        offset: f64,
+        chunk_size: f64,
+    }
+
+    #[derive(Deserialize)]
+    struct Registered {
+        version: i64,
+        leaf_index: u64,
+        sha256: String,
+        signer_fingerprint: String,
+    }
+
+    #[derive(Deserialize)]
+    struct ErrorBody {
+        message: String,
+    }
+
+    async fn fail(resp: gloo_net::http::Response) -> String {
+        resp.json::<ErrorBody>()
+            .await
+            .map(|e| e.message)
+            .unwrap_or_else(|_| format!("The server answered {}.", resp.status()))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn upload(
+        file: web_sys::File,
+        listing_id: i64,
+        kind: ListingKind,
+        _slug: &str,
+        license_hash: &str,
+        passphrase: &str,
+        progress: RwSignal<Option<(String, f64)>>,
+    ) -> Result<String, String> {
+        // The key that signs is the active one now (it may have just been generated or rotated).
+        let keys = crate::api::keys::list_my_keys().await.map_err(|e| e.to_string())?;
+        let key_id = keys.active().map(|k| k.key_id.clone()).ok_or("Generate a signing key above first.")?;
+        let key_id = key_id.as_str();
+        let size = file.size();
+        // 1. Hash in slices, in wasm.
+        let mut hasher = ContentHasher::new();
+        let mut at = 0.0;
+        while at < size {
+            let end = (at + SLICE).min(size);
+            hasher.update(&read(&file, at, end).await?);
+            at = end;
+            progress.set(Some(("Hashing in your browser".into(), at / size)));
+        }
+        let sha = hasher.finalize();
+        // 2. What the file references, with the server's own parsers.
+        let parents: Vec<ContentHash> = match kind {
+            ListingKind::Lora => {
+                let head = read(&file, 0.0, 8.0_f64.min(size)).await?;
+                let n = lora::header_len(&head).map_err(|e| e.0)? as f64;
+                let prefix = read(&file, 0.0, (8.0 + n).min(size)).await?;
+                let h = lora::parse_header(&prefix, size as u64, lora::DEFAULT_MAX_HEADER).map_err(|e| e.0)?;
+                h.info.base_model_hash.into_iter().collect()
+            }
+            ListingKind::Workflow => {
+                let w = Workflow::parse(&read(&file, 0.0, size).await?).map_err(|e| e.0)?;
+                let mut p: Vec<ContentHash> = w
+                    .models
+                    .iter()
+                    .filter_map(|m| m.sha256.as_deref())
+                    .filter_map(|h| ContentHash::parse(h).ok())
+                    .collect();
+                p.sort();
+                p.dedup();
+                p
+            }
+            ListingKind::Edition => vec![],
+        };
+        // 3. Open the upload.
+        let resp = gloo_net::http::Request::post("/api/v1/uploads")
+            .json(&serde_json::json!({"listing_id": listing_id, "size": size as u64, "sha256": sha.to_hex()}))
+            .map_err(|e| e.to_string())?
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !resp.ok() {
+            return Err(fail(resp).await);
+        }
+        let up: UploadView = resp.json().await.map_err(|e| e.to_string())?;
+        // 4. Unlock the key and sign.
+        progress.set(Some(("Unlocking your key".into(), 0.0)));
+        let key = crate::pages::keys::browser::unlock(key_id, passphrase)?;
+        let content_kind = match kind {
+            ListingKind::Edition => ContentKind::EditionImage,
+            ListingKind::Workflow => ContentKind::Workflow,
+            ListingKind::Lora => ContentKind::Lora,
+        };
+        let signed = Statement::ContentRegistered {
+            content_hash: sha,
+            content_kind,
+            size: size as u64,
+            creator_key: key.public_key().key_id(),
+            listing_id: up.listing_ref.clone(),
+            file_id: up.file_id.clone(),
+            parents,
+            license_terms: ContentHash::parse(license_hash).ok(),
+            perceptual_hash: None,
+            time_ms: crate::pages::keys::browser::now_ms(),
+        }
+        .sign(&key)
+        .map_err(|e| e.to_string())?;
+        // 5. Send the bytes in chunks.
+        let url = format!("/api/v1/uploads/{}", up.upload_id);
+        let mut at = up.offset;
+        while at < size {
+            let end = (at + up.chunk_size).min(size);
+            let chunk = file.slice_with_f64_and_f64(at, end).map_err(|_| "Could not read the file.")?;
+            let resp = gloo_net::http::Request::put(&url)
+                .header("upload-offset", &format!("{}", at as u64))
+                .body(chunk)
+                .map_err(|e| e.to_string())?
+                .send()
+                .await
+                .map_err(|e| format!("The upload was interrupted ({e}); try again to resume."))?;
+            if !resp.ok() {
+                return Err(fail(resp).await);
+            }
+            at = end;
+            progress.set(Some(("Uploading".into(), at / size)));
+        }
+        // 6. Complete: the server re-hashes, validates and logs.
+        progress.set(Some(("Verifying on the server".into(), 1.0)));
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let resp = gloo_net::http::Request::post(&format!("{url}/complete"))
+            .json(&serde_json::json!({"statement_hex": hex(&signed.bytes), "signature_hex": hex(&signed.signature)}))
+            .map_err(|e| e.to_string())?
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !resp.ok() {
+            return Err(fail(resp).await);
+        }
+        let r: Registered = resp.json().await.map_err(|e| e.to_string())?;
+        Ok(format!(
+            "Signature verified: version {} registered as log entry #{}, signed by {} (sha256 {}…).",
+            r.version,
+            r.leaf_index,
+            r.signer_fingerprint,
+            &r.sha256[..16]
+        ))
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+mod browser {
+    use leptos::prelude::*;
+
+    use crate::types::ListingKind;
+
+    #[allow(clippy::too_many_arguments, clippy::unused_async)]
+    pub async fn upload(
+        _: leptos::web_sys::File,
+        _: i64,
+        _: ListingKind,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: RwSignal<Option<(String, f64)>>,
+    ) -> Result<String, String> {
+        Err("Uploading needs JavaScript in the browser.".into())
+    }
+}
