@@ -1,7 +1,7 @@
 // Starts the real server (the debug build `make test` made) on a free port with
 // a fresh data directory and its own anvil, and a headless Debian Chromium.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, existsSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -34,7 +34,7 @@ export async function startServer() {
       COLOPHON_ANVIL_PORT: '0',
       COLOPHON_ANVIL_BIN: anvilBin(),
       COLOPHON_SITE_ROOT: join(ROOT, 'target', 'site'),
-      COLOPHON_LOG: 'warn',
+      COLOPHON_LOG: process.env.E2E_SERVER_LOG ? 'info' : 'warn',
       COLOPHON_ANCHOR_INTERVAL: '1',
       DATABASE_URL: '',
     },
@@ -42,6 +42,8 @@ export async function startServer() {
   });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
+  // E2E_SERVER_LOG=path keeps the server's log for debugging.
+  if (process.env.E2E_SERVER_LOG) child.stdout.on('data', (d) => appendFileSync(process.env.E2E_SERVER_LOG, d));
   const url = await new Promise((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${stderr}`)), 60_000);
     let out = '';

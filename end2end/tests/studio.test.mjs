@@ -142,12 +142,13 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   await page.goto(server.url + '/');
   const storeTitles = await page.getByTestId('listing-title').allTextContents();
   for (const t of Object.values(titles)) assert.ok(storeTitles.includes(t), `${t} in the store: ${storeTitles}`);
-  await page.goto(server.url + '/studio');
+  await page.goto(server.url + '/studio', { waitUntil: 'domcontentloaded' });
+  await waitForHydration(page);
 
   // Sign out: the header offers "Sign in" again and the Studio asks to sign in.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('link', { name: 'Sign in' }).first().waitFor();
-  await page.goto(server.url + '/studio');
+  await page.goto(server.url + '/studio', { waitUntil: 'domcontentloaded' });
   await page.getByText('to open your Studio').waitFor();
   assert.deepEqual(errors, []);
   await context.close();
