@@ -328,3 +328,25 @@ fn walk(dir: &std::path::Path) -> usize {
         .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
         .unwrap_or(0)
 }
+
+/// The Studio renders on the server for a creator with a key and listings,
+/// every time: a browser object created while rendering once panicked when a
+/// different worker thread dropped it, stalling about one page in seven.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_studio_page_always_renders_for_a_creator() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let key = SigningKey::from_seed(&[24; 32]);
+    let c = Creator { tab: creator_with_key(&app, "mira", &key).await, key };
+    for (kind, title) in [("edition", "Tidal Memory"), ("lora", "Ink Wash"), ("workflow", "Heron")] {
+        listing(&app, &c, kind, title).await;
+    }
+    for _ in 0..40 {
+        let res = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            c.tab.get(app.url("/studio")).send().await.expect("get").text().await.expect("body")
+        })
+        .await
+        .expect("the Studio page finished rendering");
+        assert!(res.contains("Your listings") && res.contains("Ink Wash"), "{res}");
+    }
+    app.stop().await;
+}

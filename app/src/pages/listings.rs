@@ -136,8 +136,9 @@ fn ListingRow(
         ListingKind::Workflow => ".json,application/json",
         ListingKind::Lora => ".safetensors",
     };
-    // Browser objects are not Send: a thread-local signal holds the chosen file.
-    let file = RwSignal::new_local(None::<leptos::web_sys::File>);
+    // The chosen file is read from the input when uploading: browser objects
+    // must not live in signals the server also creates (they are not Send).
+    let file_input = NodeRef::<leptos::html::Input>::new();
     let pass = RwSignal::new(String::new());
     let progress = RwSignal::new(None::<(String, f64)>);
     let outcome = move |r: Option<Result<String, String>>| {
@@ -152,7 +153,7 @@ fn ListingRow(
     let kind = listing.kind;
     let (slug, license_hash) = (listing.slug.clone(), listing.license_hash.clone());
     let upload = move |_| {
-        let Some(f) = file.get_untracked() else {
+        let Some(f) = file_input.get_untracked().and_then(|input| input.files()).and_then(|files| files.get(0)) else {
             outcome(Some(Err("Choose a file first.".into())));
             return;
         };
@@ -182,11 +183,7 @@ fn ListingRow(
             <div class="mt-3 flex flex-wrap items-end gap-3">
                 <label class="text-sm">
                     "File"
-                    <input type="file" accept=accept class="block text-sm" data-testid="file-input"
-                        on:change=move |ev| {
-                            let input = event_target::<leptos::web_sys::HtmlInputElement>(&ev);
-                            file.set(input.files().and_then(|f| f.get(0)));
-                        } />
+                    <input type="file" accept=accept class="block text-sm" data-testid="file-input" node_ref=file_input />
                 </label>
                 <label class="text-sm">
                     "Key passphrase"
