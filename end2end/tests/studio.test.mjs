@@ -123,6 +123,15 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
       assert.fail(`upload of the ${kind} failed in the page: ${await rowNow.getByRole('alert').allTextContents()}; page errors: ${errors}`);
     }
     assert.match(await result.textContent(), /Signature verified: version 1 registered as log entry #\d+/);
+    // What the server parsed out of the file is shown with it.
+    const details = page.getByTestId('studio-listing').filter({ hasText: titles[kind] }).getByTestId('file-details');
+    await details.waitFor();
+    const expected = {
+      edition: /96 × 64 px PNG/,
+      workflow: /ComfyUI workflow \(ui format\): 8 nodes, 11 links[\s\S]*canonical hash[\s\S]*lora\s*ink_wash_v2\.safetensors/,
+      lora: /LoRA · 6 tensors[\s\S]*tensor-data hash[\s\S]*network dim\s*16[\s\S]*training tags\s*ink wash \(40\)/,
+    };
+    assert.match(await details.textContent(), expected[kind]);
     const published = page.getByTestId('studio-listing').filter({ hasText: titles[kind] });
     await published.getByRole('button', { name: 'Publish' }).click();
     await published.getByTestId('listing-status').filter({ hasText: 'published' }).waitFor();

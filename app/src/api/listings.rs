@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{error::ApiError, types::ListingKind};
 
 /// A listing as its creator sees it in the Studio.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StudioListing {
     pub id: i64,
     pub slug: String,
@@ -25,6 +25,22 @@ pub struct StudioListing {
     /// SHA-256 of the licence terms (hex): what file statements must name.
     pub license_hash: String,
     pub license_words: Vec<String>,
+    /// File versions, newest first.
+    pub versions: Vec<FileVersion>,
+}
+
+/// One registered file version and what the parser found in it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileVersion {
+    pub version: i64,
+    pub file_id: String,
+    pub sha256: String,
+    /// A workflow's canonical hash or a LoRA's tensor-data hash.
+    pub alt_hash: Option<String>,
+    pub file_type: String,
+    pub size: i64,
+    pub leaf_index: u64,
+    pub details: serde_json::Value,
 }
 
 #[cfg(feature = "ssr")]
@@ -37,7 +53,7 @@ fn to_kind(k: colophon_store::ListingKind) -> ListingKind {
 }
 
 #[cfg(feature = "ssr")]
-fn to_studio(l: colophon_store::OwnedListing) -> StudioListing {
+fn to_studio(l: colophon_store::OwnedListing, files: Vec<colophon_store::FileRow>) -> StudioListing {
     let terms: Option<colophon_formats::LicenseTerms> = serde_json::from_str(&l.license_json).ok();
     StudioListing {
         id: l.id,
@@ -52,6 +68,19 @@ fn to_studio(l: colophon_store::OwnedListing) -> StudioListing {
         files: l.files,
         license_hash: l.license_hash.map(|h| colophon_provenance::ContentHash(h).to_hex()).unwrap_or_default(),
         license_words: terms.map(|t| t.plain_words()).unwrap_or_default(),
+        versions: files
+            .into_iter()
+            .map(|f| FileVersion {
+                version: f.version,
+                file_id: f.id,
+                sha256: colophon_provenance::ContentHash(f.sha256).to_hex(),
+                alt_hash: f.alt_hash.map(|h| colophon_provenance::ContentHash(h).to_hex()),
+                file_type: f.file_type,
+                size: f.size,
+                leaf_index: f.log_leaf,
+                details: serde_json::from_str(&f.details).unwrap_or_default(),
+            })
+            .collect(),
     }
 }
 
@@ -61,7 +90,12 @@ pub async fn my_listings() -> Result<Vec<StudioListing>, ApiError> {
     crate::error::with_status(
         async move {
             let (store, _, creator) = crate::api::keys::require_creator().await?;
-            Ok(store.creator_listings(creator.id).await?.into_iter().map(to_studio).collect())
+            let mut out = Vec::new();
+            for l in store.creator_listings(creator.id).await? {
+                let files = store.listing_files(l.id).await?;
+                out.push(to_studio(l, files));
+            }
+            Ok(out)
         }
         .await,
     )
@@ -214,7 +248,7 @@ pub async fn create_listing(
                 }
             };
             let listing = store.owned_listing(id).await?.ok_or_else(|| ApiError::Unavailable("Try again.".into()))?;
-            Ok(to_studio(listing))
+            Ok(to_studio(listing, Vec::new()))
         }
         .await,
     )
@@ -264,7 +298,8 @@ pub async fn set_listing_status(listing_id: i64, status: String) -> Result<Studi
             }
             let listing =
                 store.owned_listing(listing.id).await?.ok_or_else(|| ApiError::Unavailable("Try again.".into()))?;
-            Ok(to_studio(listing))
+            let files = store.listing_files(listing.id).await?;
+            Ok(to_studio(listing, files))
         }
         .await,
     )
