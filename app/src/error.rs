@@ -90,3 +90,14 @@ pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
     }
     result
 }
+
+/// Server state a server function needs, from the request's context. Missing
+/// context is not a panic: Leptos also renders the app once without any
+/// (to list its routes), and resources started then must fail quietly.
+#[cfg(feature = "ssr")]
+pub fn server_context<T: Clone + Send + Sync + 'static>() -> Result<T, ApiError> {
+    leptos::prelude::use_context::<T>().ok_or_else(|| {
+        tracing::debug!(ty = std::any::type_name::<T>(), "server context missing");
+        ApiError::Unavailable("The server is starting up. Please try again.".into())
+    })
+}

@@ -39,9 +39,9 @@ pub async fn sign_up(email: String, password: String) -> Result<(), ApiError> {
     crate::error::with_status(
         async move {
             use ssr::*;
-            let store = expect_context::<Store>();
+            let store = crate::error::server_context::<Store>()?;
             let session = session().await?;
-            let limiter = expect_context::<SignInLimiter>();
+            let limiter = crate::error::server_context::<SignInLimiter>()?;
             if !limiter.check(&format!("ip:{}", client_ip().await)) {
                 return Err(ApiError::TooManyRequests("Too many attempts. Wait a minute and try again.".into()));
             }
@@ -71,9 +71,9 @@ pub async fn sign_in(email: String, password: String) -> Result<(), ApiError> {
     crate::error::with_status(
         async move {
             use ssr::*;
-            let store = expect_context::<Store>();
+            let store = crate::error::server_context::<Store>()?;
             let session = session().await?;
-            let limiter = expect_context::<SignInLimiter>();
+            let limiter = crate::error::server_context::<SignInLimiter>()?;
             let email = email.trim().to_lowercase();
             if !limiter.check(&format!("ip:{}", client_ip().await)) || !limiter.check(&format!("email:{email}")) {
                 return Err(ApiError::TooManyRequests(
@@ -120,7 +120,7 @@ pub async fn current_account() -> Result<Option<Me>, ApiError> {
     crate::error::with_status(
         async move {
             use ssr::*;
-            let store = expect_context::<Store>();
+            let store = crate::error::server_context::<Store>()?;
             let session = session().await?;
             let Some(id) = session_account_id(&session).await else { return Ok(None) };
             Ok(store.account(id).await?.map(Me::from))
@@ -135,7 +135,7 @@ pub async fn become_creator(handle: String, display_name: String, bio: String) -
     crate::error::with_status(
         async move {
             use ssr::*;
-            let store = expect_context::<Store>();
+            let store = crate::error::server_context::<Store>()?;
             let session = session().await?;
             let account = require_account(&store, &session).await?;
             if account.creator.is_some() {

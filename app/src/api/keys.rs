@@ -37,7 +37,7 @@ impl MyKeys {
 #[cfg(feature = "ssr")]
 pub(crate) async fn require_creator()
 -> Result<(colophon_store::Store, colophon_store::AccountRow, colophon_store::CreatorRow), ApiError> {
-    let store = expect_context::<colophon_store::Store>();
+    let store = crate::error::server_context::<colophon_store::Store>()?;
     let session = leptos_axum::extract::<tower_sessions::Session>()
         .await
         .map_err(|_| ApiError::Unavailable("Sessions are temporarily unavailable.".into()))?;

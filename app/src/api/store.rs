@@ -9,7 +9,7 @@ use crate::{error::ApiError, types::ListingCard};
 pub async fn list_listings() -> Result<Vec<ListingCard>, ApiError> {
     crate::error::with_status(
         async move {
-            let store = expect_context::<colophon_store::Store>();
+            let store = crate::error::server_context::<colophon_store::Store>()?;
             let rows = store.published_listings(60).await?;
             Ok(rows.into_iter().map(to_card).collect())
         }
