@@ -2,3 +2,4 @@
 
 pub mod layout;
 pub mod listing_card;
+pub mod ui;

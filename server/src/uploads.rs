@@ -26,9 +26,7 @@ use colophon_formats::{
     workflow::{self, Workflow},
 };
 use colophon_provenance::{ContentHash, ContentKind, PublicKey, SignedStatement, Statement};
-use colophon_store::{
-    AccountRow, FileRow, KeyState, ListingKind, ListingStatus, NewFile, NewLogEntry, Store, UploadRow,
-};
+use colophon_store::{AccountRow, KeyState, ListingKind, ListingStatus, NewFile, NewLogEntry, Store, UploadRow};
 use futures::StreamExt as _;
 use object_store::{ObjectStore, ObjectStoreExt as _, WriteMultipart, path::Path as ObjectPath};
 use serde::Serialize;
@@ -580,12 +578,6 @@ impl Uploads {
             return Err(bad("The statement's time is more than a day off. Check your clock."));
         }
         Ok(())
-    }
-
-    /// A listing's files, for its owner.
-    pub async fn files(&self, account: &AccountRow, listing_id: i64) -> Result<Vec<FileRow>, AppError> {
-        let listing = self.owned_listing(account, listing_id).await?;
-        Ok(self.store.listing_files(listing.id).await?)
     }
 }
 

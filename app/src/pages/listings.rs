@@ -10,15 +10,13 @@
 
 use leptos::prelude::*;
 
+use crate::components::ui::{BUTTON, BUTTON_LIGHT, INPUT};
+
 use crate::{
     api::listings::{CreateListing, FileVersion, SetListingStatus, StudioListing, my_listings},
     pages::ActionError,
     types::ListingKind,
 };
-
-const INPUT: &str = "mt-1 block w-full rounded-md border border-stone-300 bg-white px-3 py-2 shadow-sm focus:border-amber-600 focus:outline-none focus:ring-2 focus:ring-amber-500/40";
-const BUTTON: &str = "rounded-md bg-stone-900 px-4 py-2 font-medium text-white hover:bg-stone-700 disabled:opacity-60";
-const BUTTON_LIGHT: &str = "rounded-md border border-stone-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-stone-100 disabled:opacity-60";
 
 /// The creator's listings and the form for a new one.
 #[component]
@@ -151,7 +149,7 @@ fn ListingRow(
     };
     let busy = RwSignal::new(false);
     let kind = listing.kind;
-    let (slug, license_hash) = (listing.slug.clone(), listing.license_hash.clone());
+    let license_hash = listing.license_hash.clone();
     let upload = move |_| {
         let Some(f) = file_input.get_untracked().and_then(|input| input.files()).and_then(|files| files.get(0)) else {
             outcome(Some(Err("Choose a file first.".into())));
@@ -159,9 +157,9 @@ fn ListingRow(
         };
         busy.set(true);
         outcome(None);
-        let (p, slug, license_hash) = (pass.get_untracked(), slug.clone(), license_hash.clone());
+        let (p, license_hash) = (pass.get_untracked(), license_hash.clone());
         leptos::task::spawn_local(async move {
-            let result = browser::upload(f, id, kind, &slug, &license_hash, &p, progress).await;
+            let result = browser::upload(f, id, kind, &license_hash, &p, progress).await;
             busy.set(false);
             progress.set(None);
             outcome(Some(result));
@@ -373,7 +371,6 @@ mod browser {
         file: web_sys::File,
         listing_id: i64,
         kind: ListingKind,
-        _slug: &str,
         license_hash: &str,
         passphrase: &str,
         progress: RwSignal<Option<(String, f64)>>,
@@ -502,7 +499,6 @@ mod browser {
         _: leptos::web_sys::File,
         _: i64,
         _: ListingKind,
-        _: &str,
         _: &str,
         _: &str,
         _: RwSignal<Option<(String, f64)>>,

@@ -1,12 +1,11 @@
 //! Sign in and create an account.
 
 use leptos::prelude::*;
+
+use crate::components::ui::{BUTTON, INPUT};
 use leptos_meta::Title;
 
 use crate::api::account::{SignIn, SignUp};
-
-const INPUT: &str = "mt-1 block w-full rounded-md border border-stone-300 bg-white px-3 py-2 shadow-sm focus:border-amber-600 focus:outline-none focus:ring-2 focus:ring-amber-500/40";
-const BUTTON: &str = "rounded-md bg-stone-900 px-4 py-2 font-medium text-white hover:bg-stone-700 disabled:opacity-60";
 
 /// Shows an action's error, if its last run failed.
 #[component]

@@ -1,6 +1,8 @@
 //! Studio: where creators set up their profile and signing key and list their work.
 
 use leptos::prelude::*;
+
+use crate::components::ui::{BUTTON, INPUT};
 use leptos_meta::Title;
 
 use crate::{
@@ -8,9 +10,6 @@ use crate::{
     pages::ActionError,
     types::{CreatorProfile, Me},
 };
-
-const INPUT: &str = "mt-1 block w-full rounded-md border border-stone-300 bg-white px-3 py-2 shadow-sm focus:border-amber-600 focus:outline-none focus:ring-2 focus:ring-amber-500/40";
-const BUTTON: &str = "rounded-md bg-stone-900 px-4 py-2 font-medium text-white hover:bg-stone-700 disabled:opacity-60";
 
 /// Studio landing page.
 #[component]

@@ -73,17 +73,6 @@ pub struct NewKey<'a> {
     pub replaces: Option<[u8; 32]>,
 }
 
-macro_rules! dispatch {
-    ($self:ident, $f:ident ( $($arg:expr),* )) => {
-        match $self {
-            #[cfg(feature = "sqlite")]
-            Self::Sqlite(pool) => crate::sqlite::$f(pool, $($arg),*).await,
-            #[cfg(feature = "postgres")]
-            Self::Postgres(pool) => crate::postgres::$f(pool, $($arg),*).await,
-        }
-    };
-}
-
 impl Store {
     /// Creates an account; `Conflict` when the email is taken.
     pub async fn create_account(

@@ -90,17 +90,6 @@ pub struct UploadRow {
     pub expires_at: DateTime<Utc>,
 }
 
-macro_rules! dispatch {
-    ($self:ident, $f:ident ( $($arg:expr),* )) => {
-        match $self {
-            #[cfg(feature = "sqlite")]
-            Self::Sqlite(pool) => crate::sqlite::$f(pool, $($arg),*).await,
-            #[cfg(feature = "postgres")]
-            Self::Postgres(pool) => crate::postgres::$f(pool, $($arg),*).await,
-        }
-    };
-}
-
 impl Store {
     /// Creates a draft listing; `Conflict` when the slug is taken.
     pub async fn create_draft(&self, d: &ListingDraft<'_>) -> Result<i64, StoreError> {

@@ -1,5 +1,17 @@
 #![doc = include_str!("../README.md")]
 
+/// Calls the same-named function of the backend this store talks to.
+macro_rules! dispatch {
+    ($self:ident, $f:ident ( $($arg:expr),* )) => {
+        match $self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => crate::sqlite::$f(pool, $($arg),*).await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => crate::postgres::$f(pool, $($arg),*).await,
+        }
+    };
+}
+
 mod accounts;
 mod anchors;
 mod error;

@@ -2,17 +2,6 @@
 
 use crate::{Store, StoreError};
 
-macro_rules! dispatch {
-    ($self:ident, $f:ident ( $($arg:expr),* )) => {
-        match $self {
-            #[cfg(feature = "sqlite")]
-            Self::Sqlite(pool) => crate::sqlite::$f(pool, $($arg),*).await,
-            #[cfg(feature = "postgres")]
-            Self::Postgres(pool) => crate::postgres::$f(pool, $($arg),*).await,
-        }
-    };
-}
-
 impl Store {
     /// Inserts a new session; `false` if the id is already taken.
     pub async fn session_insert(&self, id: &str, data: &[u8], expires_at: i64) -> Result<bool, StoreError> {
