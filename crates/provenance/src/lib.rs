@@ -11,4 +11,4 @@ pub mod statement;
 pub use hash::{ContentHash, ContentHasher, HashParseError};
 pub use keys::{KeyId, PublicKey, SigningKey};
 pub use receipt::{Anchor, KeyStatus, Receipt, Verdict, VerifyError, verify};
-pub use statement::{ContentKind, RevocationReason, SignedStatement, Statement};
+pub use statement::{ContentKind, RevocationReason, SignedStatement, Statement, buyer_ref};

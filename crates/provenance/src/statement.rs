@@ -393,3 +393,16 @@ pub enum SignedStatementError {
     #[error(transparent)]
     Key(#[from] KeyError),
 }
+
+/// The `buyer_ref` / `licensee_ref` of a sale statement (docs/FORMATS.md
+/// §11): `SHA-256("colophon/buyer-ref/v1" || 0x00 || salt || order_id)`.
+/// The buyer's certificate holds the salt and order id, so the buyer can
+/// show which statement is theirs while the log names no one.
+pub fn buyer_ref(salt: &[u8; 32], order_id: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"colophon/buyer-ref/v1\0");
+    h.update(salt);
+    h.update(order_id.as_bytes());
+    h.finalize().into()
+}

@@ -18,6 +18,7 @@ mod error;
 mod files;
 mod listings;
 mod log;
+mod orders;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sessions;
@@ -32,8 +33,11 @@ pub use accounts::{AccountRow, CreatorRow, KeyRow, KeyState, NewKey};
 pub use anchors::{AnchorRow, AnchorStatus, AnchorUpdate, covering_anchor};
 pub use error::StoreError;
 pub use files::{FileRow, ListingDraft, NewFile, OwnedListing, UploadRow};
-pub use listings::{ListingKind, ListingRow, ListingStatus, NewCreator, NewListing};
+pub use listings::{
+    ListingKind, ListingRow, ListingStatus, NewCreator, NewListing, SearchPage, SearchQuery, Sort, search_terms,
+};
 pub use log::{LogEntryRow, NewLogEntry};
+pub use orders::{Allocation, Checkout, OrderRow, Purchase, Refusal, SaleRow, SaleTerms};
 
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

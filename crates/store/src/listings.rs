@@ -145,3 +145,98 @@ macro_rules! listing_row {
     }};
 }
 pub(crate) use listing_row;
+
+/// How store search results are ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Most recently published first (the default without a search text).
+    #[default]
+    Newest,
+    PriceLow,
+    PriceHigh,
+    /// Best text match first (falls back to newest without a search text).
+    Relevance,
+}
+
+impl Sort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::PriceLow => "price_asc",
+            Self::PriceHigh => "price_desc",
+            Self::Relevance => "relevance",
+        }
+    }
+
+    /// Parses the URL form; anything unknown is `None`.
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Newest, Self::PriceLow, Self::PriceHigh, Self::Relevance].into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// A store search: free text and filters over published listings.
+#[derive(Clone, Debug)]
+pub struct SearchQuery<'a> {
+    /// Words to find in titles, descriptions, tags and creator names (all
+    /// must match, each as a prefix). Anything but letters and digits separates words.
+    pub text: &'a str,
+    pub kind: Option<ListingKind>,
+    /// A creator's handle.
+    pub creator: Option<&'a str>,
+    pub min_price_minor: Option<i64>,
+    pub max_price_minor: Option<i64>,
+    /// Only what can be bought at `now`: in its sale window and not sold out.
+    pub available_now: bool,
+    pub now: DateTime<Utc>,
+    pub sort: Sort,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One page of search results and how many matched in all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchPage {
+    pub rows: Vec<ListingRow>,
+    pub total: i64,
+}
+
+/// The words of a search text: letters and digits only (so nothing the user
+/// types can reach the full-text query syntax), lower-cased, at most 8 of
+/// at most 64 characters.
+pub fn search_terms(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().take(64).collect::<String>().to_lowercase())
+        .take(8)
+        .collect()
+}
+
+impl Store {
+    /// Published listings matching `q`, one page at a time.
+    pub async fn search_listings(&self, q: &SearchQuery<'_>) -> Result<SearchPage, StoreError> {
+        dispatch!(self, search_listings(q))
+    }
+
+    /// A listing's id by its slug.
+    pub async fn listing_id_by_slug(&self, slug: &str) -> Result<Option<i64>, StoreError> {
+        dispatch!(self, listing_id_by_slug(slug))
+    }
+
+    /// A creator profile by id.
+    pub async fn creator(&self, id: i64) -> Result<Option<crate::CreatorRow>, StoreError> {
+        dispatch!(self, creator(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_terms;
+
+    #[test]
+    fn search_text_cannot_reach_query_syntax() {
+        assert_eq!(search_terms(r#"Dawn "OR" NEAR(x*) -y:z"#), ["dawn", "or", "near", "x", "y", "z"]);
+        assert_eq!(search_terms("  "), Vec::<String>::new());
+        assert_eq!(search_terms("Café über"), ["café", "über"]);
+        assert_eq!(search_terms(&"a ".repeat(20)).len(), 8);
+    }
+}

@@ -675,3 +675,252 @@ pub(crate) async fn files_by_hash(pool: &PgPool, sha256: &[u8; 32]) -> Result<Ve
     .await?;
     rows.into_iter().map(|r| crate::files::file_row!(r)).collect()
 }
+
+// --- orders ------------------------------------------------------------------
+
+use crate::orders::{Purchase, SaleTerms, TxOutcome, allocation};
+use crate::{Allocation, OrderRow, Refusal, SaleRow};
+
+#[tracing::instrument(skip_all, fields(listing = p.listing_id))]
+pub(crate) async fn checkout<F>(pool: &PgPool, p: &Purchase<'_>, sign: F) -> Result<TxOutcome, StoreError>
+where
+    F: FnOnce(&Allocation) -> Result<colophon_provenance::SignedStatement, StoreError> + Send,
+{
+    let mut tx = pool.begin().await?;
+    // The UPDATE takes the listing's row lock: concurrent buyers of one
+    // listing queue here, and each later statement (READ COMMITTED) sees
+    // what the previous holder committed.
+    let Some(b) = sqlx::query!(
+        r#"UPDATE listings SET editions_sold = editions_sold + 1
+           WHERE id = $1 AND status = 'published'
+             AND (edition_size IS NULL OR editions_sold < edition_size)
+             AND (sale_starts_at IS NULL OR sale_starts_at <= $2)
+             AND (sale_ends_at IS NULL OR sale_ends_at > $2)
+           RETURNING editions_sold AS "sold!: i64", kind, edition_size AS "edition_size: i64",
+                     price_minor AS "price_minor!: i64", currency, license_hash, per_account_cap AS "cap: i64""#,
+        p.listing_id,
+        p.now,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(TxOutcome::Unavailable);
+    };
+    if b.price_minor != p.price_minor {
+        return Ok(TxOutcome::Refused(Refusal::PriceChanged));
+    }
+    let held = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!: i64" FROM orders WHERE account_id = $1 AND listing_id = $2 AND status = 'paid'"#,
+        p.account_id,
+        p.listing_id,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if b.kind != "edition" && held > 0 {
+        return Ok(TxOutcome::Refused(Refusal::AlreadyLicensed));
+    }
+    if let Some(cap) = b.cap.filter(|&cap| held >= cap) {
+        return Ok(TxOutcome::Refused(Refusal::CapReached(cap)));
+    }
+    let file = sqlx::query!(
+        r#"SELECT id, sha256 FROM listing_files WHERE listing_id = $1 ORDER BY version DESC LIMIT 1"#,
+        p.listing_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let alloc = allocation(
+        &b.kind,
+        b.sold,
+        b.edition_size,
+        b.price_minor,
+        b.currency,
+        b.license_hash.as_deref(),
+        file.id,
+        &file.sha256,
+    )?;
+    let signed = sign(&alloc)?;
+    let leaf = to_i64(append_in_tx(&mut tx, &NewLogEntry::from_signed(&signed, p.now)).await?)?;
+    let edition = alloc.edition.map(to_i64).transpose()?;
+    let inserted = sqlx::query!(
+        "INSERT INTO orders (id, account_id, listing_id, file_id, edition, price_minor, currency, payment_provider,
+                             payment_ref, idempotency_key, buyer_salt, log_leaf, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        p.order_id,
+        p.account_id,
+        p.listing_id,
+        alloc.file_id,
+        edition,
+        b.price_minor,
+        alloc.currency,
+        p.payment_provider,
+        p.payment_ref,
+        p.idempotency_key,
+        &p.buyer_salt[..],
+        leaf,
+        p.now,
+    )
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(TxOutcome::DuplicateKey),
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await?;
+    Ok(TxOutcome::Done)
+}
+
+pub(crate) async fn order(pool: &PgPool, id: &str) -> Result<Option<OrderRow>, StoreError> {
+    let row = sqlx::query!(
+        r#"SELECT o.id, o.account_id, o.listing_id, l.slug, l.title, l.kind,
+                  c.display_name AS creator_name, c.handle AS creator_handle, o.file_id, f.sha256, f.file_type,
+                  f.size, f.storage_key, o.edition, l.edition_size,
+                  o.price_minor, o.currency, o.payment_provider, o.payment_ref, o.buyer_salt,
+                  o.log_leaf, o.created_at
+           FROM orders o JOIN listings l ON l.id = o.listing_id JOIN creators c ON c.id = l.creator_id
+                JOIN listing_files f ON f.id = o.file_id
+           WHERE o.id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| crate::orders::order_row!(r)).transpose()
+}
+
+pub(crate) async fn account_orders(pool: &PgPool, account_id: i64) -> Result<Vec<OrderRow>, StoreError> {
+    let rows = sqlx::query!(
+        r#"SELECT o.id, o.account_id, o.listing_id, l.slug, l.title, l.kind,
+                  c.display_name AS creator_name, c.handle AS creator_handle, o.file_id, f.sha256, f.file_type,
+                  f.size, f.storage_key, o.edition, l.edition_size,
+                  o.price_minor, o.currency, o.payment_provider, o.payment_ref, o.buyer_salt,
+                  o.log_leaf, o.created_at
+           FROM orders o JOIN listings l ON l.id = o.listing_id JOIN creators c ON c.id = l.creator_id
+                JOIN listing_files f ON f.id = o.file_id
+           WHERE o.account_id = $1 AND o.status = 'paid'
+           ORDER BY o.created_at DESC, o.log_leaf DESC"#,
+        account_id
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|r| crate::orders::order_row!(r)).collect()
+}
+
+pub(crate) async fn order_id_by_key(pool: &PgPool, account_id: i64, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar!("SELECT id FROM orders WHERE account_id = $1 AND idempotency_key = $2", account_id, key)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub(crate) async fn holdings(pool: &PgPool, account_id: i64, listing_id: i64) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!: i64" FROM orders WHERE account_id = $1 AND listing_id = $2 AND status = 'paid'"#,
+        account_id,
+        listing_id
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+pub(crate) async fn creator_sales(pool: &PgPool, creator_id: i64) -> Result<Vec<SaleRow>, StoreError> {
+    let rows = sqlx::query!(
+        r#"SELECT o.id AS order_id, o.listing_id, l.title, l.kind, o.edition, l.edition_size, o.price_minor, o.currency,
+                  o.log_leaf, o.created_at
+           FROM orders o JOIN listings l ON l.id = o.listing_id
+           WHERE l.creator_id = $1 AND o.status = 'paid'
+           ORDER BY o.created_at DESC, o.log_leaf DESC"#,
+        creator_id
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|r| crate::orders::sale_row!(r)).collect()
+}
+
+pub(crate) async fn listing_sales(pool: &PgPool, listing_id: i64) -> Result<Vec<SaleRow>, StoreError> {
+    let rows = sqlx::query!(
+        r#"SELECT o.id AS order_id, o.listing_id, l.title, l.kind, o.edition, l.edition_size, o.price_minor, o.currency,
+                  o.log_leaf, o.created_at
+           FROM orders o JOIN listings l ON l.id = o.listing_id
+           WHERE o.listing_id = $1 AND o.status = 'paid'
+           ORDER BY o.log_leaf"#,
+        listing_id
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|r| crate::orders::sale_row!(r)).collect()
+}
+
+pub(crate) async fn sale_terms(pool: &PgPool, listing_id: i64) -> Result<SaleTerms, StoreError> {
+    let row = sqlx::query!(
+        "SELECT sale_starts_at, sale_ends_at, per_account_cap, published_at FROM listings WHERE id = $1",
+        listing_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row
+        .map(|r| SaleTerms {
+            starts_at: r.sale_starts_at,
+            ends_at: r.sale_ends_at,
+            per_account_cap: r.per_account_cap,
+            published_at: r.published_at,
+        })
+        .unwrap_or_default())
+}
+
+// --- search ------------------------------------------------------------------
+
+use crate::{ListingKind, SearchPage, SearchQuery};
+
+pub(crate) async fn search_listings(pool: &PgPool, q: &SearchQuery<'_>) -> Result<SearchPage, StoreError> {
+    let terms = crate::listings::search_terms(q.text);
+    // Each word (letters and digits only) as a prefix; all must match.
+    let text = (!terms.is_empty()).then(|| terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & "));
+    let kind = q.kind.map(ListingKind::as_str);
+    let rows = sqlx::query!(
+        r#"SELECT l.id, l.slug, l.kind, l.title, c.display_name AS creator_name, l.price_minor, l.currency,
+                  l.edition_size, l.editions_sold AS sold, count(*) OVER () AS "total!"
+           FROM listings l JOIN creators c ON c.id = l.creator_id
+           WHERE l.status = 'published'
+             AND ($1::text IS NULL
+                  OR l.search @@ to_tsquery('colophon', $1)
+                  OR to_tsvector('colophon', c.display_name || ' ' || c.handle) @@ to_tsquery('colophon', $1))
+             AND ($2::text IS NULL OR l.kind = $2)
+             AND ($3::text IS NULL OR c.handle = $3)
+             AND ($4::bigint IS NULL OR l.price_minor >= $4)
+             AND ($5::bigint IS NULL OR l.price_minor <= $5)
+             AND (NOT $6 OR ((l.edition_size IS NULL OR l.editions_sold < l.edition_size)
+                             AND (l.sale_starts_at IS NULL OR l.sale_starts_at <= $7)
+                             AND (l.sale_ends_at IS NULL OR l.sale_ends_at > $7)))
+           ORDER BY
+             CASE WHEN $8 = 'relevance' AND $1::text IS NOT NULL THEN ts_rank(l.search, to_tsquery('colophon', $1)) END
+               DESC NULLS LAST,
+             CASE WHEN $8 = 'price_asc' THEN l.price_minor END,
+             CASE WHEN $8 = 'price_desc' THEN l.price_minor END DESC,
+             l.published_at DESC, l.id DESC
+           LIMIT $9 OFFSET $10"#,
+        text,
+        kind,
+        q.creator,
+        q.min_price_minor,
+        q.max_price_minor,
+        q.available_now,
+        q.now,
+        q.sort.as_str(),
+        q.limit,
+        q.offset,
+    )
+    .fetch_all(pool)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    let rows = rows.into_iter().map(|r| crate::listings::listing_row!(r)).collect::<Result<_, _>>()?;
+    Ok(SearchPage { rows, total })
+}
+
+pub(crate) async fn listing_id_by_slug(pool: &PgPool, slug: &str) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar!("SELECT id FROM listings WHERE slug = $1", slug).fetch_optional(pool).await?)
+}
+
+pub(crate) async fn creator(pool: &PgPool, id: i64) -> Result<Option<CreatorRow>, StoreError> {
+    Ok(sqlx::query_as!(CreatorRow, "SELECT id, handle, display_name, bio FROM creators WHERE id = $1", id)
+        .fetch_optional(pool)
+        .await?)
+}

@@ -1,0 +1,198 @@
+//! Checkout: authorise the payment, let the store allocate and record the
+//! order with its signed statement in one transaction, then capture (or void
+//! when nothing was bought).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use colophon_provenance::{ContentHash, SignedStatement, Statement, buyer_ref};
+use colophon_store::{
+    Allocation, Checkout, ListingKind, ListingStatus, OrderRow, Purchase, Refusal, Store, StoreError,
+};
+
+use crate::{OperatorKey, PaymentError, PaymentProvider};
+
+/// Why a purchase did not happen. The messages are for buyers.
+#[derive(Debug, thiserror::Error)]
+pub enum MarketError {
+    #[error("{}", refusal_message(.0))]
+    Refused(Refusal),
+    #[error("You can't buy your own listing.")]
+    OwnListing,
+    #[error("The idempotency key must be 8 to 128 letters, digits, '-' or '_'.")]
+    BadIdempotencyKey,
+    #[error(transparent)]
+    Payment(#[from] PaymentError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn refusal_message(r: &Refusal) -> String {
+    match r {
+        Refusal::NotFound => "There is no such listing.".into(),
+        Refusal::NotForSale => "This listing is no longer for sale.".into(),
+        Refusal::NotStarted(at) => format!("The sale starts {}.", at.format("%Y-%m-%d %H:%M UTC")),
+        Refusal::Ended(at) => format!("The sale ended {}.", at.format("%Y-%m-%d %H:%M UTC")),
+        Refusal::SoldOut => "Sold out: every edition has been sold.".into(),
+        Refusal::CapReached(cap) => {
+            format!("You already hold {cap} of this edition, the most one collector may buy.")
+        }
+        Refusal::AlreadyLicensed => "You already hold a licence for this listing.".into(),
+        Refusal::PriceChanged => "The price changed; reload the page to see the new one.".into(),
+        Refusal::KeyReused => "This checkout key was already used for another listing.".into(),
+    }
+}
+
+/// A completed (or replayed) order.
+#[derive(Clone, Debug)]
+pub struct Order {
+    pub row: OrderRow,
+    /// True when the idempotency key had already made this order.
+    pub replayed: bool,
+}
+
+/// True for 8 to 128 characters of `[A-Za-z0-9_-]`.
+pub fn valid_idempotency_key(key: &str) -> bool {
+    (8..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Selling: the store, the operator key and the payment provider. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Market {
+    store: Store,
+    operator: OperatorKey,
+    payments: Arc<dyn PaymentProvider>,
+}
+
+impl Market {
+    pub fn new(store: Store, operator: OperatorKey, payments: Arc<dyn PaymentProvider>) -> Self {
+        Self { store, operator, payments }
+    }
+
+    pub fn operator(&self) -> &OperatorKey {
+        &self.operator
+    }
+
+    pub fn payments(&self) -> &dyn PaymentProvider {
+        self.payments.as_ref()
+    }
+
+    /// Buys a listing for `account_id` at `price_minor` (what the buyer saw).
+    /// `buyer_creator_id` is the buyer's creator profile, if any: creators
+    /// cannot buy their own listings. The same `idempotency_key` always
+    /// yields the same order (double clicks, retries).
+    #[tracing::instrument(skip(self, idempotency_key))]
+    pub async fn buy(
+        &self,
+        account_id: i64,
+        buyer_creator_id: Option<i64>,
+        listing_id: i64,
+        price_minor: i64,
+        idempotency_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Order, MarketError> {
+        if !valid_idempotency_key(idempotency_key) {
+            return Err(MarketError::BadIdempotencyKey);
+        }
+        if let Some(row) = self.store.order_by_key(account_id, idempotency_key).await? {
+            return if row.listing_id == listing_id {
+                Ok(Order { row, replayed: true })
+            } else {
+                Err(MarketError::Refused(Refusal::KeyReused))
+            };
+        }
+        let listing = self
+            .store
+            .owned_listing(listing_id)
+            .await?
+            .filter(|l| l.status != ListingStatus::Draft)
+            .ok_or(MarketError::Refused(Refusal::NotFound))?;
+        if buyer_creator_id == Some(listing.creator_id) {
+            return Err(MarketError::OwnListing);
+        }
+        let amount = u64::try_from(price_minor).map_err(|_| MarketError::Refused(Refusal::PriceChanged))?;
+        let reference = self.payments.authorize(amount, &listing.currency, idempotency_key).await?;
+
+        let order_id = new_order_id();
+        let buyer_salt: [u8; 32] = rand::random();
+        let purchase = Purchase {
+            order_id: &order_id,
+            account_id,
+            listing_id,
+            price_minor,
+            idempotency_key,
+            payment_provider: self.payments.name(),
+            payment_ref: &reference,
+            buyer_salt,
+            now,
+        };
+        let (operator, slug) = (&self.operator, listing.slug.as_str());
+        let reference_for = buyer_ref(&buyer_salt, &order_id);
+        let outcome = self.store.checkout(&purchase, |a| sale_statement(a, slug, reference_for, now, operator)).await;
+        match outcome {
+            Ok(Checkout::Created(row)) => {
+                if let Err(e) = self.payments.capture(&reference).await {
+                    // The order stands (it is in the log); the payment is reconciled by the operator.
+                    tracing::error!(order = %row.id, error = %e, "capture failed after the order committed");
+                }
+                Ok(Order { row, replayed: false })
+            }
+            Ok(Checkout::Replayed(row)) => {
+                self.void(&reference).await;
+                Ok(Order { row, replayed: true })
+            }
+            Ok(Checkout::Refused(refusal)) => {
+                self.void(&reference).await;
+                Err(MarketError::Refused(refusal))
+            }
+            Err(e) => {
+                self.void(&reference).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    async fn void(&self, reference: &str) {
+        if let Err(e) = self.payments.void(reference).await {
+            tracing::warn!(error = %e, "could not void a payment authorisation");
+        }
+    }
+}
+
+fn new_order_id() -> String {
+    format!("ord_{}", hex::encode(rand::random::<[u8; 12]>()))
+}
+
+/// The operator-signed statement recording a sale (editions) or a licence grant.
+fn sale_statement(
+    a: &Allocation,
+    listing_slug: &str,
+    buyer_ref: [u8; 32],
+    now: DateTime<Utc>,
+    operator: &OperatorKey,
+) -> Result<SignedStatement, StoreError> {
+    let time_ms = u64::try_from(now.timestamp_millis()).unwrap_or_default();
+    let statement = match (a.kind, a.edition, a.edition_size) {
+        (ListingKind::Edition, Some(edition), Some(edition_size)) => Statement::EditionSold {
+            listing_id: listing_slug.to_owned(),
+            content_hash: ContentHash(a.content_hash),
+            edition,
+            edition_size,
+            buyer_ref,
+            price_minor: a.price_minor,
+            currency: a.currency.clone(),
+            time_ms,
+        },
+        (ListingKind::Workflow | ListingKind::Lora, None, _) => Statement::LicenseGranted {
+            listing_id: listing_slug.to_owned(),
+            content_hash: ContentHash(a.content_hash),
+            licensee_ref: buyer_ref,
+            license_terms: ContentHash(
+                a.license_hash.ok_or_else(|| StoreError::Corrupt("a licensed listing has no licence terms".into()))?,
+            ),
+            time_ms,
+        },
+        _ => return Err(StoreError::Corrupt("an edition without a number".into())),
+    };
+    statement.sign(operator.signing_key()).map_err(|e| StoreError::Corrupt(format!("sale statement: {e}")))
+}

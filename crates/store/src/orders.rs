@@ -1,0 +1,298 @@
+//! Orders: editions sold and licences granted. Checkout allocates the next
+//! edition number, records the order and appends its signed statement in
+//! ONE transaction, so an edition is never oversold or numbered twice.
+
+use chrono::{DateTime, Utc};
+use colophon_provenance::SignedStatement;
+
+use crate::{ListingKind, Store, StoreError};
+
+/// A purchase to record. The payment is already authorised by the caller.
+#[derive(Clone, Debug)]
+pub struct Purchase<'a> {
+    pub order_id: &'a str,
+    pub account_id: i64,
+    pub listing_id: i64,
+    /// The price the buyer agreed to (refused when the listing's differs).
+    pub price_minor: i64,
+    pub idempotency_key: &'a str,
+    pub payment_provider: &'a str,
+    pub payment_ref: &'a str,
+    pub buyer_salt: [u8; 32],
+    pub now: DateTime<Utc>,
+}
+
+/// What checkout allocated, for the statement it signs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allocation {
+    pub kind: ListingKind,
+    /// The edition number, 1..=N (editions only).
+    pub edition: Option<u64>,
+    pub edition_size: Option<u64>,
+    pub price_minor: u64,
+    pub currency: String,
+    /// The file version sold: the listing's latest.
+    pub file_id: String,
+    pub content_hash: [u8; 32],
+    pub license_hash: Option<[u8; 32]>,
+}
+
+/// Why a purchase was refused. Nothing was stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such listing, or a draft.
+    NotFound,
+    /// Archived.
+    NotForSale,
+    NotStarted(DateTime<Utc>),
+    Ended(DateTime<Utc>),
+    SoldOut,
+    CapReached(i64),
+    AlreadyLicensed,
+    /// The price changed since the buyer saw it.
+    PriceChanged,
+    /// The idempotency key was used for another listing.
+    KeyReused,
+}
+
+/// The outcome of [`Store::checkout`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Checkout {
+    Created(OrderRow),
+    /// The same idempotency key was seen before: the earlier order.
+    Replayed(OrderRow),
+    Refused(Refusal),
+}
+
+/// An order as the buyer's collection shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderRow {
+    pub id: String,
+    pub account_id: i64,
+    pub listing_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub kind: ListingKind,
+    pub creator_name: String,
+    pub creator_handle: String,
+    pub file_id: String,
+    pub sha256: [u8; 32],
+    pub file_type: String,
+    pub size: i64,
+    pub storage_key: String,
+    pub edition: Option<i64>,
+    pub edition_size: Option<i64>,
+    pub price_minor: i64,
+    pub currency: String,
+    pub payment_provider: String,
+    pub payment_ref: String,
+    pub buyer_salt: [u8; 32],
+    pub log_leaf: u64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A sale as the creator's dashboard shows it (buyers stay private).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaleRow {
+    pub order_id: String,
+    pub listing_id: i64,
+    pub title: String,
+    pub kind: ListingKind,
+    pub edition: Option<i64>,
+    pub edition_size: Option<i64>,
+    pub price_minor: i64,
+    pub currency: String,
+    pub log_leaf: u64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Buys `p.listing_id` for `p.account_id`. In ONE transaction: checks the
+    /// listing is published and in its sale window, takes the next edition
+    /// number (never past N), enforces the per-account cap (editions) or one
+    /// licence per account (workflows, LoRAs), appends the statement `sign`
+    /// makes from the allocation, and records the order. A key seen before
+    /// returns the earlier order; a refusal stores nothing.
+    pub async fn checkout<F>(&self, p: &Purchase<'_>, sign: F) -> Result<Checkout, StoreError>
+    where
+        F: FnOnce(&Allocation) -> Result<SignedStatement, StoreError> + Send,
+    {
+        if let Some(existing) = self.order_by_key(p.account_id, p.idempotency_key).await? {
+            return Ok(replay(existing, p));
+        }
+        let outcome = dispatch!(self, checkout(p, sign))?;
+        Ok(match outcome {
+            TxOutcome::Done => match self.order(p.order_id).await? {
+                Some(order) => Checkout::Created(order),
+                None => return Err(StoreError::Corrupt("a committed order is missing".into())),
+            },
+            TxOutcome::Refused(refusal) => Checkout::Refused(refusal),
+            TxOutcome::Unavailable => Checkout::Refused(self.why_refused(p.listing_id, p.now).await?),
+            // A concurrent request with the same key won the race.
+            TxOutcome::DuplicateKey => match self.order_by_key(p.account_id, p.idempotency_key).await? {
+                Some(existing) => replay(existing, p),
+                None => return Err(StoreError::Corrupt("an idempotent order vanished".into())),
+            },
+        })
+    }
+
+    /// Why a listing cannot be bought right now, read outside any transaction.
+    pub(crate) async fn why_refused(&self, listing_id: i64, now: DateTime<Utc>) -> Result<Refusal, StoreError> {
+        let Some(l) = self.owned_listing(listing_id).await? else { return Ok(Refusal::NotFound) };
+        let terms = self.sale_terms(listing_id).await?;
+        Ok(match l.status {
+            crate::ListingStatus::Draft => Refusal::NotFound,
+            crate::ListingStatus::Archived => Refusal::NotForSale,
+            crate::ListingStatus::Published => match terms {
+                SaleTerms { starts_at: Some(start), .. } if now < start => Refusal::NotStarted(start),
+                SaleTerms { ends_at: Some(end), .. } if now >= end => Refusal::Ended(end),
+                _ if l.edition_size.is_some_and(|n| l.sold >= n) => Refusal::SoldOut,
+                _ => Refusal::NotForSale,
+            },
+        })
+    }
+
+    /// One order by id.
+    pub async fn order(&self, id: &str) -> Result<Option<OrderRow>, StoreError> {
+        dispatch!(self, order(id))
+    }
+
+    /// An account's orders, newest first.
+    pub async fn account_orders(&self, account_id: i64) -> Result<Vec<OrderRow>, StoreError> {
+        dispatch!(self, account_orders(account_id))
+    }
+
+    /// The order an account made with an idempotency key.
+    pub async fn order_by_key(&self, account_id: i64, key: &str) -> Result<Option<OrderRow>, StoreError> {
+        let id = dispatch!(self, order_id_by_key(account_id, key))?;
+        match id {
+            Some(id) => self.order(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// How many paid orders an account holds for a listing.
+    pub async fn holdings(&self, account_id: i64, listing_id: i64) -> Result<i64, StoreError> {
+        dispatch!(self, holdings(account_id, listing_id))
+    }
+
+    /// Every sale of a creator's listings, newest first.
+    pub async fn creator_sales(&self, creator_id: i64) -> Result<Vec<SaleRow>, StoreError> {
+        dispatch!(self, creator_sales(creator_id))
+    }
+
+    /// The sales (edition numbers and times) of one listing, oldest first.
+    pub async fn listing_sales(&self, listing_id: i64) -> Result<Vec<SaleRow>, StoreError> {
+        dispatch!(self, listing_sales(listing_id))
+    }
+
+    /// A listing's sale window and cap.
+    pub async fn sale_terms(&self, listing_id: i64) -> Result<SaleTerms, StoreError> {
+        dispatch!(self, sale_terms(listing_id))
+    }
+}
+
+/// What the checkout transaction did (backend to [`Store::checkout`]).
+pub(crate) enum TxOutcome {
+    Done,
+    Refused(Refusal),
+    /// No edition could be taken: not published, outside the window or sold out.
+    Unavailable,
+    /// Another request with the same idempotency key committed first.
+    DuplicateKey,
+}
+
+/// A listing's sale window and per-account cap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SaleTerms {
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub per_account_cap: Option<i64>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+fn replay(existing: OrderRow, p: &Purchase<'_>) -> Checkout {
+    if existing.listing_id == p.listing_id {
+        Checkout::Replayed(existing)
+    } else {
+        Checkout::Refused(Refusal::KeyReused)
+    }
+}
+
+/// The statement-facing allocation from what the transaction read.
+pub(crate) fn allocation(
+    kind: &str,
+    sold: i64,
+    edition_size: Option<i64>,
+    price_minor: i64,
+    currency: String,
+    license_hash: Option<&[u8]>,
+    file_id: String,
+    sha256: &[u8],
+) -> Result<Allocation, StoreError> {
+    let kind = ListingKind::parse(kind)?;
+    let edition = match kind {
+        ListingKind::Edition => Some(crate::log::to_u64(sold, "edition")?),
+        _ => None,
+    };
+    Ok(Allocation {
+        kind,
+        edition,
+        edition_size: edition_size.map(|n| crate::log::to_u64(n, "edition size")).transpose()?,
+        price_minor: crate::log::to_u64(price_minor, "price")?,
+        currency,
+        file_id,
+        content_hash: crate::log::to_array(sha256, "file hash")?,
+        license_hash: license_hash.map(|h| crate::log::to_array(h, "licence hash")).transpose()?,
+    })
+}
+
+macro_rules! order_row {
+    ($r:expr) => {{
+        let r = $r;
+        Ok::<_, crate::StoreError>(crate::OrderRow {
+            id: r.id,
+            account_id: r.account_id,
+            listing_id: r.listing_id,
+            slug: r.slug,
+            title: r.title,
+            kind: crate::ListingKind::parse(&r.kind)?,
+            creator_name: r.creator_name,
+            creator_handle: r.creator_handle,
+            file_id: r.file_id,
+            sha256: crate::log::to_array(&r.sha256, "file hash")?,
+            file_type: r.file_type,
+            size: r.size,
+            storage_key: r.storage_key,
+            edition: r.edition,
+            edition_size: r.edition_size,
+            price_minor: r.price_minor,
+            currency: r.currency,
+            payment_provider: r.payment_provider,
+            payment_ref: r.payment_ref,
+            buyer_salt: crate::log::to_array(&r.buyer_salt, "buyer salt")?,
+            log_leaf: crate::log::to_u64(r.log_leaf, "leaf")?,
+            created_at: r.created_at,
+        })
+    }};
+}
+pub(crate) use order_row;
+
+macro_rules! sale_row {
+    ($r:expr) => {{
+        let r = $r;
+        Ok::<_, crate::StoreError>(crate::SaleRow {
+            order_id: r.order_id,
+            listing_id: r.listing_id,
+            title: r.title,
+            kind: crate::ListingKind::parse(&r.kind)?,
+            edition: r.edition,
+            edition_size: r.edition_size,
+            price_minor: r.price_minor,
+            currency: r.currency,
+            log_leaf: crate::log::to_u64(r.log_leaf, "leaf")?,
+            created_at: r.created_at,
+        })
+    }};
+}
+pub(crate) use sale_row;
