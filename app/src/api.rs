@@ -4,4 +4,5 @@
 pub mod account;
 pub mod keys;
 pub mod listings;
+pub mod orders;
 pub mod store;

@@ -22,6 +22,9 @@ pub enum ApiError {
     /// Signed in, but not allowed.
     #[error("{0}")]
     Forbidden(String),
+    /// Nothing here (or nothing this account may see).
+    #[error("{0}")]
+    NotFound(String),
     /// Conflicts with what exists (a taken email or handle).
     #[error("{0}")]
     Conflict(String),
@@ -70,6 +73,7 @@ impl ApiError {
             Self::BadRequest(_) => 400,
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::TooManyRequests(_) => 429,
             Self::Unavailable(_) => 503,

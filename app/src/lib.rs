@@ -18,10 +18,13 @@ use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context}
 use leptos_router::{
     SsrMode, StaticSegment,
     components::{Route, Router, Routes},
+    path,
 };
 
 use components::layout::SiteLayout;
-use pages::{NotFound, SignInPage, SignUpPage, StorePage, StudioPage, VerifyPage};
+use pages::{
+    CertificatePage, CollectionPage, ListingPage, NotFound, SignInPage, SignUpPage, StorePage, StudioPage, VerifyPage,
+};
 
 /// The HTML document around the app; used by the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -61,6 +64,9 @@ pub fn App() -> impl IntoView {
             <SiteLayout>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=StorePage ssr=SsrMode::Async />
+                    <Route path=path!("/listings/:slug") view=ListingPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("collection") view=CollectionPage />
+                    <Route path=path!("/collection/:order") view=CertificatePage />
                     <Route path=StaticSegment("verify") view=VerifyPage />
                     <Route path=StaticSegment("studio") view=StudioPage />
                     <Route path=StaticSegment("sign-in") view=SignInPage />

@@ -46,13 +46,7 @@ pub struct ListingCard {
 impl ListingCard {
     /// The price as the store shows it, e.g. `$12.50` or `12.50 EUR`.
     pub fn price_label(&self) -> String {
-        let major = self.price_minor / 100;
-        let minor = (self.price_minor % 100).abs();
-        if self.currency == "USD" {
-            format!("${major}.{minor:02}")
-        } else {
-            format!("{major}.{minor:02} {}", self.currency)
-        }
+        format_price(self.price_minor, &self.currency)
     }
 
     /// "7 of 25 left" for editions; `None` for other kinds.
@@ -62,6 +56,44 @@ impl ListingCard {
             if left == 0 { "Sold out".to_owned() } else { format!("{left} of {n} left") }
         })
     }
+}
+
+/// A price in minor units as people read it: `$12.50`, `3.00 EUR`.
+pub fn format_price(price_minor: i64, currency: &str) -> String {
+    let major = price_minor / 100;
+    let minor = (price_minor % 100).abs();
+    if currency == "USD" { format!("${major}.{minor:02}") } else { format!("{major}.{minor:02} {currency}") }
+}
+
+/// "3d 4h", "2h 05m", "4m 09s": how long until something, for countdowns.
+pub fn format_duration_ms(ms: i64) -> String {
+    let s = (ms.max(0)) / 1000;
+    let (d, h, m, sec) = (s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m:02}m")
+    } else {
+        format!("{m}m {sec:02}s")
+    }
+}
+
+/// A UTC time from epoch milliseconds, e.g. "2026-11-22 14:05 UTC".
+pub fn format_time_ms(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rem / 3600, (rem / 60) % 60)
 }
 
 #[cfg(test)]
@@ -87,6 +119,17 @@ mod tests {
         assert_eq!(card(1250, "USD", None, 0).price_label(), "$12.50");
         assert_eq!(card(5, "USD", None, 0).price_label(), "$0.05");
         assert_eq!(card(300, "EUR", None, 0).price_label(), "3.00 EUR");
+    }
+
+    #[test]
+    fn times_and_durations_read_naturally() {
+        assert_eq!(format_time_ms(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_time_ms(1_795_363_500_000), "2026-11-22 16:05 UTC");
+        assert_eq!(format_time_ms(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(format_duration_ms(3 * 86_400_000 + 4 * 3_600_000 + 5), "3d 4h");
+        assert_eq!(format_duration_ms(2 * 3_600_000 + 5 * 60_000), "2h 05m");
+        assert_eq!(format_duration_ms(249_000), "4m 09s");
+        assert_eq!(format_duration_ms(-5), "0m 00s");
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `COLOPHON_MAX_IMAGE_BYTES`, `COLOPHON_MAX_WORKFLOW_BYTES`, `COLOPHON_MAX_LORA_BYTES`.
     pub upload_limits: crate::uploads::UploadLimits,
+    /// `COLOPHON_OPERATOR_KEY`: the marketplace's signing key file (default
+    /// `DATA_DIR/operator.key`, created on first start; docs/FORMATS.md §11).
+    pub operator_key: PathBuf,
 }
 
 /// Which chain to anchor on.
@@ -143,6 +146,7 @@ impl Config {
         };
         Ok(Self {
             addr,
+            operator_key: var("COLOPHON_OPERATOR_KEY").map_or_else(|| data_dir.join("operator.key"), PathBuf::from),
             data_dir,
             database_url: database_url.into(),
             site_root,

@@ -84,18 +84,24 @@ impl Application {
         tracing::info!(chain_id = chain.chain_id(), registry = %chain.registry(), "chain ready");
 
         let sessions = sessions::Sessions::new(store.clone());
-        let secure_cookies = config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
         let uploads = uploads::Uploads::local(store.clone(), &config.data_dir, config.upload_limits)
             .context("cannot prepare the file store")?;
-        let state = AppState::new(
+        let operator = colophon_market::OperatorKey::load_or_create(&config.operator_key)?;
+        tracing::info!(operator_key = %operator.public_key().to_hex(), "operator key ready");
+        let market =
+            colophon_market::Market::new(store.clone(), operator, std::sync::Arc::new(colophon_market::TestPayments));
+        let state = AppState {
+            leptos_options: leptos_options(&config, listener.local_addr()?),
             store,
             chain,
-            anchorer.as_ref().map(Anchorer::health),
-            leptos_options(&config, listener.local_addr()?),
+            anchoring: anchorer.as_ref().map(Anchorer::health),
             sessions,
-            secure_cookies,
+            sign_in_limiter: app::auth::SignInLimiter::default(),
+            secure_cookies: config.public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+            public_url: config.public_url.clone(),
             uploads,
-        );
+            market,
+        };
         let router = routes::router(state.clone());
         Ok(Self { listener, router, state, devchain, anchorer })
     }

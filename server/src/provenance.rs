@@ -188,3 +188,17 @@ async fn to_match(
         statement: signed.statement,
     })
 }
+
+/// The receipt of one log entry: its statement, the inclusion proof to the
+/// newest confirmed anchor covering it (or to the live root until one does).
+pub async fn receipt_for_leaf(store: &Store, leaf_index: u64) -> Result<Receipt, AppError> {
+    let entry = store.log_entry(leaf_index).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let anchors = store.anchors().await.map_err(internal)?;
+    let covering = colophon_store::covering_anchor(&anchors, leaf_index + 1);
+    let size = store.log_size().await.map_err(internal)?;
+    let live_root = match covering {
+        Some(_) => [0; 32],
+        None => store.log_root(size).await.map_err(internal)?,
+    };
+    Ok(to_match(store, entry, covering, (size, live_root)).await?.receipt)
+}

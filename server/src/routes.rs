@@ -2,6 +2,7 @@
 
 mod health;
 mod ledger;
+mod orders;
 pub mod uploads;
 
 use std::time::Duration;
@@ -33,12 +34,16 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let store = state.store.clone();
     let limiter = state.sign_in_limiter.clone();
+    let market = state.market.clone();
+    let site_url = app::api::orders::SiteUrl(state.public_url.clone());
     let options = state.leptos_options.clone();
     let sessions = state.sessions.clone().layer(state.secure_cookies);
     // What server functions and server-rendered pages (the 404 page included) can reach.
     let context = move || {
         provide_context(store.clone());
         provide_context(limiter.clone());
+        provide_context(market.clone());
+        provide_context(site_url.clone());
     };
 
     Router::new()
@@ -47,6 +52,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/log/inclusion", get(ledger::inclusion))
         .route("/api/v1/log/consistency", get(ledger::consistency))
         .route("/api/v1/provenance/{sha256}", get(ledger::by_hash))
+        .route("/api/v1/operator", get(orders::operator))
+        .route("/api/v1/orders", get(orders::mine).post(orders::create))
+        .route("/api/v1/orders/{id}", get(orders::one))
+        .route("/api/v1/orders/{id}/download", get(orders::download))
+        .route("/api/v1/orders/{id}/receipt", get(orders::receipt))
+        .route("/api/v1/studio/sales.csv", get(orders::sales_csv))
         .route("/api/v1/uploads", post(uploads::start))
         .route(
             "/api/v1/uploads/{id}",

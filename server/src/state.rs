@@ -23,29 +23,10 @@ pub struct AppState {
     pub sign_in_limiter: app::auth::SignInLimiter,
     /// Mark cookies `Secure` (the site is served over https).
     pub secure_cookies: bool,
+    /// `COLOPHON_PUBLIC_URL`, for links that leave the site.
+    pub public_url: Option<String>,
     /// Uploads and the file store.
     pub uploads: crate::uploads::Uploads,
-}
-
-impl AppState {
-    pub fn new(
-        store: Store,
-        chain: Chain,
-        anchoring: Option<Arc<tokio::sync::RwLock<AnchorHealth>>>,
-        leptos_options: LeptosOptions,
-        sessions: crate::sessions::Sessions,
-        secure_cookies: bool,
-        uploads: crate::uploads::Uploads,
-    ) -> Self {
-        Self {
-            leptos_options,
-            store,
-            chain,
-            anchoring,
-            sessions,
-            sign_in_limiter: app::auth::SignInLimiter::default(),
-            secure_cookies,
-            uploads,
-        }
-    }
+    /// Checkout: payments, edition allocation, sale statements.
+    pub market: colophon_market::Market,
 }

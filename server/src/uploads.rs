@@ -147,6 +147,17 @@ impl Uploads {
         Ok(Self { store, objects: Arc::new(objects), staging, limits, image_limits: ImageLimits::default() })
     }
 
+    /// Streams a stored file, or the byte range `range` of it.
+    pub async fn read(
+        &self,
+        storage_key: &str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> Result<futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>, AppError> {
+        let options = object_store::GetOptions { range: range.map(Into::into), ..Default::default() };
+        let got = self.objects.get_opts(&ObjectPath::from(storage_key), options).await.map_err(internal)?;
+        Ok(got.into_stream())
+    }
+
     fn staging_path(&self, id: &str) -> PathBuf {
         self.staging.join(format!("{id}.part"))
     }

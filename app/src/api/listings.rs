@@ -44,7 +44,7 @@ pub struct FileVersion {
 }
 
 #[cfg(feature = "ssr")]
-fn to_kind(k: colophon_store::ListingKind) -> ListingKind {
+pub(crate) fn to_kind(k: colophon_store::ListingKind) -> ListingKind {
     match k {
         colophon_store::ListingKind::Edition => ListingKind::Edition,
         colophon_store::ListingKind::Workflow => ListingKind::Workflow,

@@ -1,33 +1,102 @@
-//! Store listings.
+//! The storefront: search, listing pages and buying.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::{error::ApiError, types::ListingCard};
 
-/// Published listings, newest first.
-#[server(endpoint = "store/listings")]
-pub async fn list_listings() -> Result<Vec<ListingCard>, ApiError> {
+/// Store search parameters, as they appear in the URL (`/?q=…&kind=…`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreQuery {
+    pub q: String,
+    /// edition | workflow | lora | "" (all)
+    pub kind: String,
+    /// A creator's handle.
+    pub creator: String,
+    /// Prices in major units ("12.50"), empty for no bound.
+    pub min: String,
+    pub max: String,
+    pub available: bool,
+    /// newest | price_asc | price_desc | relevance
+    pub sort: String,
+    /// 1-based.
+    pub page: u32,
+}
+
+/// Listings per store page.
+pub const PAGE_SIZE: u32 = 24;
+
+/// One page of store results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoreResults {
+    pub cards: Vec<ListingCard>,
+    pub total: i64,
+    pub page: u32,
+    pub pages: u32,
+    /// Set when a filter could not be read (the results ignore it).
+    pub notice: Option<String>,
+}
+
+/// Published listings matching the query, one page at a time.
+#[server(endpoint = "store/search")]
+pub async fn search_store(query: StoreQuery) -> Result<StoreResults, ApiError> {
     crate::error::with_status(
         async move {
+            use colophon_store::{SearchQuery, Sort};
             let store = crate::error::server_context::<colophon_store::Store>()?;
-            let rows = store.published_listings(60).await?;
-            Ok(rows.into_iter().map(to_card).collect())
+            let mut notice = None;
+            let mut price = |s: &str, what: &str| -> Option<i64> {
+                if s.trim().is_empty() {
+                    return None;
+                }
+                crate::api::listings::parse_price(s)
+                    .map_err(|e| notice = Some(format!("The {what} price was ignored: {e}")))
+                    .ok()
+            };
+            let (min, max) = (price(&query.min, "lowest"), price(&query.max, "highest"));
+            let kind = match query.kind.as_str() {
+                "edition" => Some(colophon_store::ListingKind::Edition),
+                "workflow" => Some(colophon_store::ListingKind::Workflow),
+                "lora" => Some(colophon_store::ListingKind::Lora),
+                _ => None,
+            };
+            let has_text = !colophon_store::search_terms(&query.q).is_empty();
+            let sort = Sort::parse(&query.sort).unwrap_or(if has_text { Sort::Relevance } else { Sort::Newest });
+            let page = query.page.clamp(1, 10_000);
+            let creator = query.creator.trim().trim_start_matches('@').to_lowercase();
+            let result = store
+                .search_listings(&SearchQuery {
+                    text: &query.q,
+                    kind,
+                    creator: (!creator.is_empty()).then_some(creator.as_str()),
+                    min_price_minor: min,
+                    max_price_minor: max,
+                    available_now: query.available,
+                    now: chrono::Utc::now(),
+                    sort,
+                    limit: i64::from(PAGE_SIZE),
+                    offset: i64::from((page - 1) * PAGE_SIZE),
+                })
+                .await?;
+            let pages = u32::try_from(result.total).unwrap_or(u32::MAX).div_ceil(PAGE_SIZE).max(1);
+            Ok(StoreResults {
+                cards: result.rows.into_iter().map(to_card).collect(),
+                total: result.total,
+                page,
+                pages,
+                notice,
+            })
         }
         .await,
     )
 }
 
 #[cfg(feature = "ssr")]
-fn to_card(row: colophon_store::ListingRow) -> ListingCard {
-    use crate::types::ListingKind;
+pub(crate) fn to_card(row: colophon_store::ListingRow) -> ListingCard {
     ListingCard {
         id: row.id,
         slug: row.slug,
-        kind: match row.kind {
-            colophon_store::ListingKind::Edition => ListingKind::Edition,
-            colophon_store::ListingKind::Workflow => ListingKind::Workflow,
-            colophon_store::ListingKind::Lora => ListingKind::Lora,
-        },
+        kind: crate::api::listings::to_kind(row.kind),
         title: row.title,
         creator: row.creator_name,
         price_minor: row.price_minor,
@@ -35,4 +104,290 @@ fn to_card(row: colophon_store::ListingRow) -> ListingCard {
         edition_size: row.edition_size,
         sold: row.sold,
     }
+}
+
+/// Where a file's statement stands, as the listing's provenance panel shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileProvenance {
+    pub version: i64,
+    pub sha256: String,
+    pub alt_hash: Option<String>,
+    pub file_type: String,
+    pub size: i64,
+    pub leaf_index: u64,
+    pub statement_time_ms: i64,
+    /// The ed25519 signature over the statement checks out against the key in the entry.
+    pub signature_valid: bool,
+    pub signer_fingerprint: String,
+    /// active | rotated | revoked | unknown
+    pub key_status: String,
+    pub anchor: Option<AnchorInfo>,
+}
+
+/// The on-chain anchor covering an entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnchorInfo {
+    pub chain_id: u64,
+    pub contract: String,
+    pub tx_hash: String,
+    pub block_number: u64,
+    pub tree_size: u64,
+}
+
+/// One sale on the listing page (buyers stay anonymous).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SaleEntry {
+    pub edition: Option<i64>,
+    pub at_ms: i64,
+    pub leaf_index: u64,
+}
+
+/// Everything the listing page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListingDetail {
+    pub card: ListingCard,
+    pub description: String,
+    pub tags: Vec<String>,
+    /// draft | published | archived
+    pub status: String,
+    pub creator_handle: String,
+    pub creator_bio: String,
+    /// The creator's active key.
+    pub key_fingerprint: Option<String>,
+    pub license_words: Vec<String>,
+    pub license_hash: String,
+    pub sale_starts_ms: Option<i64>,
+    pub sale_ends_ms: Option<i64>,
+    pub per_account_cap: Option<i64>,
+    /// The server's clock when the page was made (countdowns start from it).
+    pub now_ms: i64,
+    /// The newest file version.
+    pub file: Option<FileProvenance>,
+    pub sales: Vec<SaleEntry>,
+    pub signed_in: bool,
+    pub is_owner: bool,
+    /// How many of this listing the viewer holds.
+    pub holdings: i64,
+    /// Why it cannot be bought now, if it cannot.
+    pub unavailable: Option<String>,
+    /// A fresh idempotency key for this page's buy button.
+    pub checkout_key: String,
+    /// Payments are in test mode (no money moves).
+    pub test_mode: bool,
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use colophon_provenance::{PublicKey, SignedStatement};
+    use colophon_store::{FileRow, Store};
+
+    use super::{AnchorInfo, FileProvenance};
+    use crate::error::ApiError;
+
+    pub(super) fn random_key() -> String {
+        use rand_core::{OsRng, RngCore as _};
+        let mut bytes = [0u8; 16];
+        OsRng.fill_bytes(&mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub(crate) async fn anchor_for(store: &Store, leaf: u64) -> Result<Option<AnchorInfo>, ApiError> {
+        Ok(store.confirmed_anchor_covering(leaf + 1).await?.and_then(|a| {
+            Some(AnchorInfo {
+                chain_id: a.chain_id,
+                contract: a.contract,
+                tx_hash: a.tx_hash?,
+                block_number: a.block_number?,
+                tree_size: a.tree_size,
+            })
+        }))
+    }
+
+    pub(super) async fn provenance(store: &Store, f: FileRow) -> Result<FileProvenance, ApiError> {
+        let entry = store.log_entry(f.log_leaf).await?;
+        let (signature_valid, signer_fingerprint, key_status, time_ms) = match entry {
+            Some(e) => {
+                let key = PublicKey::from_bytes(&e.public_key).ok();
+                let signed = key.and_then(|k| SignedStatement::verify(&e.statement, k, e.signature).ok());
+                let key_id = key.map(|k| k.key_id());
+                let status = match &key_id {
+                    Some(id) => store.key(&id.0).await?.map_or("unknown", |k| k.status.as_str()),
+                    None => "unknown",
+                };
+                let time = signed.as_ref().map_or(0, |s| i64::try_from(s.statement.time_ms()).unwrap_or_default());
+                (signed.is_some(), key_id.map(|k| k.fingerprint()).unwrap_or_default(), status.to_owned(), time)
+            }
+            None => (false, String::new(), "unknown".to_owned(), 0),
+        };
+        Ok(FileProvenance {
+            version: f.version,
+            sha256: colophon_provenance::ContentHash(f.sha256).to_hex(),
+            alt_hash: f.alt_hash.map(|h| colophon_provenance::ContentHash(h).to_hex()),
+            file_type: f.file_type,
+            size: f.size,
+            leaf_index: f.log_leaf,
+            statement_time_ms: time_ms,
+            signature_valid,
+            signer_fingerprint,
+            key_status,
+            anchor: anchor_for(store, f.log_leaf).await?,
+        })
+    }
+}
+#[cfg(feature = "ssr")]
+pub(crate) use ssr::anchor_for;
+
+/// A listing page. Drafts are visible to their creator only.
+#[server(endpoint = "store/listing")]
+pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
+    crate::error::with_status(
+        async move {
+            let store = crate::error::server_context::<colophon_store::Store>()?;
+            let market = crate::error::server_context::<colophon_market::Market>()?;
+            let session = leptos_axum::extract::<tower_sessions::Session>()
+                .await
+                .map_err(|_| ApiError::Unavailable("Sessions are temporarily unavailable.".into()))?;
+            let viewer = match crate::auth::session_account_id(&session).await {
+                Some(id) => store.account(id).await?,
+                None => None,
+            };
+            let not_found = || ApiError::NotFound("There is no such listing.".into());
+            let id = store.listing_id_by_slug(&slug).await?.ok_or_else(not_found)?;
+            let l = store.owned_listing(id).await?.ok_or_else(not_found)?;
+            let is_owner = viewer.as_ref().and_then(|v| v.creator.as_ref()).is_some_and(|c| c.id == l.creator_id);
+            if l.status == colophon_store::ListingStatus::Draft && !is_owner {
+                return Err(not_found());
+            }
+            let creator = store.creator(l.creator_id).await?.ok_or_else(not_found)?;
+            let key_fingerprint = store
+                .creator_keys(l.creator_id)
+                .await?
+                .into_iter()
+                .find(|k| k.status == colophon_store::KeyState::Active)
+                .and_then(|k| colophon_provenance::PublicKey::from_bytes(&k.public_key).ok())
+                .map(|k| k.key_id().fingerprint());
+            let terms = store.sale_terms(id).await?;
+            let now = chrono::Utc::now();
+            let file = match store.listing_files(id).await?.into_iter().next() {
+                Some(f) => Some(ssr::provenance(&store, f).await?),
+                None => None,
+            };
+            let sales = store
+                .listing_sales(id)
+                .await?
+                .into_iter()
+                .map(|s| SaleEntry {
+                    edition: s.edition,
+                    at_ms: s.created_at.timestamp_millis(),
+                    leaf_index: s.log_leaf,
+                })
+                .collect();
+            let holdings = match &viewer {
+                Some(v) => store.holdings(v.id, id).await?,
+                None => 0,
+            };
+            let unavailable = match l.status {
+                colophon_store::ListingStatus::Draft => Some("This is a draft: publish it to sell it.".to_owned()),
+                colophon_store::ListingStatus::Archived => Some("No longer for sale.".to_owned()),
+                colophon_store::ListingStatus::Published => match terms {
+                    _ if l.edition_size.is_some_and(|n| l.sold >= n) => Some("Sold out.".to_owned()),
+                    colophon_store::SaleTerms { starts_at: Some(s), .. } if now < s => {
+                        Some(format!("The sale starts {}.", s.format("%Y-%m-%d %H:%M UTC")))
+                    }
+                    colophon_store::SaleTerms { ends_at: Some(e), .. } if now >= e => {
+                        Some(format!("The sale ended {}.", e.format("%Y-%m-%d %H:%M UTC")))
+                    }
+                    _ => None,
+                },
+            };
+            let license_words = serde_json::from_str::<colophon_formats::LicenseTerms>(&l.license_json)
+                .map(|t| t.plain_words())
+                .unwrap_or_default();
+            Ok(ListingDetail {
+                card: ListingCard {
+                    id,
+                    slug: l.slug.clone(),
+                    kind: crate::api::listings::to_kind(l.kind),
+                    title: l.title.clone(),
+                    creator: creator.display_name.clone(),
+                    price_minor: l.price_minor,
+                    currency: l.currency.clone(),
+                    edition_size: l.edition_size,
+                    sold: l.sold,
+                },
+                description: l.description,
+                tags: l.tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+                status: l.status.as_str().to_owned(),
+                creator_handle: creator.handle,
+                creator_bio: creator.bio,
+                key_fingerprint,
+                license_words,
+                license_hash: l.license_hash.map(|h| colophon_provenance::ContentHash(h).to_hex()).unwrap_or_default(),
+                sale_starts_ms: terms.starts_at.map(|t| t.timestamp_millis()),
+                sale_ends_ms: terms.ends_at.map(|t| t.timestamp_millis()),
+                per_account_cap: terms.per_account_cap,
+                now_ms: now.timestamp_millis(),
+                file,
+                sales,
+                signed_in: viewer.is_some(),
+                is_owner,
+                holdings,
+                unavailable,
+                checkout_key: ssr::random_key(),
+                test_mode: market.payments().is_test_mode(),
+            })
+        }
+        .await,
+    )
+}
+
+/// What a purchase made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bought {
+    pub order_id: String,
+    pub edition: Option<i64>,
+    pub edition_size: Option<i64>,
+    /// This checkout key had already bought it (a double click or a retry).
+    pub replayed: bool,
+}
+
+/// Buys a listing at the price shown. `idempotency_key` comes from the page,
+/// so a double click or a resubmitted form makes one order.
+#[server(endpoint = "store/buy")]
+pub async fn buy_listing(slug: String, price_minor: i64, idempotency_key: String) -> Result<Bought, ApiError> {
+    crate::error::with_status(
+        async move {
+            use colophon_market::MarketError;
+            let store = crate::error::server_context::<colophon_store::Store>()?;
+            let market = crate::error::server_context::<colophon_market::Market>()?;
+            let session = leptos_axum::extract::<tower_sessions::Session>()
+                .await
+                .map_err(|_| ApiError::Unavailable("Sessions are temporarily unavailable.".into()))?;
+            let account = crate::auth::require_account(&store, &session)
+                .await
+                .map_err(|_| ApiError::Unauthorized("Sign in to buy.".into()))?;
+            let id = store
+                .listing_id_by_slug(&slug)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("There is no such listing.".into()))?;
+            let creator = account.creator.as_ref().map(|c| c.id);
+            match market.buy(account.id, creator, id, price_minor, &idempotency_key, chrono::Utc::now()).await {
+                Ok(o) => Ok(Bought {
+                    order_id: o.row.id,
+                    edition: o.row.edition,
+                    edition_size: o.row.edition_size,
+                    replayed: o.replayed,
+                }),
+                Err(MarketError::Store(e)) => Err(e.into()),
+                Err(MarketError::BadIdempotencyKey) => {
+                    Err(ApiError::BadRequest("This page is out of date: reload it and try again.".into()))
+                }
+                Err(MarketError::Refused(colophon_store::Refusal::NotFound)) => {
+                    Err(ApiError::NotFound("There is no such listing.".into()))
+                }
+                Err(e) => Err(ApiError::Conflict(e.to_string())),
+            }
+        }
+        .await,
+    )
 }

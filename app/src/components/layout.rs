@@ -5,7 +5,8 @@ use leptos_router::{components::A, hooks::use_location};
 
 use crate::api::account::{SignOut, current_account};
 
-const NAV: [(&str, &str); 3] = [("/", "Store"), ("/verify", "Verify"), ("/studio", "Studio")];
+const NAV: [(&str, &str); 4] =
+    [("/", "Store"), ("/collection", "Collection"), ("/verify", "Verify"), ("/studio", "Studio")];
 
 /// Header, navigation and footer around every page.
 #[component]

@@ -21,7 +21,7 @@ pub fn ListingCardView(card: ListingCard) -> impl IntoView {
                     {card.kind.label()}
                 </p>
                 <h2 class="text-base font-semibold" data-testid="listing-title">
-                    {card.title.clone()}
+                    <a href=format!("/listings/{}", card.slug) class="hover:underline">{card.title.clone()}</a>
                 </h2>
                 <p class="text-sm text-stone-600">"by " {card.creator.clone()}</p>
                 <div class="mt-auto flex items-baseline justify-between pt-2">

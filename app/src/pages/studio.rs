@@ -105,5 +105,6 @@ fn CreatorStudio(profile: CreatorProfile) -> impl IntoView {
         </div>
         <crate::pages::keys::KeyPanel />
         <crate::pages::listings::ListingsPanel />
+        <crate::pages::sales::SalesPanel />
     }
 }

@@ -80,7 +80,9 @@ async fn fetch_provenance(_hash: String) -> Result<Option<ProvenanceResponse>, S
 /// Verify page.
 #[component]
 pub fn VerifyPage() -> impl IntoView {
-    let (hash, set_hash) = signal(String::new());
+    // `/verify?hash=…` (a certificate's QR code) arrives with the hash filled in.
+    let initial = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("hash").unwrap_or_default());
+    let (hash, set_hash) = signal(initial);
     let lookup = Action::new_local(|hash: &String| fetch_provenance(hash.clone()));
     let feedback = move || match classify_hash(&hash.get()) {
         HashInput::Empty => ("text-stone-600", "Paste a 64-digit SHA-256 hash.".to_owned()),

@@ -227,8 +227,7 @@ pub(crate) fn allocation(
     price_minor: i64,
     currency: String,
     license_hash: Option<&[u8]>,
-    file_id: String,
-    sha256: &[u8],
+    (file_id, sha256): (String, &[u8]),
 ) -> Result<Allocation, StoreError> {
     let kind = ListingKind::parse(kind)?;
     let edition = match kind {

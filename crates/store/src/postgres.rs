@@ -735,8 +735,7 @@ where
         b.price_minor,
         b.currency,
         b.license_hash.as_deref(),
-        file.id,
-        &file.sha256,
+        (file.id, &file.sha256),
     )?;
     let signed = sign(&alloc)?;
     let leaf = to_i64(append_in_tx(&mut tx, &NewLogEntry::from_signed(&signed, p.now)).await?)?;

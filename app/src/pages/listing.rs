@@ -1,0 +1,268 @@
+//! A listing page: the work, its terms, what is left, buying, and the
+//! provenance of its file (hash, signature, log index, on-chain anchor).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    api::store::{BuyListing, FileProvenance, ListingDetail, get_listing},
+    components::ui::BUTTON,
+    types::{format_duration_ms, format_time_ms},
+};
+
+/// `/listings/:slug`.
+#[component]
+pub fn ListingPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.with(|p| p.get("slug").unwrap_or_default());
+    let buy = ServerAction::<BuyListing>::new();
+    let detail = Resource::new(move || (slug(), buy.version().get()), |(slug, _)| get_listing(slug));
+    view! {
+        <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <Listing d buy /> }.into_any(),
+                    Err(e) => {
+                        view! {
+                            <Title text="Not found" />
+                            <p role="alert" class="rounded border border-rose-300 bg-rose-50 p-4 text-rose-900">
+                                {e.to_string()}
+                            </p>
+                            <a href="/" class="text-amber-700 underline">"Back to the store"</a>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Listing(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
+    let price = d.card.price_label();
+    let left = d.card.availability_label();
+    let kind = d.card.kind.label();
+    view! {
+        <Title text=d.card.title.clone() />
+        <article class="grid gap-8 lg:grid-cols-[3fr_2fr]" data-testid="listing-page">
+            <div class="flex flex-col gap-6">
+                <div
+                    class="aspect-square w-full rounded-lg bg-gradient-to-br from-stone-200 to-stone-300"
+                    role="img"
+                    aria-label=format!("Preview of {} is being prepared", d.card.title)
+                ></div>
+                <section aria-labelledby="about-heading">
+                    <h2 id="about-heading" class="text-lg font-semibold">"About"</h2>
+                    <p class="mt-2 whitespace-pre-line text-stone-700">{d.description.clone()}</p>
+                    <ul class="mt-3 flex flex-wrap gap-2" aria-label="Tags">
+                        {d.tags.iter().map(|t| view! {
+                            <li><a href=format!("/?q={t}") class="rounded-full bg-stone-200 px-2 py-0.5 text-xs">{t.clone()}</a></li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+                <section aria-labelledby="licence-heading">
+                    <h2 id="licence-heading" class="text-lg font-semibold">"Licence"</h2>
+                    <ul class="mt-2 list-disc pl-5 text-stone-700" data-testid="licence">
+                        {d.license_words.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
+                    </ul>
+                    <p class="mt-1 break-all font-mono text-xs text-stone-500">"Terms hash " {d.license_hash.clone()}</p>
+                </section>
+                <ProvenancePanel file=d.file.clone() />
+                <SalesHistory d=d.clone() />
+            </div>
+            <aside class="flex flex-col gap-4">
+                <p class="text-xs font-medium uppercase tracking-wide text-amber-700">{kind}</p>
+                <h1 class="text-3xl font-bold tracking-tight" data-testid="listing-heading">{d.card.title.clone()}</h1>
+                <p class="text-stone-700">
+                    "by "
+                    <a href=format!("/?creator={}", d.creator_handle) class="font-medium underline">{d.card.creator.clone()}</a>
+                    <span class="text-stone-500">{format!(" @{}", d.creator_handle)}</span>
+                </p>
+                {d.key_fingerprint.clone().map(|f| view! {
+                    <p class="text-sm text-stone-600">"Signing key " <code class="font-mono" data-testid="key-fingerprint">{f}</code></p>
+                })}
+                {(!d.creator_bio.is_empty()).then(|| view! { <p class="text-sm text-stone-600">{d.creator_bio.clone()}</p> })}
+                <p class="text-2xl font-semibold">{price}</p>
+                {left.map(|l| view! { <p class="font-medium" data-testid="left">{l}</p> })}
+                <SaleWindow d=d.clone() />
+                {d.per_account_cap.map(|c| view! { <p class="text-sm text-stone-600">{format!("At most {c} per collector.")}</p> })}
+                <BuyPanel d=d.clone() buy />
+            </aside>
+        </article>
+    }
+}
+
+/// "Sale starts in 2h 05m" / "Sale ends in 3d 4h", ticking in the browser.
+#[component]
+fn SaleWindow(d: ListingDetail) -> impl IntoView {
+    let now = RwSignal::new(d.now_ms);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let handle = leptos::leptos_dom::helpers::set_interval_with_handle(
+                move || now.set(js_sys::Date::now() as i64),
+                std::time::Duration::from_secs(1),
+            )
+            .ok();
+            on_cleanup(move || {
+                if let Some(h) = handle {
+                    h.clear();
+                }
+            });
+        }
+    });
+    let (starts, ends) = (d.sale_starts_ms, d.sale_ends_ms);
+    let text = move || {
+        let n = now.get();
+        match (starts, ends) {
+            (Some(s), _) if n < s => {
+                Some(format!("Sale starts in {} ({})", format_duration_ms(s - n), format_time_ms(s)))
+            }
+            (_, Some(e)) if n < e => {
+                Some(format!("Sale ends in {} ({})", format_duration_ms(e - n), format_time_ms(e)))
+            }
+            (_, Some(e)) => Some(format!("Sale ended {}", format_time_ms(e))),
+            _ => None,
+        }
+    };
+    view! { <p class="text-sm font-medium text-stone-700" data-testid="countdown">{text}</p> }
+}
+
+#[component]
+fn BuyPanel(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
+    let result = buy.value();
+    let label = if d.card.edition_size.is_some() { "Buy this edition" } else { "Buy a licence" };
+    let test_mode = d.test_mode.then(|| {
+        view! {
+            <p class="rounded bg-amber-100 px-2 py-1 text-xs font-medium text-amber-900" data-testid="test-mode">
+                "Test mode: no money moves. Payments always succeed."
+            </p>
+        }
+    });
+    let form = match (&d.unavailable, d.is_owner, d.signed_in) {
+        (Some(why), _, _) => {
+            view! { <p class="font-medium text-rose-800" data-testid="unavailable">{why.clone()}</p> }.into_any()
+        }
+        (None, true, _) => view! { <p class="text-sm text-stone-600">"This is your listing."</p> }.into_any(),
+        (None, false, false) => view! {
+            <a href="/sign-in" class=BUTTON>"Sign in to buy"</a>
+        }
+        .into_any(),
+        (None, false, true) => view! {
+            <ActionForm action=buy>
+                <input type="hidden" name="slug" value=d.card.slug.clone() />
+                <input type="hidden" name="price_minor" value=d.card.price_minor.to_string() />
+                <input type="hidden" name="idempotency_key" value=d.checkout_key.clone() />
+                <button type="submit" class=BUTTON data-testid="buy" disabled=move || buy.pending().get()>
+                    {move || if buy.pending().get() { "Buying…" } else { label }}
+                </button>
+            </ActionForm>
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="flex flex-col gap-3 rounded-lg border border-stone-200 bg-white p-4">
+            {test_mode}
+            {(d.holdings > 0).then(|| view! {
+                <p class="text-sm text-emerald-800">
+                    {format!("You hold {} of this. ", d.holdings)}
+                    <a href="/collection" class="underline">"See your collection"</a>
+                </p>
+            })}
+            {form}
+            {move || match result.get() {
+                Some(Ok(b)) => Some(view! {
+                    <p role="status" class="rounded bg-emerald-50 p-3 text-emerald-900" data-testid="bought">
+                        {match (b.edition, b.edition_size) {
+                            (Some(e), Some(n)) => format!("You own edition #{e} of {n}. "),
+                            _ => "Your licence is ready. ".to_owned(),
+                        }}
+                        <a href=format!("/collection/{}", b.order_id) class="font-medium underline">"View the certificate"</a>
+                    </p>
+                }.into_any()),
+                Some(Err(e)) => Some(view! {
+                    <p role="alert" class="rounded border border-rose-300 bg-rose-50 p-3 text-rose-900">{e.to_string()}</p>
+                }.into_any()),
+                None => None,
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn ProvenancePanel(file: Option<FileProvenance>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="provenance-heading" class="rounded-lg border border-stone-200 bg-white p-4" data-testid="provenance">
+            <h2 id="provenance-heading" class="text-lg font-semibold">"Provenance"</h2>
+            {match file {
+                None => view! { <p class="text-stone-600">"No file registered yet."</p> }.into_any(),
+                Some(f) => {
+                    let signature = match (f.signature_valid, f.key_status.as_str()) {
+                        (true, "active") => ("text-emerald-800", "Signature valid (creator's active key)".to_owned()),
+                        (true, "rotated") => ("text-emerald-800", "Signature valid (made before the key was rotated)".to_owned()),
+                        (true, status) => ("text-amber-800", format!("Signature valid, but the key is {status}")),
+                        (false, _) => ("text-rose-800", "Signature does NOT verify".to_owned()),
+                    };
+                    view! {
+                        <dl class="mt-2 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+                            <dt class="text-stone-500">"SHA-256"</dt>
+                            <dd class="break-all font-mono" data-testid="content-hash">{f.sha256.clone()}</dd>
+                            {f.alt_hash.clone().map(|h| view! {
+                                <dt class="text-stone-500">"Layout-free / tensor hash"</dt>
+                                <dd class="break-all font-mono">{h}</dd>
+                            })}
+                            <dt class="text-stone-500">"File"</dt>
+                            <dd>{format!("{} · {} bytes · version {}", f.file_type, f.size, f.version)}</dd>
+                            <dt class="text-stone-500">"Signature"</dt>
+                            <dd class=signature.0 data-testid="signature-status">{signature.1}</dd>
+                            <dt class="text-stone-500">"Signer"</dt>
+                            <dd class="font-mono">{f.signer_fingerprint.clone()}</dd>
+                            <dt class="text-stone-500">"Signed"</dt>
+                            <dd>{format_time_ms(f.statement_time_ms)}</dd>
+                            <dt class="text-stone-500">"Log index"</dt>
+                            <dd data-testid="log-index">{f.leaf_index}</dd>
+                            <dt class="text-stone-500">"Anchor"</dt>
+                            <dd data-testid="anchor-status">
+                                {match f.anchor.clone() {
+                                    Some(a) => format!(
+                                        "Anchored on chain {} in block {} (tx {}, contract {}, tree size {})",
+                                        a.chain_id, a.block_number, a.tx_hash, a.contract, a.tree_size
+                                    ),
+                                    None => "Pending: the next anchor will cover it.".to_owned(),
+                                }}
+                            </dd>
+                        </dl>
+                        <a href=format!("/verify?hash={}", f.sha256) class="mt-3 inline-block text-sm text-amber-700 underline">
+                            "Verify it yourself"
+                        </a>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn SalesHistory(d: ListingDetail) -> impl IntoView {
+    (!d.sales.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby="history-heading">
+                <h2 id="history-heading" class="text-lg font-semibold">"History"</h2>
+                <ol class="mt-2 flex flex-col gap-1 text-sm text-stone-700" data-testid="sales-history">
+                    {d.sales.iter().rev().map(|s| view! {
+                        <li>
+                            {match s.edition {
+                                Some(e) => format!("Edition #{e} sold"),
+                                None => "Licence granted".to_owned(),
+                            }}
+                            {format!(" · {} · log index {}", format_time_ms(s.at_ms), s.leaf_index)}
+                        </li>
+                    }).collect_view()}
+                </ol>
+            </section>
+        }
+    })
+}

@@ -1,0 +1,309 @@
+//! `/api/v1/orders`: buy (with an `Idempotency-Key`), list your orders, and
+//! for the buyer only: the order, its original (streamed, Range requests)
+//! and its receipt. `/api/v1/studio/sales.csv`: a creator's sales.
+//! `/api/v1/operator`: the key that signs sale statements.
+
+use axum::{
+    Json,
+    body::Body,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+use colophon_market::MarketError;
+use colophon_store::{AccountRow, OrderRow, Refusal};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::{error::AppError, routes::uploads::account, state::AppState};
+
+/// `GET /api/v1/operator`.
+#[derive(Debug, Serialize)]
+pub struct OperatorView {
+    pub public_key: String,
+    pub key_id: String,
+    pub fingerprint: String,
+    /// Which statement kinds this key signs.
+    pub signs: [&'static str; 2],
+    pub payments: &'static str,
+    pub test_mode: bool,
+}
+
+pub async fn operator(State(state): State<AppState>) -> Json<OperatorView> {
+    let key = state.market.operator().public_key();
+    Json(OperatorView {
+        public_key: key.to_hex(),
+        key_id: key.key_id().to_hex(),
+        fingerprint: key.key_id().fingerprint(),
+        signs: ["EditionSold", "LicenseGranted"],
+        payments: state.market.payments().name(),
+        test_mode: state.market.payments().is_test_mode(),
+    })
+}
+
+/// `POST /api/v1/orders` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrder {
+    /// The listing's slug.
+    pub listing: String,
+    /// The price the buyer agreed to, in minor units.
+    pub price_minor: i64,
+}
+
+/// An order as the API shows it to its buyer.
+#[derive(Debug, Serialize)]
+pub struct OrderView {
+    pub order_id: String,
+    pub listing: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub creator: String,
+    pub edition: Option<i64>,
+    pub edition_size: Option<i64>,
+    pub price_minor: i64,
+    pub currency: String,
+    pub sha256: String,
+    pub file_type: String,
+    pub size: i64,
+    /// The EditionSold / LicenseGranted statement's log index.
+    pub leaf_index: u64,
+    /// With `order_id`, proves which statement's `buyer_ref` is this order's (docs/FORMATS.md §11).
+    pub buyer_salt: String,
+    pub buyer_ref: String,
+    pub payment_provider: String,
+    pub payment_ref: String,
+    pub created_at: DateTime<Utc>,
+    /// True when this `Idempotency-Key` had already made the order.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub replayed: bool,
+    pub download_url: String,
+    pub receipt_url: String,
+    pub certificate_url: String,
+}
+
+impl OrderView {
+    fn new(o: OrderRow, replayed: bool) -> Self {
+        Self {
+            download_url: format!("/api/v1/orders/{}/download", o.id),
+            receipt_url: format!("/api/v1/orders/{}/receipt", o.id),
+            certificate_url: format!("/collection/{}", o.id),
+            buyer_ref: hex::encode(colophon_provenance::buyer_ref(&o.buyer_salt, &o.id)),
+            buyer_salt: hex::encode(o.buyer_salt),
+            order_id: o.id,
+            listing: o.slug,
+            title: o.title,
+            kind: o.kind.as_str(),
+            creator: o.creator_handle,
+            edition: o.edition,
+            edition_size: o.edition_size,
+            price_minor: o.price_minor,
+            currency: o.currency,
+            sha256: hex::encode(o.sha256),
+            file_type: o.file_type,
+            size: o.size,
+            leaf_index: o.log_leaf,
+            payment_provider: o.payment_provider,
+            payment_ref: o.payment_ref,
+            created_at: o.created_at,
+            replayed,
+        }
+    }
+}
+
+impl From<MarketError> for AppError {
+    fn from(e: MarketError) -> Self {
+        match e {
+            MarketError::Refused(Refusal::NotFound) => AppError::NotFound,
+            MarketError::BadIdempotencyKey => AppError::BadRequest(e.to_string()),
+            MarketError::Refused(_) | MarketError::OwnListing => AppError::Conflict(e.to_string()),
+            MarketError::Payment(p) => AppError::Conflict(p.to_string()),
+            MarketError::Store(s) => s.into(),
+        }
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<OrderView>), AppError> {
+    let account = account(&state, &session).await?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| AppError::BadRequest("Send an Idempotency-Key header (8 to 128 of A-Z a-z 0-9 - _).".into()))?;
+    let req: CreateOrder =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))?;
+    let listing = state.store.listing_id_by_slug(&req.listing).await?.ok_or(AppError::NotFound)?;
+    let creator = account.creator.as_ref().map(|c| c.id);
+    let order = state.market.buy(account.id, creator, listing, req.price_minor, key, Utc::now()).await?;
+    let status = if order.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(OrderView::new(order.row, order.replayed))))
+}
+
+pub async fn mine(State(state): State<AppState>, session: Session) -> Result<Json<Vec<OrderView>>, AppError> {
+    let account = account(&state, &session).await?;
+    let orders = state.store.account_orders(account.id).await?;
+    Ok(Json(orders.into_iter().map(|o| OrderView::new(o, false)).collect()))
+}
+
+/// The order if `account` bought it; 404 otherwise (others' orders do not exist for you).
+async fn own_order(state: &AppState, account: &AccountRow, id: &str) -> Result<OrderRow, AppError> {
+    state.store.order(id).await?.filter(|o| o.account_id == account.id).ok_or(AppError::NotFound)
+}
+
+pub async fn one(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>, AppError> {
+    let account = account(&state, &session).await?;
+    Ok(Json(OrderView::new(own_order(&state, &account, &id).await?, false)))
+}
+
+fn content_type(file_type: &str) -> &'static str {
+    match file_type {
+        "png" => "image/png",
+        "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+fn extension(file_type: &str) -> &str {
+    match file_type {
+        "jpeg" => "jpg",
+        other => other,
+    }
+}
+
+fn header_value(s: &str) -> Result<HeaderValue, AppError> {
+    HeaderValue::from_str(s).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// The original, to its buyer only. One byte range (`Range: bytes=…`) gets
+/// 206; several are answered with the whole file (RFC 9110 allows it).
+pub async fn download(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let account = account(&state, &session).await?;
+    let order = own_order(&state, &account, &id).await?;
+    let size = u64::try_from(order.size).unwrap_or_default();
+    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        None => None,
+        Some(value) => match http_range_header::parse_range_header(value).and_then(|r| r.validate(size)) {
+            Ok(ranges) if ranges.len() == 1 => Some(ranges[0].clone()),
+            Ok(_) => None,
+            Err(_) => {
+                return Ok((
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    [(header::CONTENT_RANGE, header_value(&format!("bytes */{size}"))?)],
+                )
+                    .into_response());
+            }
+        },
+    };
+    let stream = state.uploads.read(&order.storage_key, range.clone().map(|r| *r.start()..*r.end() + 1)).await?;
+    let filename = format!("{}.{}", order.slug, extension(&order.file_type));
+    let mut response = Response::new(Body::from_stream(stream));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&order.file_type)));
+    h.insert(header::CONTENT_DISPOSITION, header_value(&format!("attachment; filename=\"{filename}\""))?);
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(header::ETAG, header_value(&format!("\"{}\"", hex::encode(order.sha256)))?);
+    match range {
+        Some(r) => {
+            h.insert(header::CONTENT_RANGE, header_value(&format!("bytes {}-{}/{size}", r.start(), r.end()))?);
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from(r.end() - r.start() + 1));
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+        }
+        None => {
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+        }
+    }
+    Ok(response)
+}
+
+/// The receipt of the order's sale statement (docs/FORMATS.md §5), for offline verification.
+pub async fn receipt(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let account = account(&state, &session).await?;
+    let order = own_order(&state, &account, &id).await?;
+    let receipt = crate::provenance::receipt_for_leaf(&state.store, order.log_leaf).await?;
+    let disposition = format!("attachment; filename=\"{}-{}.receipt.json\"", order.slug, order.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::CONTENT_DISPOSITION, header_value(&disposition)?),
+        ],
+        receipt.to_json(),
+    )
+        .into_response())
+}
+
+/// One CSV field: quoted, and a leading `= + - @` defused so spreadsheets
+/// never run a title as a formula.
+fn csv_field(value: &str) -> String {
+    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.into() };
+    format!("\"{}\"", defused.replace('"', "\"\""))
+}
+
+/// `GET /api/v1/studio/sales.csv`: the signed-in creator's sales.
+pub async fn sales_csv(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
+    let account = account(&state, &session).await?;
+    let creator = account.creator.ok_or_else(|| AppError::Forbidden("Become a creator in the Studio first.".into()))?;
+    let sales = state.store.creator_sales(creator.id).await?;
+    let mut csv =
+        String::from("sold_at,order_id,listing_id,title,kind,edition,edition_size,price_minor,currency,leaf_index\n");
+    for s in sales {
+        let row = [
+            s.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            s.order_id,
+            s.listing_id.to_string(),
+            s.title,
+            s.kind.as_str().to_owned(),
+            s.edition.map(|e| e.to_string()).unwrap_or_default(),
+            s.edition_size.map(|e| e.to_string()).unwrap_or_default(),
+            s.price_minor.to_string(),
+            s.currency,
+            s.log_leaf.to_string(),
+        ];
+        csv.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        csv.push('\n');
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (
+                header::CONTENT_DISPOSITION,
+                header_value(&format!("attachment; filename=\"{}-sales.csv\"", creator.handle))?,
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("Tidal \"Memory\""), "\"Tidal \"\"Memory\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("a,b\nc"), "\"a,b\nc\"");
+    }
+}
