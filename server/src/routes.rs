@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orders/{id}", get(orders::one))
         .route("/api/v1/orders/{id}/download", get(orders::download))
         .route("/api/v1/orders/{id}/receipt", get(orders::receipt))
+        .route("/api/v1/orders/{id}/sale-receipt", get(orders::sale_receipt))
         .route("/api/v1/studio/sales.csv", get(orders::sales_csv))
         .route("/api/v1/uploads", post(uploads::start))
         .route(

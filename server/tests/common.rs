@@ -199,3 +199,110 @@ pub async fn creator_with_key(app: &TestApp, handle: &str, key: &colophon_proven
     assert_eq!(s, reqwest::StatusCode::OK, "{b}");
     tab
 }
+
+// --- creators listing and uploading, as the Studio does ----------------------
+
+use colophon_provenance::{ContentHash, ContentKind, Statement};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A signed-in creator and their key.
+pub struct Creator {
+    pub tab: reqwest::Client,
+    pub key: colophon_provenance::SigningKey,
+}
+
+pub async fn listing(app: &TestApp, c: &Creator, kind: &str, title: &str) -> Value {
+    let mut form = vec![
+        ("kind", kind),
+        ("title", title),
+        ("description", "A test listing."),
+        ("price", "12.50"),
+        ("credit_required", "on"),
+    ];
+    if kind == "edition" {
+        form.push(("edition_size", "10"));
+    }
+    let (s, body) = call(app, &c.tab, "listings/create", &form).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    serde_json::from_str(&body).expect("listing json")
+}
+
+pub async fn start(app: &TestApp, c: &Creator, listing_id: i64, bytes: &[u8]) -> reqwest::Response {
+    c.tab
+        .post(app.url("/api/v1/uploads"))
+        .json(&json!({"listing_id": listing_id, "size": bytes.len(), "sha256": ContentHash::of(bytes).to_hex()}))
+        .send()
+        .await
+        .expect("start")
+}
+
+pub async fn put(app: &TestApp, c: &Creator, id: &str, offset: usize, chunk: &[u8]) -> reqwest::Response {
+    c.tab
+        .put(app.url(&format!("/api/v1/uploads/{id}")))
+        .header("upload-offset", offset.to_string())
+        .body(chunk.to_vec())
+        .send()
+        .await
+        .expect("put")
+}
+
+pub fn statement(
+    c: &Creator,
+    listing: &Value,
+    upload: &Value,
+    kind: ContentKind,
+    bytes: &[u8],
+    parents: Vec<ContentHash>,
+) -> Value {
+    let signed = Statement::ContentRegistered {
+        content_hash: ContentHash::of(bytes),
+        content_kind: kind,
+        size: bytes.len() as u64,
+        creator_key: c.key.public_key().key_id(),
+        listing_id: upload["listing_ref"].as_str().expect("listing ref").to_owned(),
+        file_id: upload["file_id"].as_str().expect("file id").to_owned(),
+        parents,
+        license_terms: Some(ContentHash::parse(listing["license_hash"].as_str().expect("licence")).expect("hash")),
+        perceptual_hash: None,
+        time_ms: now_ms(),
+    }
+    .sign(&c.key)
+    .expect("sign");
+    json!({"statement_hex": hex::encode(&signed.bytes), "signature_hex": hex::encode(signed.signature)})
+}
+
+pub async fn complete(app: &TestApp, c: &Creator, id: &str, body: &Value) -> (StatusCode, Value) {
+    let res = c.tab.post(app.url(&format!("/api/v1/uploads/{id}/complete"))).json(body).send().await.expect("complete");
+    (res.status(), res.json().await.expect("json"))
+}
+
+/// Starts, uploads in two chunks (checking resume), completes.
+pub async fn upload(
+    app: &TestApp,
+    c: &Creator,
+    listing: &Value,
+    kind: ContentKind,
+    bytes: &[u8],
+    parents: Vec<ContentHash>,
+) -> (StatusCode, Value) {
+    let res = start(app, c, listing["id"].as_i64().expect("id"), bytes).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let up: Value = res.json().await.expect("json");
+    let id = up["upload_id"].as_str().expect("id").to_owned();
+    let half = bytes.len() / 2;
+    assert_eq!(put(app, c, &id, 0, &bytes[..half]).await.status(), StatusCode::OK);
+    // Resume: ask where we are, send the rest.
+    let status: Value =
+        c.tab.get(app.url(&format!("/api/v1/uploads/{id}"))).send().await.expect("status").json().await.expect("json");
+    assert_eq!(status["offset"], half);
+    assert_eq!(put(app, c, &id, half, &bytes[half..]).await.status(), StatusCode::OK);
+    complete(app, c, &id, &statement(c, listing, &up, kind, bytes, parents)).await
+}
+
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 3) as u8, 90]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).expect("png");
+    out.into_inner()
+}

@@ -164,7 +164,8 @@ fn CertificateView(c: Certificate) -> impl IntoView {
                     }
                 }>"Print"</button>
                 <a href=format!("/api/v1/orders/{}/download", item.order_id) class=BUTTON_LIGHT rel="external" download="">"Download original"</a>
-                <a href=format!("/api/v1/orders/{}/receipt", item.order_id) class=BUTTON_LIGHT rel="external" download="">"Receipt (JSON)"</a>
+                <a href=format!("/api/v1/orders/{}/receipt", item.order_id) class=BUTTON_LIGHT rel="external" download="">"File receipt (JSON)"</a>
+                <a href=format!("/api/v1/orders/{}/sale-receipt", item.order_id) class=BUTTON_LIGHT rel="external" download="">"Sale receipt (JSON)"</a>
                 <a href="/collection" class="py-1.5 text-sm underline">"Back to my collection"</a>
             </div>
         </article>

@@ -1,6 +1,6 @@
 //! `/api/v1/orders`: buy (with an `Idempotency-Key`), list your orders, and
 //! for the buyer only: the order, its original (streamed, Range requests)
-//! and its receipt. `/api/v1/studio/sales.csv`: a creator's sales.
+//! and its receipts (the file's and the sale's). `/api/v1/studio/sales.csv`: a creator's sales.
 //! `/api/v1/operator`: the key that signs sale statements.
 
 use axum::{
@@ -80,6 +80,7 @@ pub struct OrderView {
     pub replayed: bool,
     pub download_url: String,
     pub receipt_url: String,
+    pub sale_receipt_url: String,
     pub certificate_url: String,
 }
 
@@ -88,6 +89,7 @@ impl OrderView {
         Self {
             download_url: format!("/api/v1/orders/{}/download", o.id),
             receipt_url: format!("/api/v1/orders/{}/receipt", o.id),
+            sale_receipt_url: format!("/api/v1/orders/{}/sale-receipt", o.id),
             certificate_url: format!("/collection/{}", o.id),
             buyer_ref: hex::encode(colophon_provenance::buyer_ref(&o.buyer_salt, &o.id)),
             buyer_salt: hex::encode(o.buyer_salt),
@@ -232,7 +234,9 @@ pub async fn download(
     Ok(response)
 }
 
-/// The receipt of the order's sale statement (docs/FORMATS.md §5), for offline verification.
+/// `GET /api/v1/orders/{id}/receipt`: the receipt of the file's
+/// `ContentRegistered` statement, what `colophon verify FILE --receipt R`
+/// checks offline (docs/FORMATS.md §5).
 pub async fn receipt(
     State(state): State<AppState>,
     session: Session,
@@ -240,12 +244,29 @@ pub async fn receipt(
 ) -> Result<Response, AppError> {
     let account = account(&state, &session).await?;
     let order = own_order(&state, &account, &id).await?;
-    let receipt = crate::provenance::receipt_for_leaf(&state.store, order.log_leaf).await?;
-    let disposition = format!("attachment; filename=\"{}-{}.receipt.json\"", order.slug, order.id);
+    let file = state.store.files_by_hash(&order.sha256).await?.into_iter().find(|f| f.id == order.file_id);
+    let leaf = file.ok_or(AppError::NotFound)?.log_leaf;
+    receipt_response(&state, leaf, &format!("{}.receipt.json", order.slug)).await
+}
+
+/// `GET /api/v1/orders/{id}/sale-receipt`: the receipt of the order's
+/// `EditionSold` / `LicenseGranted` statement (signed by the operator key).
+pub async fn sale_receipt(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let account = account(&state, &session).await?;
+    let order = own_order(&state, &account, &id).await?;
+    receipt_response(&state, order.log_leaf, &format!("{}-{}.sale-receipt.json", order.slug, order.id)).await
+}
+
+async fn receipt_response(state: &AppState, leaf: u64, filename: &str) -> Result<Response, AppError> {
+    let receipt = crate::provenance::receipt_for_leaf(&state.store, leaf).await?;
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (header::CONTENT_DISPOSITION, header_value(&disposition)?),
+            (header::CONTENT_DISPOSITION, header_value(&format!("attachment; filename=\"{filename}\""))?),
         ],
         receipt.to_json(),
     )
