@@ -20,8 +20,8 @@ function anvilBin() {
   throw new Error('anvil not found: run `make test`, which installs it');
 }
 
-/** Starts colophon-server; resolves once it prints its URL. */
-export async function startServer() {
+/** Starts colophon-server; resolves once it prints its URL. `demo: true` seeds the demo store. */
+export async function startServer({ demo = false } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'colophon-e2e-'));
   const bin = join(ROOT, 'target', 'debug', 'colophon-server');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: scripts/build debug builds it`);
@@ -36,6 +36,7 @@ export async function startServer() {
       COLOPHON_SITE_ROOT: join(ROOT, 'target', 'site'),
       COLOPHON_LOG: process.env.E2E_SERVER_LOG ? 'info' : 'warn',
       COLOPHON_ANCHOR_INTERVAL: '1',
+      COLOPHON_DEMO: demo ? '1' : '0',
       DATABASE_URL: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

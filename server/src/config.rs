@@ -39,6 +39,8 @@ pub struct Config {
     /// `COLOPHON_OPERATOR_KEY`: the marketplace's signing key file (default
     /// `DATA_DIR/operator.key`, created on first start; docs/FORMATS.md §11).
     pub operator_key: PathBuf,
+    /// `COLOPHON_DEMO`: seed the demo store into an empty database (default on; `0` disables).
+    pub demo: bool,
 }
 
 /// Which chain to anchor on.
@@ -146,6 +148,7 @@ impl Config {
         };
         Ok(Self {
             addr,
+            demo: !matches!(var("COLOPHON_DEMO").as_deref(), Some("0" | "false" | "off")),
             operator_key: var("COLOPHON_OPERATOR_KEY").map_or_else(|| data_dir.join("operator.key"), PathBuf::from),
             data_dir,
             database_url: database_url.into(),

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod csrf;
+mod demo;
 pub mod devchain;
 pub mod error;
 pub mod jobs;
@@ -102,6 +103,9 @@ impl Application {
             uploads,
             market,
         };
+        if config.demo {
+            demo::seed_if_empty(&state).await.context("cannot seed the demo store")?;
+        }
         let router = routes::router(state.clone());
         Ok(Self { listener, router, state, devchain, anchorer })
     }

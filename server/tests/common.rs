@@ -62,6 +62,7 @@ impl TestApp {
             ("COLOPHON_ANVIL_PORT", "0".to_owned()),
             ("COLOPHON_ANVIL_BIN", anvil_bin()),
             ("COLOPHON_SITE_ROOT", data_dir.join("site").display().to_string()),
+            ("COLOPHON_DEMO", "0".to_owned()),
         ]);
         if let Some(url) = database_url {
             vars.insert("DATABASE_URL", url);

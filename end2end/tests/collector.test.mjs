@@ -1,0 +1,93 @@
+// A collector in Debian Chromium, on the demo store: finds a listing by
+// search, buys it (test mode), sees it in the collection, downloads the
+// original, opens the certificate; a sold-out listing cannot be bought.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { startServer, launchBrowser, waitForHydration, ARTIFACTS } from '../harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ demo: true });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('a collector searches, buys, collects, downloads and opens the certificate', async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  await page.goto(server.url + '/sign-up');
+  await waitForHydration(page);
+  await page.getByLabel('Email').fill('ines@example.com');
+  await page.getByLabel('Password').fill('a collector of tides');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL('**/studio');
+
+  // The demo store is there; search narrows it and the URL can be shared.
+  await page.goto(server.url + '/');
+  await waitForHydration(page);
+  assert.match(await page.getByTestId('result-count').textContent(), /12 listings/);
+  await page.getByLabel('Search').fill('tidal');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/\?q=tidal/);
+  await page.getByTestId('result-count').filter({ hasText: '1 listing' }).waitFor();
+  assert.deepEqual(await page.getByTestId('listing-title').allTextContents(), ['Tidal Memory']);
+  // Filters: LoRAs only, by URL.
+  await page.goto(server.url + '/?kind=lora&sort=price_asc');
+  await page.getByTestId('result-count').filter({ hasText: '3 listings' }).waitFor();
+  assert.deepEqual(await page.getByTestId('listing-title').allTextContents(),
+    ['Ink Bloom LoRA', 'Linocut Texture LoRA', 'Watercolor Wash LoRA']);
+
+  // The listing page: what is left, the licence, a verified signature; buy.
+  await page.goto(server.url + '/?q=tidal');
+  await page.getByRole('link', { name: 'Tidal Memory' }).click();
+  await page.waitForURL('**/listings/tidal-memory-demo');
+  await waitForHydration(page);
+  const left = (await page.getByTestId('left').textContent()).trim();
+  const [, before] = left.match(/^(\d+) of 25 left$/);
+  assert.match(await page.getByTestId('signature-status').textContent(), /Signature valid/);
+  assert.match(await page.getByTestId('licence').textContent(), /Credit the creator/);
+  assert.match(await page.getByTestId('test-mode').textContent(), /Test mode/);
+  await page.getByTestId('buy').click();
+  const bought = page.getByTestId('bought');
+  await bought.waitFor();
+  const edition = Number((await bought.textContent()).match(/#(\d+) of 25/)[1]);
+  assert.equal(edition, 25 - Number(before) + 1, 'the next edition number');
+  await page.getByTestId('left').filter({ hasText: `${Number(before) - 1} of 25 left` }).waitFor();
+
+  // The collection lists it; the original downloads intact.
+  await page.goto(server.url + '/collection');
+  await page.getByTestId('owned-title').filter({ hasText: 'Tidal Memory' }).waitFor();
+  assert.equal((await page.getByTestId('owned-label').textContent()).trim(), `#${edition} of 25`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  const path = join(ARTIFACTS, 'original.png');
+  await download.saveAs(path);
+  const sha = createHash('sha256').update(readFileSync(path)).digest('hex');
+
+  // The certificate: edition, the file's hash, a QR code of the verify URL.
+  await page.getByTestId('certificate-link').click();
+  await page.getByTestId('certificate').waitFor();
+  assert.match(await page.getByTestId('certificate-edition').textContent(), new RegExp(`#${edition} of 25`));
+  assert.equal((await page.getByTestId('certificate-hash').textContent()).trim(), sha);
+  assert.equal(await page.getByTestId('qr').locator('svg').count(), 1);
+  await page.screenshot({ path: join(ARTIFACTS, 'certificate.png'), fullPage: true });
+
+  // A sold-out listing says so and offers no buy button.
+  await page.goto(server.url + '/listings/undertow-demo');
+  await page.getByTestId('unavailable').filter({ hasText: 'Sold out' }).waitFor();
+  assert.equal(await page.getByTestId('buy').count(), 0);
+  assert.equal((await page.getByTestId('left').textContent()).trim(), 'Sold out');
+  assert.deepEqual(errors, [], 'no script errors');
+  await context.close();
+});
