@@ -169,7 +169,7 @@ fn ListingRow(
     view! {
         <li class="rounded border border-stone-200 p-4" data-testid="studio-listing" data-slug=listing.slug.clone()>
             <div class="flex flex-wrap items-baseline justify-between gap-2">
-                <p class="font-semibold">{listing.title.clone()}</p>
+                <p class="font-semibold"><a href=format!("/listings/{}", listing.slug) class="hover:underline">{listing.title.clone()}</a></p>
                 <p class="text-sm text-stone-600">
                     {kind_label} " · " <span data-testid="listing-status">{listing.status.clone()}</span> " · "
                     <span data-testid="file-count">{listing.files}</span> " file(s)"

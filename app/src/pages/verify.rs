@@ -48,8 +48,13 @@ pub struct MatchJson {
 
 /// What this browser checked itself: signature and inclusion proof. The
 /// on-chain root check needs a chain connection (the CLI and API do it).
-fn check_in_browser(hash: &ContentHash, receipt: &Receipt) -> Result<(), String> {
-    match verify(hash, receipt, None, KeyStatus::Active) {
+fn check_in_browser(hash: &ContentHash, receipt: &Receipt, sale: bool) -> Result<(), String> {
+    let result = if sale {
+        colophon_provenance::verify_sale(hash, receipt, None)
+    } else {
+        verify(hash, receipt, None, KeyStatus::Active)
+    };
+    match result {
         // Every check before the chain's passed; only the anchor is left.
         Ok(_) | Err(VerifyError::Unanchored { .. }) => Ok(()),
         Err(err) => Err(err.to_string()),
@@ -194,13 +199,21 @@ fn LookupResult(result: Result<Option<ProvenanceResponse>, String>, hash: String
 fn MatchCard(m: MatchJson, hash: ContentHash) -> impl IntoView {
     let kind = m.statement["type"].as_str().unwrap_or("statement").replace('_', " ");
     let listing = m.statement["listing_id"].as_str().unwrap_or_default().to_owned();
-    let check = check_in_browser(&hash, &m.receipt);
+    // Sales are signed by the marketplace's operator key, registrations by the creator.
+    let sale = matches!(m.statement["type"].as_str(), Some("edition_sold" | "license_granted"));
+    let check = check_in_browser(&hash, &m.receipt, sale);
+    let sold = match (m.statement["edition"].as_u64(), m.statement["edition_size"].as_u64()) {
+        (Some(e), Some(n)) => Some(format!("Edition #{e} of {n}, signed by the marketplace's operator key.")),
+        _ if sale => Some("A licence, signed by the marketplace's operator key.".to_owned()),
+        _ => None,
+    };
     let anchor = m.receipt.anchor.clone();
     let tree_size = m.receipt.tree_size;
     view! {
         <li data-testid="verify-match" class="rounded-lg border border-stone-200 bg-white p-4 shadow-sm">
             <p class="text-xs font-medium uppercase tracking-wide text-amber-700">{kind}</p>
             <p class="mt-1 text-sm text-stone-700">"Listing " <span class="font-mono">{listing}</span></p>
+            {sold.map(|text| view! { <p class="text-sm text-stone-700" data-testid="verify-sale">{text}</p> })}
             <p class="text-sm text-stone-700">
                 "Signed by key " <span class="font-mono" data-testid="verify-fingerprint">{m.signer_fingerprint}</span>
             </p>

@@ -140,17 +140,51 @@ pub fn verify(
     anchored_root: Option<&Hash>,
     key_status: KeyStatus,
 ) -> Result<Verdict, VerifyError> {
+    check(file_hash, receipt, anchored_root, key_status, Expect::Registration)
+}
+
+/// Like [`verify`], for the receipt of a sale statement (`EditionSold` or
+/// `LicenseGranted` about `file_hash`, docs/FORMATS.md §11). The statement
+/// names no signer: the caller compares `Verdict::key_id` with the
+/// marketplace's published operator key.
+pub fn verify_sale(
+    file_hash: &ContentHash,
+    receipt: &Receipt,
+    anchored_root: Option<&Hash>,
+) -> Result<Verdict, VerifyError> {
+    check(file_hash, receipt, anchored_root, KeyStatus::Active, Expect::Sale)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Registration,
+    Sale,
+}
+
+fn check(
+    file_hash: &ContentHash,
+    receipt: &Receipt,
+    anchored_root: Option<&Hash>,
+    key_status: KeyStatus,
+    expect: Expect,
+) -> Result<Verdict, VerifyError> {
     let malformed = |m: &str| VerifyError::Malformed(m.to_owned());
     if receipt.format != FORMAT {
         return Err(VerifyError::Malformed(format!("unsupported format {:?}", receipt.format)));
     }
     let bytes = B64.decode(&receipt.statement).map_err(|_| malformed("statement is not base64"))?;
     let statement = Statement::decode(&bytes).map_err(|e| VerifyError::Malformed(e.to_string()))?;
-    let (content_hash, creator_key, time_ms) = match &statement {
-        Statement::ContentRegistered { content_hash, creator_key, time_ms, .. } => {
-            (*content_hash, *creator_key, *time_ms)
+    let (content_hash, named_key, time_ms) = match (&statement, expect) {
+        (Statement::ContentRegistered { content_hash, creator_key, time_ms, .. }, Expect::Registration) => {
+            (*content_hash, Some(*creator_key), *time_ms)
         }
-        _ => return Err(malformed("the statement does not register a file")),
+        (
+            Statement::EditionSold { content_hash, time_ms, .. }
+            | Statement::LicenseGranted { content_hash, time_ms, .. },
+            Expect::Sale,
+        ) => (*content_hash, None, *time_ms),
+        (_, Expect::Registration) => return Err(malformed("the statement does not register a file")),
+        (_, Expect::Sale) => return Err(malformed("the statement does not record a sale")),
     };
     if content_hash != *file_hash {
         return Err(VerifyError::HashMismatch { file: *file_hash, stated: content_hash });
@@ -158,6 +192,7 @@ pub fn verify(
 
     let public_key = PublicKey::parse(&receipt.public_key).map_err(|_| VerifyError::BadSignature)?;
     let signature = parse_hex::<64>(&receipt.signature).map_err(|_| VerifyError::BadSignature)?;
+    let creator_key = named_key.unwrap_or_else(|| public_key.key_id());
     if public_key.key_id() != creator_key {
         return Err(VerifyError::BadSignature);
     }

@@ -178,3 +178,38 @@ fn committed_receipt_vector_matches() {
         serde_json::from_str(&std::fs::read_to_string(path).expect("vectors/receipt.json is committed")).expect("json");
     assert_eq!(committed, now, "receipt format changed: see vectors/receipt.json");
 }
+
+#[test]
+fn sale_receipts_verify_with_the_signers_key_and_only_for_their_file() {
+    let operator = SigningKey::from_seed(&[5; 32]);
+    let file = ContentHash::of(b"an edition");
+    let sale = Statement::EditionSold {
+        listing_id: "tidal".into(),
+        content_hash: file,
+        edition: 3,
+        edition_size: 10,
+        buyer_ref: colophon_provenance::buyer_ref(&[9; 32], "ord_1"),
+        price_minor: 4800,
+        currency: "USD".into(),
+        time_ms: 1_795_000_000_000,
+    }
+    .sign(&operator)
+    .expect("sign");
+    let mut tree = MemoryTree::new();
+    tree.push_hash(sale.leaf_hash());
+    let root = tree.root();
+    let receipt = Receipt::new(&sale, 0, 1, &[], &root, Some(anchor()));
+    let verdict = colophon_provenance::verify_sale(&file, &receipt, Some(&root)).expect("verifies");
+    assert_eq!(verdict.key_id, operator.public_key().key_id());
+    assert!(matches!(verdict.statement, Statement::EditionSold { edition: 3, .. }));
+    // Another file, a registration check, or a forged signature all fail.
+    let other = ContentHash::of(b"another");
+    assert!(matches!(
+        colophon_provenance::verify_sale(&other, &receipt, Some(&root)),
+        Err(VerifyError::HashMismatch { .. })
+    ));
+    assert!(matches!(verify(&file, &receipt, Some(&root), KeyStatus::Active), Err(VerifyError::Malformed(_))));
+    let mut forged = receipt.clone();
+    forged.public_key = SigningKey::from_seed(&[6; 32]).public_key().to_hex();
+    assert_eq!(colophon_provenance::verify_sale(&file, &forged, Some(&root)), Err(VerifyError::BadSignature));
+}
