@@ -104,16 +104,22 @@ async fn cross_origin_posts_are_refused_and_sign_in_is_rate_limited() {
     }
     assert_eq!(app.store.account_credentials("eve@example.com").await.expect("query"), None, "nothing stored");
 
-    // Ten attempts in a burst, then 429 for this address.
+    // Ten attempts in a burst, then 429 for this address. The bucket refills
+    // one attempt every 6 s: on a loaded machine (each attempt spends an
+    // argon2 verification) a refill may arrive mid-test, and is allowed for.
     let tab = browser();
     let mut statuses = Vec::new();
+    let started = std::time::Instant::now();
     for _ in 0..12 {
         statuses.push(
             call(&app, &tab, "account/sign_in", &[("email", "x@example.com"), ("password", "wrong password!")]).await.0,
         );
     }
+    let refills = usize::try_from(started.elapsed().as_secs() / 6).unwrap_or(usize::MAX);
     assert_eq!(statuses[..10], [StatusCode::UNAUTHORIZED; 10]);
-    assert_eq!(statuses[10..], [StatusCode::TOO_MANY_REQUESTS; 2]);
+    let limited = statuses[10..].iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(limited >= 2usize.saturating_sub(refills), "{statuses:?} after {refills} refills");
+    assert!(statuses[10..].iter().all(|s| [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(s)));
     app.stop().await;
 }
 

@@ -57,9 +57,19 @@ async fn store_page_renders_published_listings_from_the_database() {
 async fn server_function_returns_listings_as_json() {
     let app = TestApp::spawn(colophon_store::Backend::Sqlite).await;
     app.seed_listing("dawn", "Dawn Chorus No. 3", ListingKind::Edition, ListingStatus::Published).await;
-    let resp = app.client.post(app.url("/api/store/listings")).send().await.expect("request");
+    app.seed_listing("noon", "Noon Study", ListingKind::Workflow, ListingStatus::Published).await;
+    let resp = app
+        .client
+        .post(app.url("/api/store/search"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("query[q]=chorus&query[kind]=edition")
+        .send()
+        .await
+        .expect("request");
     assert_eq!(resp.status(), 200);
-    let cards: Value = resp.json().await.expect("json");
+    let page: Value = resp.json().await.expect("json");
+    assert_eq!(page["total"], 1);
+    let cards = &page["cards"];
     assert_eq!(cards[0]["title"], "Dawn Chorus No. 3");
     assert_eq!(cards[0]["kind"], "edition");
     assert_eq!(cards[0]["edition_size"], 25);

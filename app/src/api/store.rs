@@ -7,6 +7,7 @@ use crate::{error::ApiError, types::ListingCard};
 
 /// Store search parameters, as they appear in the URL (`/?q=…&kind=…`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StoreQuery {
     pub q: String,
     /// edition | workflow | lora | "" (all)

@@ -18,8 +18,10 @@ pub fn ListingPage() -> impl IntoView {
     let slug = move || params.with(|p| p.get("slug").unwrap_or_default());
     let buy = ServerAction::<BuyListing>::new();
     let detail = Resource::new(move || (slug(), buy.version().get()), |(slug, _)| get_listing(slug));
+    // A Transition keeps the page (and the purchase message) on screen while
+    // it refetches after a purchase.
     view! {
-        <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => view! { <Listing d buy /> }.into_any(),
@@ -35,7 +37,7 @@ pub fn ListingPage() -> impl IntoView {
                     }
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Store page throughput and tail latency: colophon-server (release build)
+# rendering `/` over the demo store (search, 12 cards, full SSR with the
+# database read) against nginx serving the very same HTML bytes from disk.
+# wrk on loopback, 64 connections, 2 threads, the same duration for each.
+# Usage: bench/store-page.sh [SECONDS]   (default 15). Prints a table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-15}
+source scripts/lib.sh
+for tool in wrk nginx curl; do
+  command -v "$tool" >/dev/null || { echo "bench/store-page.sh needs $tool (apt-get install wrk nginx-light curl)" >&2; exit 2; }
+done
+bin=target/release/colophon-server
+[ -x "$bin" ] || scripts/build release
+anvil=$(native_bin anvil)
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+COLOPHON_ADDR=127.0.0.1:0 COLOPHON_DATA_DIR="$work/data" COLOPHON_ANVIL_PORT=0 COLOPHON_ANVIL_BIN="$anvil" \
+  COLOPHON_DEMO=1 COLOPHON_LOG=warn DATABASE_URL= "$bin" > "$work/server.out" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 120); do
+  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/server.out" | head -1 || true)
+  [ -n "$url" ] && break
+  sleep 0.5
+done
+[ -n "${url:-}" ] || { echo "the server did not start:" >&2; cat "$work/server.out" >&2; exit 1; }
+
+mkdir -p "$work/www"
+curl -sf "$url/" -o "$work/www/index.html"
+grep -q 'Tidal Memory' "$work/www/index.html" || { echo "the store page has no demo listings" >&2; exit 1; }
+port=$(( 20000 + RANDOM % 20000 ))
+cat > "$work/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx.err warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$port;
+    root $work/www;
+    location = / { default_type text/html; try_files /index.html =404; }
+  }
+}
+CONF
+nginx -c "$work/nginx.conf"
+sleep 0.5
+
+run() { # prints "requests/s p99"
+  wrk -t2 -c64 -d"${secs}s" --latency "$1" | awk '/Requests\/sec/ {rps=$2} /^ +99%/ {p99=$2} END {print rps, p99}'
+}
+wrk -t2 -c64 -d2s "$url/" >/dev/null # warm up both
+wrk -t2 -c64 -d2s "http://127.0.0.1:$port/" >/dev/null
+read -r ours_rps ours_p99 < <(run "$url/")
+read -r peer_rps peer_p99 < <(run "http://127.0.0.1:$port/")
+bytes=$(wc -c < "$work/www/index.html")
+echo "| server | requests/s | p99 latency |"
+echo "|---|---|---|"
+echo "| colophon-server, \`/\` (SSR, demo store, ${bytes} bytes) | $ours_rps | $ours_p99 |"
+echo "| nginx, the same bytes from disk | $peer_rps | $peer_p99 |"
+awk -v a="$ours_rps" -v b="$peer_rps" 'BEGIN { printf "ratio: %.2f of nginx (wrk -t2 -c64 -d%ss, loopback)\n", a / b, '"$secs"' }'
