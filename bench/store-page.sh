@@ -12,7 +12,7 @@ for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || { echo "bench/store-page.sh needs $tool (apt-get install wrk nginx-light curl)" >&2; exit 2; }
 done
 bin=target/release/colophon-server
-[ -x "$bin" ] || scripts/build release
+[ -x "$bin" ] || "$CARGO" build --release -p server # the page is server-rendered: no wasm needed
 anvil=$(native_bin anvil)
 
 work=$(mktemp -d)
