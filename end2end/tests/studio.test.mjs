@@ -151,8 +151,38 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   await page.goto(server.url + '/');
   const storeTitles = await page.getByTestId('listing-title').allTextContents();
   for (const t of Object.values(titles)) assert.ok(storeTitles.includes(t), `${t} in the store: ${storeTitles}`);
+
+  // A collector buys a licence to the LoRA; the creator's dashboard shows the sale.
+  const buyerContext = await browser.newContext();
+  const buyer = await buyerContext.newPage();
+  await buyer.goto(server.url + '/sign-up');
+  await waitForHydration(buyer);
+  await buyer.getByLabel('Email').fill('noor@example.com');
+  await buyer.getByLabel('Password').fill('collecting ink washes');
+  await buyer.getByRole('button', { name: 'Create account' }).click();
+  await buyer.waitForURL('**/studio');
+  await buyer.goto(server.url + '/?kind=lora');
+  await buyer.getByRole('link', { name: titles.lora }).click();
+  await waitForHydration(buyer);
+  await buyer.getByTestId('buy').click();
+  await buyer.getByTestId('bought').filter({ hasText: 'Your licence is ready' }).waitFor();
+  await buyerContext.close();
+
   await page.goto(server.url + '/studio', { waitUntil: 'domcontentloaded' });
   await waitForHydration(page);
+  await page.getByTestId('sales-count').filter({ hasText: '1' }).waitFor();
+  assert.equal((await page.getByTestId('sales-revenue').textContent()).trim(), '$12.50');
+  assert.match(await page.getByTestId('recent-sales').textContent(), new RegExp(`${titles.lora}\\s*Licence\\s*\\$12\\.50`));
+  assert.match(await page.getByTestId('sales-chart').getAttribute('aria-label'), /1 in all/);
+  const loraRow = page.getByTestId('studio-listing').filter({ hasText: titles.lora });
+  assert.equal((await loraRow.getByTestId('stock').textContent()).trim(), '1 licence(s) sold');
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sales-csv').click()]);
+  const csvPath = join(ARTIFACTS, 'sales.csv');
+  await csv.saveAs(csvPath);
+  const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
+  assert.equal(lines.length, 2, 'a header and one sale');
+  assert.match(lines[1], new RegExp(`"${titles.lora}","lora","","","1250","USD"`));
+  await page.screenshot({ path: join(ARTIFACTS, 'studio-sales.png'), fullPage: true });
 
   // Sign out: the header offers "Sign in" again and the Studio asks to sign in.
   await page.getByRole('button', { name: 'Sign out' }).click();

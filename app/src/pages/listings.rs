@@ -172,7 +172,13 @@ fn ListingRow(
                 <p class="font-semibold"><a href=format!("/listings/{}", listing.slug) class="hover:underline">{listing.title.clone()}</a></p>
                 <p class="text-sm text-stone-600">
                     {kind_label} " · " <span data-testid="listing-status">{listing.status.clone()}</span> " · "
-                    <span data-testid="file-count">{listing.files}</span> " file(s)"
+                    <span data-testid="file-count">{listing.files}</span> " file(s) · "
+                    <span data-testid="stock">
+                        {match listing.edition_size {
+                            Some(n) => format!("{} of {n} sold", listing.sold),
+                            None => format!("{} licence(s) sold", listing.sold),
+                        }}
+                    </span>
                 </p>
             </div>
             <ul class="mt-1 text-sm text-stone-600">
