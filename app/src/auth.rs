@@ -95,6 +95,14 @@ impl SignInLimiter {
     }
 }
 
+/// This request's session (from the session layer).
+pub async fn session() -> Result<Session, ApiError> {
+    leptos_axum::extract::<Session>().await.map_err(|_| {
+        tracing::error!("session layer missing");
+        ApiError::Unavailable("Sessions are temporarily unavailable.".into())
+    })
+}
+
 /// The signed-in account id, if any.
 pub async fn session_account_id(session: &Session) -> Option<i64> {
     session.get::<i64>(ACCOUNT_KEY).await.ok().flatten()

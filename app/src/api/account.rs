@@ -12,16 +12,6 @@ use crate::{error::ApiError, types::Me};
 mod ssr {
     pub use crate::auth::*;
     pub use colophon_store::Store;
-    pub use tower_sessions::Session;
-
-    use crate::error::ApiError;
-
-    pub async fn session() -> Result<Session, ApiError> {
-        leptos_axum::extract::<Session>().await.map_err(|_| {
-            tracing::error!("session layer missing");
-            ApiError::Unavailable("Sessions are temporarily unavailable.".into())
-        })
-    }
 
     /// The client's address, for rate limiting.
     pub async fn client_ip() -> String {

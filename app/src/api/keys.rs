@@ -38,9 +38,7 @@ impl MyKeys {
 pub(crate) async fn require_creator()
 -> Result<(colophon_store::Store, colophon_store::AccountRow, colophon_store::CreatorRow), ApiError> {
     let store = crate::error::server_context::<colophon_store::Store>()?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|_| ApiError::Unavailable("Sessions are temporarily unavailable.".into()))?;
+    let session = crate::auth::session().await?;
     let account = crate::auth::require_account(&store, &session).await?;
     let creator =
         account.creator.clone().ok_or_else(|| ApiError::Forbidden("Become a creator in the Studio first.".into()))?;

@@ -64,9 +64,7 @@ fn to_item(o: colophon_store::OrderRow) -> CollectionItem {
 #[cfg(feature = "ssr")]
 async fn signed_in() -> Result<(colophon_store::Store, colophon_store::AccountRow), ApiError> {
     let store = crate::error::server_context::<colophon_store::Store>()?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|_| ApiError::Unavailable("Sessions are temporarily unavailable.".into()))?;
+    let session = crate::auth::session().await?;
     let account = crate::auth::require_account(&store, &session).await?;
     Ok((store, account))
 }

@@ -245,9 +245,7 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
         async move {
             let store = crate::error::server_context::<colophon_store::Store>()?;
             let market = crate::error::server_context::<colophon_market::Market>()?;
-            let session = leptos_axum::extract::<tower_sessions::Session>()
-                .await
-                .map_err(|_| ApiError::Unavailable("Sessions are temporarily unavailable.".into()))?;
+            let session = crate::auth::session().await?;
             let viewer = match crate::auth::session_account_id(&session).await {
                 Some(id) => store.account(id).await?,
                 None => None,
@@ -287,19 +285,10 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 Some(v) => store.holdings(v.id, id).await?,
                 None => 0,
             };
+            // The same rules checkout enforces, in the same words.
             let unavailable = match l.status {
                 colophon_store::ListingStatus::Draft => Some("This is a draft: publish it to sell it.".to_owned()),
-                colophon_store::ListingStatus::Archived => Some("No longer for sale.".to_owned()),
-                colophon_store::ListingStatus::Published => match terms {
-                    _ if l.edition_size.is_some_and(|n| l.sold >= n) => Some("Sold out.".to_owned()),
-                    colophon_store::SaleTerms { starts_at: Some(s), .. } if now < s => {
-                        Some(format!("The sale starts {}.", s.format("%Y-%m-%d %H:%M UTC")))
-                    }
-                    colophon_store::SaleTerms { ends_at: Some(e), .. } if now >= e => {
-                        Some(format!("The sale ended {}.", e.format("%Y-%m-%d %H:%M UTC")))
-                    }
-                    _ => None,
-                },
+                _ => store.unavailability(id, now).await?.map(|r| colophon_market::MarketError::Refused(r).to_string()),
             };
             let license_words = serde_json::from_str::<colophon_formats::LicenseTerms>(&l.license_json)
                 .map(|t| t.plain_words())
@@ -361,9 +350,7 @@ pub async fn buy_listing(slug: String, price_minor: i64, idempotency_key: String
             use colophon_market::MarketError;
             let store = crate::error::server_context::<colophon_store::Store>()?;
             let market = crate::error::server_context::<colophon_market::Market>()?;
-            let session = leptos_axum::extract::<tower_sessions::Session>()
-                .await
-                .map_err(|_| ApiError::Unavailable("Sessions are temporarily unavailable.".into()))?;
+            let session = crate::auth::session().await?;
             let account = crate::auth::require_account(&store, &session)
                 .await
                 .map_err(|_| ApiError::Unauthorized("Sign in to buy.".into()))?;

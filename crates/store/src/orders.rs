@@ -138,16 +138,23 @@ impl Store {
 
     /// Why a listing cannot be bought right now, read outside any transaction.
     pub(crate) async fn why_refused(&self, listing_id: i64, now: DateTime<Utc>) -> Result<Refusal, StoreError> {
-        let Some(l) = self.owned_listing(listing_id).await? else { return Ok(Refusal::NotFound) };
+        // Checkout found it unavailable; if it looks buyable again, it changed meanwhile.
+        Ok(self.unavailability(listing_id, now).await?.unwrap_or(Refusal::NotForSale))
+    }
+
+    /// Why a listing cannot be bought at `now`, or `None` when it can (the
+    /// listing page and checkout share these rules).
+    pub async fn unavailability(&self, listing_id: i64, now: DateTime<Utc>) -> Result<Option<Refusal>, StoreError> {
+        let Some(l) = self.owned_listing(listing_id).await? else { return Ok(Some(Refusal::NotFound)) };
         let terms = self.sale_terms(listing_id).await?;
         Ok(match l.status {
-            crate::ListingStatus::Draft => Refusal::NotFound,
-            crate::ListingStatus::Archived => Refusal::NotForSale,
+            crate::ListingStatus::Draft => Some(Refusal::NotFound),
+            crate::ListingStatus::Archived => Some(Refusal::NotForSale),
             crate::ListingStatus::Published => match terms {
-                SaleTerms { starts_at: Some(start), .. } if now < start => Refusal::NotStarted(start),
-                SaleTerms { ends_at: Some(end), .. } if now >= end => Refusal::Ended(end),
-                _ if l.edition_size.is_some_and(|n| l.sold >= n) => Refusal::SoldOut,
-                _ => Refusal::NotForSale,
+                _ if l.edition_size.is_some_and(|n| l.sold >= n) => Some(Refusal::SoldOut),
+                SaleTerms { starts_at: Some(start), .. } if now < start => Some(Refusal::NotStarted(start)),
+                SaleTerms { ends_at: Some(end), .. } if now >= end => Some(Refusal::Ended(end)),
+                _ => None,
             },
         })
     }
