@@ -5,6 +5,7 @@ pub(crate) mod keys;
 mod listing;
 pub(crate) mod listings;
 mod not_found;
+mod preview_jobs;
 mod sales;
 mod sign_in;
 mod store;

@@ -41,6 +41,10 @@ pub struct Config {
     pub operator_key: PathBuf,
     /// `COLOPHON_DEMO`: seed the demo store into an empty database (default on; `0` disables).
     pub demo: bool,
+    /// `COLOPHON_PREVIEW_BACKEND`: `auto` (a hardware GPU if present, else the CPU), `gpu` or `cpu`.
+    pub preview_backend: colophon_previews::Backend,
+    /// `COLOPHON_PREVIEW_WORKERS`: previews rendered at once (default 2; 0 runs no worker in this process).
+    pub preview_workers: usize,
 }
 
 /// Which chain to anchor on.
@@ -149,6 +153,8 @@ impl Config {
         Ok(Self {
             addr,
             demo: !matches!(var("COLOPHON_DEMO").as_deref(), Some("0" | "false" | "off")),
+            preview_backend: parsed(&var, "COLOPHON_PREVIEW_BACKEND")?.unwrap_or(colophon_previews::Backend::Auto),
+            preview_workers: parsed(&var, "COLOPHON_PREVIEW_WORKERS")?.unwrap_or(2),
             operator_key: var("COLOPHON_OPERATOR_KEY").map_or_else(|| data_dir.join("operator.key"), PathBuf::from),
             data_dir,
             database_url: database_url.into(),

@@ -1,3 +1,4 @@
 //! Background work that runs beside the web server.
 
 pub mod anchor;
+pub mod previews;

@@ -32,6 +32,7 @@ pub struct Application {
     state: AppState,
     devchain: Option<devchain::DevChain>,
     anchorer: Option<Anchorer>,
+    previews: Option<jobs::previews::PreviewWorker>,
 }
 
 impl Application {
@@ -106,8 +107,23 @@ impl Application {
         if config.demo {
             demo::seed_if_empty(&state).await.context("cannot seed the demo store")?;
         }
+        let previews = if config.preview_workers > 0 {
+            let backend = config.preview_backend;
+            let renderer = tokio::task::spawn_blocking(move || colophon_previews::Renderer::select(backend))
+                .await?
+                .context("COLOPHON_PREVIEW_BACKEND: cannot start the preview renderer")?;
+            Some(jobs::previews::PreviewWorker::new(
+                state.store.clone(),
+                state.uploads.objects(),
+                renderer,
+                state.uploads.image_limits(),
+                config.preview_workers,
+            ))
+        } else {
+            None
+        };
         let router = routes::router(state.clone());
-        Ok(Self { listener, router, state, devchain, anchorer })
+        Ok(Self { listener, router, state, devchain, anchorer, previews })
     }
 
     /// The address the server listens on (useful with port 0).
@@ -124,6 +140,7 @@ impl Application {
     /// and closes the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+        let preview_task = self.previews.map(|p| tokio::spawn(p.run(jobs_stopped.clone())));
         let anchor_task = self.anchorer.map(|a| tokio::spawn(a.run(jobs_stopped)));
         let (sessions, uploads) = (self.state.sessions.clone(), self.state.uploads.clone());
         let session_sweeper = tokio::spawn(async move {
@@ -142,6 +159,9 @@ impl Application {
         let _ = stop_jobs.send(true);
         session_sweeper.abort();
         if let Some(task) = anchor_task {
+            let _ = task.await;
+        }
+        if let Some(task) = preview_task {
             let _ = task.await;
         }
         if let Some(dev) = self.devchain {

@@ -3,6 +3,7 @@
 mod health;
 mod ledger;
 mod orders;
+mod previews;
 pub mod uploads;
 
 use std::time::Duration;
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orders/{id}/receipt", get(orders::receipt))
         .route("/api/v1/orders/{id}/sale-receipt", get(orders::sale_receipt))
         .route("/api/v1/studio/sales.csv", get(orders::sales_csv))
+        .route("/api/v1/listings/{slug}/preview/{size}", get(previews::listing_preview))
         .route("/api/v1/uploads", post(uploads::start))
         .route(
             "/api/v1/uploads/{id}",

@@ -123,6 +123,41 @@ pub struct RegisteredFile {
     pub alt_hash: Option<String>,
     pub details: serde_json::Value,
     pub signer_fingerprint: String,
+    /// An image's 64-bit perceptual hash (docs/FORMATS.md §12), 16 hex digits.
+    pub perceptual_hash: Option<String>,
+    /// Registered images whose perceptual hash is within [`SIMILAR_DISTANCE`]
+    /// bits of this one's: possible copies, shown to the creator.
+    pub similar: Vec<SimilarView>,
+}
+
+/// A registered work that looks like another.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct SimilarView {
+    pub sha256: String,
+    pub perceptual_hash: String,
+    /// Differing bits of 64.
+    pub distance: u32,
+    pub listing: String,
+    pub title: String,
+    pub creator: String,
+    pub log_index: i64,
+}
+
+/// Hamming distance (of 64 bits) under which two images count as possible copies.
+pub const SIMILAR_DISTANCE: u32 = 10;
+
+impl From<colophon_store::SimilarFile> for SimilarView {
+    fn from(f: colophon_store::SimilarFile) -> Self {
+        Self {
+            sha256: ContentHash(f.sha256).to_hex(),
+            perceptual_hash: colophon_previews::PHash::from_i64(f.phash).to_hex(),
+            distance: f.distance,
+            listing: f.listing_slug,
+            title: f.listing_title,
+            creator: f.creator_name,
+            log_index: f.log_leaf,
+        }
+    }
 }
 
 const STATEMENT_SKEW_MS: u64 = 24 * 3600 * 1000;
@@ -156,6 +191,15 @@ impl Uploads {
         let options = object_store::GetOptions { range: range.map(Into::into), ..Default::default() };
         let got = self.objects.get_opts(&ObjectPath::from(storage_key), options).await.map_err(internal)?;
         Ok(got.into_stream())
+    }
+
+    /// The object store originals and previews live in.
+    pub fn objects(&self) -> Arc<dyn ObjectStore> {
+        self.objects.clone()
+    }
+
+    pub fn image_limits(&self) -> ImageLimits {
+        self.image_limits
     }
 
     fn staging_path(&self, id: &str) -> PathBuf {
@@ -410,7 +454,12 @@ impl Uploads {
                 alt_hash,
                 details: &details,
                 preview: listing.kind == ListingKind::Edition,
+                phash: inspected.phash,
                 upload_id: Some(&u.id),
+            };
+            let similar = match inspected.phash {
+                Some(p) => self.store.similar_files(p, SIMILAR_DISTANCE, 20).await?,
+                None => vec![],
             };
             let (leaf_index, version) = self.store.register_file(&new, &entry).await?;
             tracing::info!(file_id = %u.id, listing = listing.id, leaf_index, version, "file registered");
@@ -424,6 +473,8 @@ impl Uploads {
                 alt_hash: alt_hash.map(hex::encode),
                 details: inspected.details,
                 signer_fingerprint: signed.public_key.key_id().fingerprint(),
+                perceptual_hash: inspected.phash.map(|p| colophon_previews::PHash::from_i64(p).to_hex()),
+                similar: similar.into_iter().map(SimilarView::from).collect(),
             })
         }
         .await;
@@ -486,17 +537,20 @@ impl Uploads {
                 let t = sniffed.filter(|t| t.is_image()).ok_or_else(wrong_type)?;
                 let limits = self.image_limits;
                 let bytes = head.to_vec();
-                let (width, height) = tokio::task::spawn_blocking(move || {
-                    colophon_formats::image::decode(&bytes, &limits).map(|img| (img.width(), img.height()))
+                // Decoding proves the image whole; the perceptual hash comes from the same pixels.
+                let (width, height, phash) = tokio::task::spawn_blocking(move || {
+                    colophon_previews::decode(&bytes, &limits)
+                        .map(|(rgba, w, h)| (w, h, colophon_previews::phash::phash_rgba(&rgba, w, h)))
                 })
                 .await
                 .map_err(internal)?
-                .map_err(|e| bad(e.0))?;
+                .map_err(|e| bad(e.to_string()))?;
                 Ok(Inspected {
                     file_type: t,
-                    details: serde_json::json!({"width": width, "height": height}),
+                    details: serde_json::json!({"width": width, "height": height, "perceptual_hash": phash.to_hex()}),
                     alt_hash: None,
                     parents: vec![],
+                    phash: Some(phash.as_i64()),
                 })
             }
             ListingKind::Workflow => {
@@ -516,14 +570,14 @@ impl Uploads {
                     "models": w.models,
                     "canonical_hash": w.canonical_hash,
                 });
-                Ok(Inspected { file_type: t, details, alt_hash: Some(w.canonical_hash), parents })
+                Ok(Inspected { file_type: t, details, alt_hash: Some(w.canonical_hash), parents, phash: None })
             }
             ListingKind::Lora => {
                 let t = sniffed.filter(|t| *t == FileType::Safetensors).ok_or_else(wrong_type)?;
                 let h = lora::parse_header(head, size, lora::DEFAULT_MAX_HEADER).map_err(|e| bad(e.0))?;
                 let parents = h.info.base_model_hash.into_iter().collect();
                 let details = serde_json::to_value(&h.info).map_err(internal)?;
-                Ok(Inspected { file_type: t, details, alt_hash: None, parents })
+                Ok(Inspected { file_type: t, details, alt_hash: None, parents, phash: None })
             }
         }
     }
@@ -581,8 +635,19 @@ impl Uploads {
         if let Some(p) = parents.iter().find(|p| !inspected.parents.contains(p)) {
             return Err(bad(format!("The statement names parent {p}, which the file does not reference.")));
         }
-        if perceptual_hash.is_some() {
-            return Err(bad("perceptual_hash is computed by Colophon's preview pipeline; leave it empty."));
+        // Optional in the statement; when present it must be the hash Colophon computes (docs/FORMATS.md §12).
+        if let Some(p) = perceptual_hash {
+            let ours = inspected.phash.map(|v| v.to_be_bytes().to_vec());
+            if ours.as_deref() != Some(p.as_slice()) {
+                return Err(bad(match inspected.phash {
+                    Some(v) => format!(
+                        "The statement's perceptual_hash is {} but this image's is {}.",
+                        hex::encode(p),
+                        colophon_previews::PHash::from_i64(v)
+                    ),
+                    None => "Only images have a perceptual_hash.".to_owned(),
+                }));
+            }
         }
         let now = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
         if time_ms.abs_diff(now) > STATEMENT_SKEW_MS {
@@ -597,6 +662,7 @@ struct Inspected {
     details: serde_json::Value,
     alt_hash: Option<ContentHash>,
     parents: Vec<ContentHash>,
+    phash: Option<i64>,
 }
 
 /// `prefix_` + 24 random base32 characters (120 bits).

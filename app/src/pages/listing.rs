@@ -50,11 +50,31 @@ fn Listing(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
         <Title text=d.card.title.clone() />
         <article class="grid gap-8 lg:grid-cols-[3fr_2fr]" data-testid="listing-page">
             <div class="flex flex-col gap-6">
-                <div
-                    class="aspect-square w-full rounded-lg bg-gradient-to-br from-stone-200 to-stone-300"
-                    role="img"
-                    aria-label=format!("Preview of {} is being prepared", d.card.title)
-                ></div>
+                {if d.card.kind == crate::types::ListingKind::Edition {
+                    let base = format!("/api/v1/listings/{}/preview", d.card.slug);
+                    view! {
+                        <img
+                            class="w-full rounded-lg bg-stone-200"
+                            src=format!("{base}/1600")
+                            srcset=format!("{base}/640 640w, {base}/1600 1600w")
+                            sizes="(min-width: 1024px) 60vw, 100vw"
+                            alt=format!("Watermarked preview of {}", d.card.title)
+                            data-testid="listing-preview"
+                        />
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <div
+                            class="flex aspect-video w-full items-center justify-center rounded-lg bg-gradient-to-br from-stone-200 to-stone-300 font-medium text-stone-600"
+                            role="img"
+                            aria-label=format!("{}: {}", d.card.kind.label(), d.card.title)
+                        >
+                            {d.card.kind.label()}
+                        </div>
+                    }
+                        .into_any()
+                }}
                 <section aria-labelledby="about-heading">
                     <h2 id="about-heading" class="text-lg font-semibold">"About"</h2>
                     <p class="mt-2 whitespace-pre-line text-stone-700">{d.description.clone()}</p>

@@ -358,6 +358,16 @@ mod browser {
         leaf_index: u64,
         sha256: String,
         signer_fingerprint: String,
+        #[serde(default)]
+        similar: Vec<Similar>,
+    }
+
+    #[derive(Deserialize)]
+    struct Similar {
+        distance: u32,
+        listing: String,
+        title: String,
+        creator: String,
     }
 
     #[derive(Deserialize)]
@@ -484,13 +494,22 @@ mod browser {
             return Err(fail(resp).await);
         }
         let r: Registered = resp.json().await.map_err(|e| e.to_string())?;
-        Ok(format!(
+        let mut msg = format!(
             "Signature verified: version {} registered as log entry #{}, signed by {} (sha256 {}…).",
             r.version,
             r.leaf_index,
             r.signer_fingerprint,
             &r.sha256[..16]
-        ))
+        );
+        if !r.similar.is_empty() {
+            let list: Vec<String> = r
+                .similar
+                .iter()
+                .map(|s| format!("“{}” by {} (/listings/{}, {} of 64 bits differ)", s.title, s.creator, s.listing, s.distance))
+                .collect();
+            msg.push_str(&format!(" Possible copies — registered works that look like this one: {}.", list.join("; ")));
+        }
+        Ok(msg)
     }
 }
 

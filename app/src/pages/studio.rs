@@ -106,5 +106,6 @@ fn CreatorStudio(profile: CreatorProfile) -> impl IntoView {
         <crate::pages::keys::KeyPanel />
         <crate::pages::listings::ListingsPanel />
         <crate::pages::sales::SalesPanel />
+        <crate::pages::preview_jobs::PreviewJobsPanel />
     }
 }

@@ -74,6 +74,8 @@ pub struct NewFile<'a> {
     pub details: &'a str,
     /// Queue a preview job (images).
     pub preview: bool,
+    /// The image's 64-bit perceptual hash (big-endian bytes as i64).
+    pub phash: Option<i64>,
     /// The upload this file completes (deleted in the same transaction).
     pub upload_id: Option<&'a str>,
 }

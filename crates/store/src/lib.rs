@@ -21,6 +21,7 @@ mod log;
 mod orders;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod previews;
 mod sessions;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -37,6 +38,7 @@ pub use listings::{
     ListingKind, ListingRow, ListingStatus, NewCreator, NewListing, SearchPage, SearchQuery, Sort, search_terms,
 };
 pub use log::{LogEntryRow, NewLogEntry};
+pub use previews::{MAX_PREVIEW_ATTEMPTS, NewPreview, PreviewJob, PreviewJobStatus, PreviewRow, SimilarFile};
 pub use orders::{Allocation, Checkout, OrderRow, Purchase, Refusal, SaleRow, SaleTerms};
 
 /// Which database a [`Store`] talks to.

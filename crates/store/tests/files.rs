@@ -51,6 +51,7 @@ fn file<'a>(id: &'a str, listing_id: i64, upload: Option<&'a str>) -> NewFile<'a
         alt_hash: None,
         details: "{}",
         preview: true,
+        phash: None,
         upload_id: upload,
     }
 }

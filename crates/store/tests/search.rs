@@ -52,6 +52,7 @@ async fn publish(store: &Store, creator_id: i64, n: u8, title: &str, tags: &str,
         alt_hash: None,
         details: "{}",
         preview: false,
+        phash: None,
         upload_id: None,
     };
     store.register_file(&file, &entry).await.expect("file");
