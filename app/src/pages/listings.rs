@@ -505,7 +505,12 @@ mod browser {
             let list: Vec<String> = r
                 .similar
                 .iter()
-                .map(|s| format!("“{}” by {} (/listings/{}, {} of 64 bits differ)", s.title, s.creator, s.listing, s.distance))
+                .map(|s| {
+                    format!(
+                        "“{}” by {} (/listings/{}, {} of 64 bits differ)",
+                        s.title, s.creator, s.listing, s.distance
+                    )
+                })
                 .collect();
             msg.push_str(&format!(" Possible copies — registered works that look like this one: {}.", list.join("; ")));
         }

@@ -1065,9 +1065,11 @@ pub(crate) async fn creator_preview_jobs(pool: &PgPool, creator_id: i64) -> Resu
 }
 
 pub(crate) async fn all_phashes(pool: &PgPool) -> Result<Vec<(String, i64)>, StoreError> {
-    let rows = sqlx::query!(r#"SELECT id AS "id!", phash AS "phash!: i64" FROM listing_files WHERE phash IS NOT NULL ORDER BY id"#)
-        .fetch_all(pool)
-        .await?;
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!", phash AS "phash!: i64" FROM listing_files WHERE phash IS NOT NULL ORDER BY id"#
+    )
+    .fetch_all(pool)
+    .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.phash)).collect())
 }
 

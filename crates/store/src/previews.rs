@@ -129,11 +129,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<SimilarFile>, StoreError> {
         let all: Vec<(String, i64)> = dispatch!(self, all_phashes())?;
-        let mut near: Vec<(u32, String)> = all
-            .into_iter()
-            .map(|(id, p)| ((p ^ phash).count_ones(), id))
-            .filter(|(d, _)| *d <= max_distance)
-            .collect();
+        let mut near: Vec<(u32, String)> =
+            all.into_iter().map(|(id, p)| ((p ^ phash).count_ones(), id)).filter(|(d, _)| *d <= max_distance).collect();
         near.sort();
         near.truncate(limit);
         let mut out = Vec::with_capacity(near.len());

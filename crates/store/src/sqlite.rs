@@ -1062,7 +1062,10 @@ pub(crate) async fn listing_previews(pool: &SqlitePool, listing_id: i64) -> Resu
     .await?)
 }
 
-pub(crate) async fn creator_preview_jobs(pool: &SqlitePool, creator_id: i64) -> Result<Vec<PreviewJobStatus>, StoreError> {
+pub(crate) async fn creator_preview_jobs(
+    pool: &SqlitePool,
+    creator_id: i64,
+) -> Result<Vec<PreviewJobStatus>, StoreError> {
     Ok(sqlx::query_as!(
         PreviewJobStatus,
         r#"SELECT j.file_id AS "file_id!", l.title AS "listing_title!", l.slug AS "listing_slug!", f.version AS "version!: i64",
