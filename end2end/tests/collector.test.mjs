@@ -59,6 +59,20 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   assert.match(await page.getByTestId('signature-status').textContent(), /Signature valid/);
   assert.match(await page.getByTestId('licence').textContent(), /Credit the creator/);
   assert.match(await page.getByTestId('test-mode').textContent(), /Test mode/);
+  // The watermarked preview: the worker renders it from the original within seconds of start.
+  const previewUrl = await page.getByTestId('listing-preview').getAttribute('src');
+  let preview;
+  for (let i = 0; i < 120; i++) {
+    preview = await page.request.get(server.url + previewUrl);
+    if (preview.headers()['content-type'] === 'image/jpeg') break;
+    await page.waitForTimeout(500);
+  }
+  assert.equal(preview.headers()['content-type'], 'image/jpeg', 'the preview was rendered');
+  await page.reload();
+  await waitForHydration(page);
+  const shown = await page.getByTestId('listing-preview').evaluate(
+    (img) => img.complete ? img.naturalWidth : new Promise((ok) => { img.onload = () => ok(img.naturalWidth); }));
+  assert.ok(shown === 512, `the page shows the preview (${shown} px wide)`);
   await page.getByTestId('buy').click();
   const bought = page.getByTestId('bought');
   await bought.waitFor();
