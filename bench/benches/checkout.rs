@@ -84,6 +84,7 @@ impl Shop {
             alt_hash: None,
             details: "{}",
             preview: false,
+            phash: None,
             upload_id: None,
         };
         self.store.register_file(&file, &entry).await.expect("file");
