@@ -338,6 +338,9 @@ async fn upload(
     let up = state.uploads.start(account, start).await.map_err(|e| anyhow::anyhow!("demo upload: {e}"))?;
     let body = axum::body::Body::from(bytes.to_vec());
     state.uploads.put_chunk(account, &up.upload_id, 0, body).await.map_err(|e| anyhow::anyhow!("demo upload: {e}"))?;
+    // Like the Studio: an image's statement carries the hash the upload status reports.
+    let status = state.uploads.status(account, &up.upload_id).await.map_err(|e| anyhow::anyhow!("demo upload: {e}"))?;
+    let perceptual_hash = status.perceptual_hash.and_then(|h| hex::decode(h).ok());
     let parents = match content_kind {
         ContentKind::Lora => colophon_formats::lora::parse_header(bytes, bytes.len() as u64, bytes.len() as u64)
             .ok()
@@ -355,7 +358,7 @@ async fn upload(
         file_id: up.file_id.clone(),
         parents,
         license_terms: Some(license),
-        perceptual_hash: None,
+        perceptual_hash,
         time_ms: ms(Utc::now()),
     }
     .sign(key)?;

@@ -77,6 +77,10 @@ pub struct Match {
 pub struct ProvenanceView {
     pub content_hash: ContentHash,
     pub matches: Vec<Match>,
+    /// For an image: its perceptual hash (docs/FORMATS.md §12) and other
+    /// registered images within 10 of its 64 bits — possible copies.
+    pub perceptual_hash: Option<String>,
+    pub similar: Vec<crate::uploads::SimilarView>,
 }
 
 fn hexes(hashes: &[[u8; 32]]) -> Vec<String> {
@@ -153,7 +157,29 @@ pub async fn provenance(store: &Store, content_hash: ContentHash) -> Result<Prov
         }
         matches.push(to_match(store, entry, covering, (size, live_root.unwrap_or_default())).await?);
     }
-    Ok(ProvenanceView { content_hash, matches })
+    let (perceptual_hash, similar) = look_alikes(store, &content_hash).await?;
+    Ok(ProvenanceView { content_hash, matches, perceptual_hash, similar })
+}
+
+async fn look_alikes(
+    store: &Store,
+    content_hash: &ContentHash,
+) -> Result<(Option<String>, Vec<crate::uploads::SimilarView>), AppError> {
+    for file in store.files_by_hash(&content_hash.0).await.map_err(internal)? {
+        if let Some(f) = store.file_with_phash(&file.id).await.map_err(internal)? {
+            let similar = store
+                .similar_files(f.phash, crate::uploads::SIMILAR_DISTANCE, 21)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .filter(|s| s.sha256 != content_hash.0)
+                .take(20)
+                .map(crate::uploads::SimilarView::from)
+                .collect();
+            return Ok((Some(colophon_previews::PHash::from_i64(f.phash).to_hex()), similar));
+        }
+    }
+    Ok((None, vec![]))
 }
 
 async fn to_match(

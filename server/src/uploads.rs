@@ -100,6 +100,9 @@ pub struct UploadView {
     pub offset: u64,
     pub chunk_size: u64,
     pub expires_at: DateTime<Utc>,
+    /// Once every byte of an image has arrived (`GET` only): its perceptual
+    /// hash, for the statement to carry (docs/FORMATS.md §12); null otherwise.
+    pub perceptual_hash: Option<String>,
 }
 
 /// `POST /api/v1/uploads/{id}/complete` body.
@@ -285,13 +288,27 @@ impl Uploads {
             offset: u.received as u64,
             chunk_size: CHUNK as u64,
             expires_at: u.expires_at,
+            perceptual_hash: None,
         }
     }
 
     pub async fn status(&self, account: &AccountRow, id: &str) -> Result<UploadView, AppError> {
         let u = self.owned_upload(account, id).await?;
         let listing = self.owned_listing(account, u.listing_id).await?;
-        Ok(self.view(&u, &listing.slug))
+        let mut view = self.view(&u, &listing.slug);
+        if listing.kind == ListingKind::Edition && u.received == u.size {
+            // An image that does not decode gets no hash here; `complete` says why it is refused.
+            let (path, limits) = (self.staging_path(id), self.image_limits);
+            view.perceptual_hash = tokio::task::spawn_blocking(move || {
+                let bytes = std::fs::read(path).ok()?;
+                let (rgba, w, h) = colophon_previews::decode(&bytes, &limits).ok()?;
+                Some(colophon_previews::phash::phash_rgba(&rgba, w, h).to_hex())
+            })
+            .await
+            .ok()
+            .flatten();
+        }
+        Ok(view)
     }
 
     /// Appends a chunk at `offset` (which must be where the upload stands).

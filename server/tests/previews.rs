@@ -102,6 +102,12 @@ async fn editions_get_watermarked_previews_and_look_alikes_are_flagged() {
     assert!(similar[0]["distance"].as_u64().expect("distance") <= 10);
     assert_eq!(similar[0]["sha256"], ContentHash::of(&original).to_hex());
 
+    // The verify API reports look-alikes both ways.
+    let v: Value = app.get(&format!("/api/v1/provenance/{}", ContentHash::of(&original).to_hex())).await.json().await.expect("json");
+    assert_eq!(v["perceptual_hash"], phash.as_str());
+    assert_eq!(v["similar"].as_array().expect("similar").len(), 1, "{v}");
+    assert_eq!(v["similar"][0]["title"], "Rings again");
+
     // A statement may carry the perceptual hash, but only the right one.
     let third = listing(&app, &creator, "edition", "Rings thrice").await;
     let bytes = art(300, 300, 9);
@@ -117,6 +123,9 @@ async fn editions_get_watermarked_previews_and_look_alikes_are_flagged() {
     let up: Value = start(&app, &creator, third["id"].as_i64().expect("id"), &bytes).await.json().await.expect("json");
     let id = up["upload_id"].as_str().expect("id");
     assert_eq!(put(&app, &creator, id, 0, &bytes).await.status(), StatusCode::OK);
+    // Once every byte is there, the upload's status tells the client the hash to sign.
+    let status: Value = creator.tab.get(app.url(&format!("/api/v1/uploads/{id}"))).send().await.expect("s").json().await.expect("j");
+    assert_eq!(status["perceptual_hash"], right.to_hex());
     let (s, file3) = complete(&app, &creator, id, &signed_with(&creator, &third, &up, &bytes, right.0)).await;
     assert_eq!(s, StatusCode::CREATED, "{file3}");
     assert_eq!(file3["perceptual_hash"], right.to_hex());

@@ -39,7 +39,8 @@ async fn one_of_each_kind_is_signed_stored_and_registered() {
         let (s, file) = upload(&app, &c, &ed, ContentKind::EditionImage, &image, vec![]).await;
         assert_eq!(s, StatusCode::CREATED, "{backend:?}: {file}");
         assert_eq!((file["version"].as_i64(), file["file_type"].as_str()), (Some(1), Some("png")));
-        assert_eq!(file["details"], json!({"width": 320, "height": 200}));
+        let phash = file["perceptual_hash"].as_str().expect("an image has a perceptual hash");
+        assert_eq!(file["details"], json!({"width": 320, "height": 200, "perceptual_hash": phash}));
         let stored = app.data_dir.join("files").join(ed["id"].to_string()).join(file["file_id"].as_str().expect("id"));
         assert_eq!(std::fs::read(&stored).expect("stored object"), image, "the object store holds the exact bytes");
         // The verify API finds it by hash, with the signer.

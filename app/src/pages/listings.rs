@@ -350,6 +350,8 @@ mod browser {
         listing_ref: String,
         offset: f64,
         chunk_size: f64,
+        #[serde(default)]
+        perceptual_hash: Option<String>,
     }
 
     #[derive(Deserialize)]
@@ -368,6 +370,14 @@ mod browser {
         listing: String,
         title: String,
         creator: String,
+    }
+
+    /// 16 hex digits → 8 bytes.
+    fn hex_bytes(h: &str) -> Option<Vec<u8>> {
+        if h.len() != 16 || !h.is_ascii() {
+            return None;
+        }
+        (0..8).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok()).collect()
     }
 
     #[derive(Deserialize)]
@@ -440,28 +450,9 @@ mod browser {
             return Err(fail(resp).await);
         }
         let up: UploadView = resp.json().await.map_err(|e| e.to_string())?;
-        // 4. Unlock the key and sign.
+        // 4. Unlock the key now, so a wrong passphrase fails before any bytes move.
         progress.set(Some(("Unlocking your key".into(), 0.0)));
         let key = crate::pages::keys::browser::unlock(key_id, passphrase)?;
-        let content_kind = match kind {
-            ListingKind::Edition => ContentKind::EditionImage,
-            ListingKind::Workflow => ContentKind::Workflow,
-            ListingKind::Lora => ContentKind::Lora,
-        };
-        let signed = Statement::ContentRegistered {
-            content_hash: sha,
-            content_kind,
-            size: size as u64,
-            creator_key: key.public_key().key_id(),
-            listing_id: up.listing_ref.clone(),
-            file_id: up.file_id.clone(),
-            parents,
-            license_terms: ContentHash::parse(license_hash).ok(),
-            perceptual_hash: None,
-            time_ms: crate::pages::keys::browser::now_ms(),
-        }
-        .sign(&key)
-        .map_err(|e| e.to_string())?;
         // 5. Send the bytes in chunks.
         let url = format!("/api/v1/uploads/{}", up.upload_id);
         let mut at = up.offset;
@@ -481,7 +472,38 @@ mod browser {
             at = end;
             progress.set(Some(("Uploading".into(), at / size)));
         }
-        // 6. Complete: the server re-hashes, validates and logs.
+        // 6. Sign. An image's statement carries its perceptual hash, which the
+        //    server computes from the bytes it now holds (docs/FORMATS.md §12).
+        let perceptual_hash = if kind == ListingKind::Edition {
+            let resp = gloo_net::http::Request::get(&url).send().await.map_err(|e| e.to_string())?;
+            if !resp.ok() {
+                return Err(fail(resp).await);
+            }
+            let status: UploadView = resp.json().await.map_err(|e| e.to_string())?;
+            status.perceptual_hash.as_deref().and_then(|h| hex_bytes(h))
+        } else {
+            None
+        };
+        let content_kind = match kind {
+            ListingKind::Edition => ContentKind::EditionImage,
+            ListingKind::Workflow => ContentKind::Workflow,
+            ListingKind::Lora => ContentKind::Lora,
+        };
+        let signed = Statement::ContentRegistered {
+            content_hash: sha,
+            content_kind,
+            size: size as u64,
+            creator_key: key.public_key().key_id(),
+            listing_id: up.listing_ref.clone(),
+            file_id: up.file_id.clone(),
+            parents,
+            license_terms: ContentHash::parse(license_hash).ok(),
+            perceptual_hash,
+            time_ms: crate::pages::keys::browser::now_ms(),
+        }
+        .sign(&key)
+        .map_err(|e| e.to_string())?;
+        // 7. Complete: the server re-hashes, validates and logs.
         progress.set(Some(("Verifying on the server".into(), 1.0)));
         let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
         let resp = gloo_net::http::Request::post(&format!("{url}/complete"))

@@ -35,6 +35,18 @@ pub fn classify_hash(input: &str) -> HashInput {
 #[derive(Clone, Debug, Deserialize)]
 pub struct ProvenanceResponse {
     pub matches: Vec<MatchJson>,
+    #[serde(default)]
+    pub similar: Vec<SimilarJson>,
+}
+
+/// A registered image whose perceptual hash is close to this one's.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SimilarJson {
+    pub sha256: String,
+    pub distance: u32,
+    pub listing: String,
+    pub title: String,
+    pub creator: String,
 }
 
 /// One statement about the hash, with its receipt.
@@ -190,6 +202,21 @@ fn LookupResult(result: Result<Option<ProvenanceResponse>, String>, hash: String
                     .map(|m| view! { <MatchCard m hash=parsed /> })
                     .collect_view()}
             </ul>
+            {(!found.similar.is_empty()).then(|| view! {
+                <section class="rounded border border-amber-300 bg-amber-50 p-4" data-testid="look-alikes">
+                    <h2 class="font-semibold">"Registered images that look like this one"</h2>
+                    <p class="text-sm text-stone-700">"Perceptual hashes within 10 of 64 bits: possibly the same picture, resized or re-encoded."</p>
+                    <ul class="mt-2 list-disc pl-5 text-sm">
+                        {found.similar.into_iter().map(|s| view! {
+                            <li>
+                                <a class="underline" href=format!("/listings/{}", s.listing)>{s.title}</a>
+                                {format!(" by {} · {} bits differ · ", s.creator, s.distance)}
+                                <a class="font-mono underline" href=format!("/verify?hash={}", s.sha256)>{s.sha256[..16].to_owned()}"…"</a>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
         }
         .into_any(),
     }

@@ -118,6 +118,11 @@ impl Store {
         dispatch!(self, creator_preview_jobs(creator_id))
     }
 
+    /// One registered file with its perceptual hash (`None` if it has none).
+    pub async fn file_with_phash(&self, file_id: &str) -> Result<Option<SimilarFile>, StoreError> {
+        dispatch!(self, similar_file(file_id))
+    }
+
     /// Registered images within `max_distance` bits of `phash`, nearest first (at most `limit`).
     ///
     /// A scan of every hash (8 bytes a file); past millions of images this

@@ -1092,7 +1092,7 @@ pub(crate) async fn similar_file(pool: &SqlitePool, file_id: &str) -> Result<Opt
         r#"SELECT f.id AS "id!", f.sha256 AS "sha256!", f.phash AS "phash!: i64", f.log_leaf AS "log_leaf!: i64",
                   l.slug AS "slug!", l.title AS "title!", c.display_name AS "display_name!"
            FROM listing_files f JOIN listings l ON l.id = f.listing_id JOIN creators c ON c.id = l.creator_id
-           WHERE f.id = ?1"#,
+           WHERE f.id = ?1 AND f.phash IS NOT NULL"#,
         file_id
     )
     .fetch_optional(pool)
