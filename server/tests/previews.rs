@@ -103,7 +103,12 @@ async fn editions_get_watermarked_previews_and_look_alikes_are_flagged() {
     assert_eq!(similar[0]["sha256"], ContentHash::of(&original).to_hex());
 
     // The verify API reports look-alikes both ways.
-    let v: Value = app.get(&format!("/api/v1/provenance/{}", ContentHash::of(&original).to_hex())).await.json().await.expect("json");
+    let v: Value = app
+        .get(&format!("/api/v1/provenance/{}", ContentHash::of(&original).to_hex()))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(v["perceptual_hash"], phash.as_str());
     assert_eq!(v["similar"].as_array().expect("similar").len(), 1, "{v}");
     assert_eq!(v["similar"][0]["title"], "Rings again");
@@ -124,7 +129,8 @@ async fn editions_get_watermarked_previews_and_look_alikes_are_flagged() {
     let id = up["upload_id"].as_str().expect("id");
     assert_eq!(put(&app, &creator, id, 0, &bytes).await.status(), StatusCode::OK);
     // Once every byte is there, the upload's status tells the client the hash to sign.
-    let status: Value = creator.tab.get(app.url(&format!("/api/v1/uploads/{id}"))).send().await.expect("s").json().await.expect("j");
+    let status: Value =
+        creator.tab.get(app.url(&format!("/api/v1/uploads/{id}"))).send().await.expect("s").json().await.expect("j");
     assert_eq!(status["perceptual_hash"], right.to_hex());
     let (s, file3) = complete(&app, &creator, id, &signed_with(&creator, &third, &up, &bytes, right.0)).await;
     assert_eq!(s, StatusCode::CREATED, "{file3}");

@@ -480,7 +480,7 @@ mod browser {
                 return Err(fail(resp).await);
             }
             let status: UploadView = resp.json().await.map_err(|e| e.to_string())?;
-            status.perceptual_hash.as_deref().and_then(|h| hex_bytes(h))
+            status.perceptual_hash.as_deref().and_then(hex_bytes)
         } else {
             None
         };

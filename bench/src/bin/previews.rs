@@ -190,7 +190,9 @@ fn main() {
         Err(e) => eprintln!("no GPU row: {e}"),
     }
     rows.push(libvips(&files, dir.path()));
-    println!("| path | decode | post-decode (resize ×3, watermark ×3, hash) | of which, per image | JPEG encode ×3 | total | images/s |");
+    println!(
+        "| path | decode | post-decode (resize ×3, watermark ×3, hash) | of which, per image | JPEG encode ×3 | total | images/s |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for r in &rows {
         println!(
@@ -206,6 +208,10 @@ fn main() {
     }
     let vips_post = rows.last().map(|r| r.post_decode).unwrap_or_default();
     for r in &rows[..rows.len() - 1] {
-        println!("\n{}: post-decode {:.2}× libvips's speed", r.name, vips_post.as_secs_f64() / r.post_decode.as_secs_f64());
+        println!(
+            "\n{}: post-decode {:.2}× libvips's speed",
+            r.name,
+            vips_post.as_secs_f64() / r.post_decode.as_secs_f64()
+        );
     }
 }
