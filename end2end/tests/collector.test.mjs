@@ -70,9 +70,10 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   assert.equal(preview.headers()['content-type'], 'image/jpeg', 'the preview was rendered');
   await page.reload();
   await waitForHydration(page);
+  // Decoded and shown (srcset widths scale naturalWidth, so only ask that it has pixels).
   const shown = await page.getByTestId('listing-preview').evaluate(
     (img) => img.complete ? img.naturalWidth : new Promise((ok) => { img.onload = () => ok(img.naturalWidth); }));
-  assert.ok(shown === 512, `the page shows the preview (${shown} px wide)`);
+  assert.ok(shown > 100, `the page shows the preview (${shown} px wide)`);
   await page.getByTestId('buy').click();
   const bought = page.getByTestId('bought');
   await bought.waitFor();
