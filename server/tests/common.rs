@@ -45,9 +45,14 @@ pub fn anvil_bin() -> String {
 impl TestApp {
     /// A fresh database of `backend` and a fresh data directory.
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_env(backend, &[]).await
+    }
+
+    /// A fresh database and data directory, with extra configuration.
+    pub async fn spawn_env(backend: Backend, extra: &[(&'static str, String)]) -> Self {
         let db = TestDb::new(backend).await;
         let data = tempfile::tempdir().expect("temp dir");
-        let mut app = Self::spawn_with(data.path(), Some(db.url.clone()), &[]).await;
+        let mut app = Self::spawn_with(data.path(), Some(db.url.clone()), extra).await;
         app.db = Some(db);
         app._data = Some(data);
         app

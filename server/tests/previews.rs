@@ -155,3 +155,65 @@ fn signed_with(c: &Creator, listing: &Value, up: &Value, bytes: &[u8], phash: [u
     .expect("sign");
     json!({"statement_hex": hex::encode(&signed.bytes), "signature_hex": hex::encode(signed.signature)})
 }
+
+/// Three jobs claimed and rendered as one batch (one GPU submission, here on
+/// lavapipe): a good original gets its previews, an original whose stored
+/// bytes are not an image fails for good with a reason, and a missing object
+/// is retried later. One bad image never takes its batch down.
+#[tokio::test]
+async fn a_batch_isolates_its_failures() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn_env(backend, &[("COLOPHON_PREVIEW_WORKERS", "0".to_owned())]).await;
+        let key = SigningKey::from_seed(&[23; 32]);
+        let creator = Creator { tab: creator_with_key(&app, "batcher", &key).await, key };
+        let mut originals = Vec::new();
+        for (i, title) in ["Good", "Corrupt", "Missing"].into_iter().enumerate() {
+            let l = listing(&app, &creator, "edition", title).await;
+            let bytes = art(700 + 50 * i as u32, 500, i as u32);
+            let (s, f) = upload(&app, &creator, &l, ContentKind::EditionImage, &bytes, vec![]).await;
+            assert_eq!(s, StatusCode::CREATED, "{f}");
+            originals.push(bytes);
+        }
+        // Find each original in the object store by its bytes, then break two of them.
+        let files = app.data_dir.join("files");
+        let on_disk: Vec<std::path::PathBuf> = walk(&files);
+        let find = |bytes: &[u8]| {
+            on_disk.iter().find(|p| std::fs::read(p).expect("read") == bytes).expect("stored original").clone()
+        };
+        std::fs::write(find(&originals[1]), b"these bytes are not an image any more").expect("corrupt");
+        std::fs::remove_file(find(&originals[2])).expect("remove");
+
+        let objects =
+            std::sync::Arc::new(object_store::local::LocalFileSystem::new_with_prefix(&files).expect("store"));
+        let renderer = colophon_previews::Renderer::select(colophon_previews::Backend::Gpu)
+            .expect("a Vulkan adapter (lavapipe): the GPU batch path must be tested");
+        let worker =
+            server::jobs::previews::PreviewWorker::new(app.store.clone(), objects, renderer, Default::default(), 8);
+        assert_eq!(worker.run_once().await.expect("claim"), 3, "all three jobs in one batch");
+        assert_eq!(worker.run_once().await.expect("claim"), 0, "nothing is due again yet");
+
+        let (s, body) = call(&app, &creator.tab, "studio/previews", &[]).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let jobs: Vec<Value> = serde_json::from_str(&body).expect("json");
+        let job = |title: &str| jobs.iter().find(|j| j["listing_title"] == title).expect("job").clone();
+        let good = job("Good");
+        assert_eq!(good["status"], "done", "{good}");
+        assert!(good["backend"].as_str().expect("backend").starts_with("gpu"), "{good}");
+        let corrupt = job("Corrupt");
+        assert_eq!(corrupt["status"], "failed", "an undecodable original is not retried: {corrupt}");
+        assert!(!corrupt["last_error"].as_str().expect("error").is_empty(), "{corrupt}");
+        let missing = job("Missing");
+        assert_eq!(missing["status"], "queued", "a missing object may come back: {missing}");
+        assert_eq!(missing["attempts"], 1);
+        app.stop().await;
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}

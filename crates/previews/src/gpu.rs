@@ -86,6 +86,24 @@ pub struct GpuRenderer {
     basis: wgpu::Buffer,
 }
 
+/// An image whose original is on the GPU (first preview and luma grid done).
+struct Staged {
+    size: (u32, u32),
+    steps: Vec<plan::Step>,
+    level0: wgpu::Buffer,
+    sums: wgpu::Buffer,
+    coeffs: wgpu::Buffer,
+    timings: Timings,
+}
+
+/// An image whose remaining work is recorded; its readbacks fill on submission.
+struct Pending {
+    steps: Vec<plan::Step>,
+    readbacks: Vec<wgpu::Buffer>,
+    coeff_read: wgpu::Buffer,
+    timings: Timings,
+}
+
 fn rank(t: wgpu::DeviceType) -> u8 {
     match t {
         wgpu::DeviceType::DiscreteGpu => 0,
@@ -228,9 +246,63 @@ impl GpuRenderer {
     }
 
     pub fn render(&self, src: &Source<'_>, creator: &str) -> Result<Rendered, PreviewError> {
+        self.scoped(|| {
+            let staged = self.stage(src)?;
+            let mut enc = self.device.create_command_encoder(&Default::default());
+            let started = Instant::now();
+            let pending = self.encode(&mut enc, staged, creator)?;
+            self.queue.submit([enc.finish()]);
+            self.wait()?;
+            let mut rendered = self.collect(vec![pending])?;
+            let mut r = rendered.pop().ok_or_else(|| PreviewError::Render("nothing came back".into()))?;
+            r.timings.resize += started.elapsed();
+            Ok(r)
+        })
+    }
+
+    /// Renders several images with ONE submission and one wait for everything
+    /// after their upload (resizes, watermarks, DCTs, readbacks), so the GPU
+    /// sees the whole batch at once. If the batch as a whole is refused, each
+    /// image is rendered alone so that one bad image fails only itself.
+    pub fn render_batch(&self, items: &[(Source<'_>, &str)]) -> Vec<Result<Rendered, PreviewError>> {
+        if items.len() <= 1 {
+            return items.iter().map(|(src, creator)| self.render(src, creator)).collect();
+        }
+        let batch = self.scoped(|| {
+            let mut staged = Vec::with_capacity(items.len());
+            for (src, _) in items {
+                staged.push(self.stage(src)?);
+            }
+            let started = Instant::now();
+            let mut enc = self.device.create_command_encoder(&Default::default());
+            let mut pending = Vec::with_capacity(items.len());
+            for (s, (_, creator)) in staged.into_iter().zip(items) {
+                pending.push(self.encode(&mut enc, s, creator)?);
+            }
+            self.queue.submit([enc.finish()]);
+            self.wait()?;
+            let mut rendered = self.collect(pending)?;
+            // The shared submission's time, split evenly.
+            let share = started.elapsed() / items.len() as u32;
+            for r in &mut rendered {
+                r.timings.resize += share;
+            }
+            Ok(rendered)
+        });
+        match batch {
+            Ok(rendered) => rendered.into_iter().map(Ok).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, images = items.len(), "a GPU batch was refused; rendering its images one by one");
+                items.iter().map(|(src, creator)| self.render(src, creator)).collect()
+            }
+        }
+    }
+
+    /// Runs `f` inside out-of-memory and validation error scopes.
+    fn scoped<T>(&self, f: impl FnOnce() -> Result<T, PreviewError>) -> Result<T, PreviewError> {
         let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let result = self.render_scoped(src, creator);
+        let result = f();
         let v = pollster::block_on(validation.pop());
         let o = pollster::block_on(oom.pop());
         if let Some(e) = v.or(o) {
@@ -335,7 +407,9 @@ impl GpuRenderer {
         &src.rgba[lo as usize * row..hi as usize * row]
     }
 
-    fn render_scoped(&self, src: &Source<'_>, creator: &str) -> Result<Rendered, PreviewError> {
+    /// Phase one: the original goes up in bands; the first preview's vertical
+    /// pass and the luma grid run as each band arrives.
+    fn stage(&self, src: &Source<'_>) -> Result<Staged, PreviewError> {
         let mut t = Timings::default();
         let (w, h) = (src.width, src.height);
         let row_bytes = u64::from(w) * 4;
@@ -344,7 +418,6 @@ impl GpuRenderer {
         let coeffs = self.storage("dct coefficients", 4 * 64)?;
         let storage_in = wgpu::BufferUsages::STORAGE;
 
-        // The first preview, from the original in bands; the luma grid from the same bands.
         let first = steps[0];
         let level0 = self.storage("preview 0", u64::from(first.to.0) * u64::from(first.to.1) * 4)?;
         let started = Instant::now();
@@ -394,10 +467,14 @@ impl GpuRenderer {
             }
         }
         t.add(Stage::Upload, started);
+        Ok(Staged { size: (w, h), steps, level0, sums, coeffs, timings: t })
+    }
 
-        // The rest in one submission.
-        let started = Instant::now();
-        let mut enc = self.device.create_command_encoder(&Default::default());
+    /// Phase two, recorded into `enc`: the smaller previews, the watermarks,
+    /// the DCT and the copies into readback buffers.
+    fn encode(&self, enc: &mut wgpu::CommandEncoder, staged: Staged, creator: &str) -> Result<Pending, PreviewError> {
+        let Staged { size: (w, h), steps, level0, sums, coeffs, timings } = staged;
+        let storage_in = wgpu::BufferUsages::STORAGE;
         let mut levels = vec![level0];
         for step in &steps[1..] {
             let prev = levels.last().ok_or_else(|| PreviewError::Render("no previous level".into()))?;
@@ -409,14 +486,14 @@ impl GpuRenderer {
                 let temp = self.storage("vertical pass", u64::from(step.to.1) * u64::from(fw) * 4)?;
                 let v = self.upload_axis(&axis(fh, step.to.1));
                 let hz = self.upload_axis(&axis(fw, step.to.0));
-                self.resize_pass(&mut enc, true, &v, prev, &temp, fw, 0, 0, step.to.1, fw, fw);
-                self.resize_pass(&mut enc, false, &hz, &temp, &out, fw, 0, 0, step.to.0, step.to.1, step.to.0);
+                self.resize_pass(enc, true, &v, prev, &temp, fw, 0, 0, step.to.1, fw, fw);
+                self.resize_pass(enc, false, &hz, &temp, &out, fw, 0, 0, step.to.0, step.to.1, step.to.0);
             }
             levels.push(out);
         }
         let hash_params = HashParams { width: w, height: h, own0: 0, own_rows: 0, band0: 0, pad: [0; 3] };
         let hash_params = self.init("hash params", bytemuck::bytes_of(&hash_params), wgpu::BufferUsages::UNIFORM);
-        self.dispatch(&mut enc, &self.dct, &[(0, &hash_params), (2, &sums), (3, &self.basis), (4, &coeffs)], (1, 1));
+        self.dispatch(enc, &self.dct, &[(0, &hash_params), (2, &sums), (3, &self.basis), (4, &coeffs)], (1, 1));
         let mut readbacks = Vec::new();
         for (level, step) in levels.iter().zip(&steps) {
             let (pw, ph) = step.to;
@@ -434,7 +511,7 @@ impl GpuRenderer {
             let bytes = u64::from(pw) * u64::from(ph) * 4;
             let marked = self.storage("marked preview", bytes)?;
             self.dispatch(
-                &mut enc,
+                enc,
                 &self.mark,
                 &[(0, &params), (1, level), (2, &tile_buf), (3, &marked)],
                 (pw.div_ceil(16), ph.div_ceil(16)),
@@ -445,21 +522,31 @@ impl GpuRenderer {
         }
         let coeff_read = self.readback(4 * 64);
         enc.copy_buffer_to_buffer(&coeffs, 0, &coeff_read, 0, Some(4 * 64));
-        self.queue.submit([enc.finish()]);
-        self.wait()?;
-        t.add(Stage::Resize, started);
+        Ok(Pending { steps, readbacks, coeff_read, timings })
+    }
 
+    /// Phase three, after the submission finished: maps every readback at once.
+    fn collect(&self, pending: Vec<Pending>) -> Result<Vec<Rendered>, PreviewError> {
         let started = Instant::now();
-        let mut previews = Vec::with_capacity(readbacks.len());
-        for ((read, step), long) in readbacks.iter().zip(&steps).zip(plan::SIZES) {
-            let rgba = self.map(read)?;
-            previews.push(Preview { long_edge: long, width: step.to.0, height: step.to.1, rgba });
+        let buffers: Vec<&wgpu::Buffer> =
+            pending.iter().flat_map(|p| p.readbacks.iter().chain(std::iter::once(&p.coeff_read))).collect();
+        let mut data = self.map_all(&buffers)?.into_iter();
+        let n = pending.len().max(1) as u32;
+        let mut out = Vec::with_capacity(pending.len());
+        for p in pending {
+            let mut previews = Vec::with_capacity(p.readbacks.len());
+            for (step, long) in p.steps.iter().zip(plan::SIZES) {
+                let rgba = data.next().ok_or_else(|| PreviewError::Render("a readback is missing".into()))?;
+                previews.push(Preview { long_edge: long, width: step.to.0, height: step.to.1, rgba });
+            }
+            let raw = data.next().ok_or_else(|| PreviewError::Render("a readback is missing".into()))?;
+            let mut d = [0i32; 64];
+            d.copy_from_slice(bytemuck::cast_slice(&raw));
+            let mut timings = p.timings;
+            timings.download += started.elapsed() / n;
+            out.push(Rendered { previews, phash: phash::bits(&d), timings });
         }
-        let raw = self.map(&coeff_read)?;
-        let mut d = [0i32; 64];
-        d.copy_from_slice(bytemuck::cast_slice(&raw));
-        t.add(Stage::Download, started);
-        Ok(Rendered { previews, phash: phash::bits(&d), timings: t })
+        Ok(out)
     }
 
     fn readback(&self, bytes: u64) -> wgpu::Buffer {
@@ -478,18 +565,27 @@ impl GpuRenderer {
             .map_err(|e| PreviewError::Gpu(format!("waiting for the GPU: {e}")))
     }
 
-    fn map(&self, buf: &wgpu::Buffer) -> Result<Vec<u8>, PreviewError> {
+    fn map_all(&self, bufs: &[&wgpu::Buffer]) -> Result<Vec<Vec<u8>>, PreviewError> {
         let (tx, rx) = mpsc::channel();
-        buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
+        for (i, buf) in bufs.iter().enumerate() {
+            let tx = tx.clone();
+            buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+                let _ = tx.send((i, r));
+            });
+        }
+        drop(tx);
         self.wait()?;
-        rx.recv()
-            .map_err(|_| PreviewError::Gpu("the GPU dropped a readback".into()))?
-            .map_err(|e| PreviewError::Gpu(format!("reading back: {e}")))?;
-        let data = buf.slice(..).get_mapped_range().map_err(|e| PreviewError::Gpu(e.to_string()))?.to_vec();
-        buf.unmap();
-        Ok(data)
+        for _ in bufs {
+            let (_, r) = rx.recv().map_err(|_| PreviewError::Gpu("the GPU dropped a readback".into()))?;
+            r.map_err(|e| PreviewError::Gpu(format!("reading back: {e}")))?;
+        }
+        bufs.iter()
+            .map(|buf| {
+                let data = buf.slice(..).get_mapped_range().map_err(|e| PreviewError::Gpu(e.to_string()))?.to_vec();
+                buf.unmap();
+                Ok(data)
+            })
+            .collect()
     }
 }
 

@@ -169,6 +169,19 @@ impl Renderer {
         }
     }
 
+    /// Renders several images: the GPU renderer batches their work into one
+    /// submission; the CPU renderer runs them side by side on rayon's threads.
+    /// One result per item, in order; one bad image fails only itself.
+    pub fn render_batch(&self, items: &[(Source<'_>, &str)]) -> Vec<Result<Rendered, PreviewError>> {
+        match self {
+            Self::Cpu(c) => {
+                use rayon::prelude::*;
+                items.par_iter().map(|(src, creator)| c.render(src, creator)).collect()
+            }
+            Self::Gpu(g) => g.render_batch(items),
+        }
+    }
+
     /// "cpu (fast_image_resize, avx2)" or "gpu (NVIDIA H200, Vulkan)".
     pub fn describe(&self) -> String {
         match self {

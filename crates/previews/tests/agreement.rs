@@ -156,3 +156,35 @@ fn previews_are_watermarked_and_encode() {
         assert_eq!(&jpeg[..3], &[0xFF, 0xD8, 0xFF]);
     }
 }
+
+#[test]
+fn a_batch_renders_each_image_as_alone() {
+    let sizes = [(1800, 1200, 11), (640, 960, 12), (200, 120, 13), (5, 3, 14)];
+    let arts: Vec<Vec<u8>> = sizes.iter().map(|&(w, h, s)| art(w, h, s)).collect();
+    let names = ["Ada Lovelace", "Grace Hopper", "Émilie du Châtelet", "X"];
+    let items: Vec<(Source<'_>, &str)> = sizes
+        .iter()
+        .zip(&arts)
+        .zip(names)
+        .map(|((&(w, h, _), rgba), name)| (Source::new(rgba, w, h).expect("source"), name))
+        .collect();
+    for renderer in [
+        colophon_previews::Renderer::Cpu(CpuRenderer),
+        colophon_previews::Renderer::Gpu(std::sync::Arc::new(GpuRenderer::new(&GpuOptions::any()).expect("device"))),
+    ] {
+        let batch = renderer.render_batch(&items);
+        assert_eq!(batch.len(), items.len());
+        for ((src, name), got) in items.iter().zip(batch) {
+            let got = got.expect("batch render");
+            let alone = CpuRenderer.render(src, name).expect("cpu render");
+            assert_eq!(got.phash, alone.phash, "{}: {}×{}", renderer.describe(), src.width, src.height);
+            assert!(max_diff(&got, &alone) <= 1, "{}: {}×{}", renderer.describe(), src.width, src.height);
+            // Each image carries its own creator's watermark, not a neighbour's
+            // (a 5×3 thumbnail has no room for text).
+            if src.width >= 64 {
+                let other = CpuRenderer.render(src, "Someone Else").expect("cpu render");
+                assert_ne!(got.previews[0].rgba, other.previews[0].rgba);
+            }
+        }
+    }
+}

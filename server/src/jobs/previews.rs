@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use colophon_formats::image::ImageLimits;
-use colophon_previews::{PreviewError, Renderer, Source};
+use colophon_previews::{PreviewError, Rendered, Renderer, Source};
 use colophon_store::{MAX_PREVIEW_ATTEMPTS, NewPreview, PreviewJob, Store};
 use object_store::{ObjectStore, ObjectStoreExt as _, path::Path as ObjectPath};
 
@@ -29,6 +29,63 @@ pub struct PreviewWorker {
     limits: ImageLimits,
     /// Jobs rendered at once (the GPU renderer batches their submissions on one device).
     parallel: usize,
+}
+
+/// A rendered job: previews, hash and the JPEGs to store.
+struct Done {
+    rendered: Rendered,
+    jpegs: Vec<Vec<u8>>,
+}
+
+type JobResult<T> = Result<T, (String, bool)>;
+
+/// Decodes every fetched original (side by side), renders those that decoded
+/// in one batch and encodes their JPEGs. A file that cannot be decoded will not
+/// decode next time either: that failure is permanent.
+fn render_all(
+    renderer: &Renderer,
+    limits: &ImageLimits,
+    originals: Vec<JobResult<bytes::Bytes>>,
+    creators: &[String],
+) -> Vec<JobResult<Done>> {
+    use rayon::prelude::*;
+    let fail = |e: PreviewError| {
+        let permanent = matches!(e, PreviewError::Input(_));
+        (e.to_string(), permanent)
+    };
+    let decoded: Vec<JobResult<(Vec<u8>, u32, u32)>> = originals
+        .into_par_iter()
+        .map(|o| o.and_then(|bytes| colophon_previews::decode(&bytes, limits).map_err(fail)))
+        .collect();
+    let mut results: Vec<JobResult<Done>> = Vec::with_capacity(decoded.len());
+    let mut items = Vec::new();
+    let mut slots = Vec::new();
+    for (i, d) in decoded.iter().enumerate() {
+        match d {
+            Ok((rgba, w, h)) => match Source::new(rgba, *w, *h) {
+                Ok(src) => {
+                    items.push((src, creators[i].as_str()));
+                    slots.push(i);
+                    results.push(Err((String::new(), false)));
+                }
+                Err(e) => results.push(Err(fail(e))),
+            },
+            Err(e) => results.push(Err(e.clone())),
+        }
+    }
+    let rendered = renderer.render_batch(&items);
+    let encoded: Vec<JobResult<Done>> = rendered
+        .into_par_iter()
+        .map(|r| {
+            let rendered = r.map_err(fail)?;
+            let jpegs = rendered.previews.iter().map(|p| p.to_jpeg()).collect::<Result<Vec<_>, _>>().map_err(fail)?;
+            Ok(Done { rendered, jpegs })
+        })
+        .collect();
+    for (slot, r) in slots.into_iter().zip(encoded) {
+        results[slot] = r;
+    }
+    results
 }
 
 /// Where a file's preview lives in the object store.
@@ -73,31 +130,41 @@ impl PreviewWorker {
         }
     }
 
-    /// Claims and renders one batch; returns how many jobs it took.
+    /// Claims and renders one batch; returns how many jobs it took. The
+    /// batch's images are decoded side by side and rendered in one call (one
+    /// GPU submission on the GPU renderer); each job then succeeds or fails alone.
     pub async fn run_once(&self) -> Result<usize, colophon_store::StoreError> {
         let now = Utc::now();
         let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
         let jobs = self.store.claim_preview_jobs(self.parallel as i64, now, lease).await?;
         let n = jobs.len();
-        let tasks: Vec<_> = jobs
-            .into_iter()
-            .map(|job| {
-                let me = self.clone();
-                tokio::spawn(async move { me.process(job).await })
-            })
-            .collect();
-        for t in tasks {
-            let _ = t.await;
+        if n == 0 {
+            return Ok(0);
         }
+        let started = Instant::now();
+        let originals = futures::future::join_all(jobs.iter().map(|job| self.fetch(job))).await;
+        let (renderer, limits) = (self.renderer.clone(), self.limits);
+        let creators: Vec<String> = jobs.iter().map(|j| j.creator_name.clone()).collect();
+        let rendered = tokio::task::spawn_blocking(move || render_all(&renderer, &limits, originals, &creators)).await;
+        let rendered = match rendered {
+            Ok(r) => r,
+            Err(e) => jobs.iter().map(|_| Err((format!("the render task failed: {e}"), false))).collect(),
+        };
+        let render_ms = started.elapsed().as_millis() as i64;
+        let finished = jobs.iter().zip(rendered).map(|(job, result)| async move {
+            let result = match result {
+                Ok(r) => self.store_previews(job, r, render_ms).await,
+                Err(e) => Err(e),
+            };
+            self.record(job, result).await;
+        });
+        futures::future::join_all(finished).await;
         Ok(n)
     }
 
-    async fn process(&self, job: PreviewJob) {
-        let started = Instant::now();
-        match self.render(&job).await {
-            Ok(()) => {
-                tracing::info!(file_id = %job.file_id, ms = started.elapsed().as_millis() as u64, "previews rendered");
-            }
+    async fn record(&self, job: &PreviewJob, result: Result<(), (String, bool)>) {
+        match result {
+            Ok(()) => tracing::info!(file_id = %job.file_id, "previews rendered"),
             Err((e, permanent)) => {
                 let retry = !permanent && job.attempts < MAX_PREVIEW_ATTEMPTS;
                 let retry_at = retry.then(|| Utc::now() + chrono::Duration::seconds(5 << job.attempts.clamp(0, 6)));
@@ -109,33 +176,21 @@ impl PreviewWorker {
         }
     }
 
-    /// Renders one job; the error says what went wrong and whether retrying can help.
-    async fn render(&self, job: &PreviewJob) -> Result<(), (String, bool)> {
+    async fn fetch(&self, job: &PreviewJob) -> Result<bytes::Bytes, (String, bool)> {
         let transient = |e: &dyn std::fmt::Display| (e.to_string(), false);
-        let original = self
-            .objects
+        self.objects
             .get(&ObjectPath::from(job.storage_key.as_str()))
             .await
             .map_err(|e| transient(&e))?
             .bytes()
             .await
-            .map_err(|e| transient(&e))?;
-        let (renderer, limits, creator) = (self.renderer.clone(), self.limits, job.creator_name.clone());
-        let started = Instant::now();
-        let (rendered, jpegs) = tokio::task::spawn_blocking(move || {
-            let (rgba, w, h) = colophon_previews::decode(&original, &limits)?;
-            let rendered = renderer.render(&Source::new(&rgba, w, h)?, &creator)?;
-            let jpegs = rendered.previews.iter().map(|p| p.to_jpeg()).collect::<Result<Vec<_>, _>>()?;
-            Ok::<_, PreviewError>((rendered, jpegs))
-        })
-        .await
-        .map_err(|e| transient(&e))?
-        .map_err(|e| {
-            // A file that cannot be decoded will not decode next time either.
-            let permanent = matches!(e, PreviewError::Input(_));
-            (e.to_string(), permanent)
-        })?;
-        let render_ms = started.elapsed().as_millis() as i64;
+            .map_err(|e| transient(&e))
+    }
+
+    /// Stores one job's JPEGs and records them; the error says whether retrying can help.
+    async fn store_previews(&self, job: &PreviewJob, done: Done, render_ms: i64) -> Result<(), (String, bool)> {
+        let transient = |e: &dyn std::fmt::Display| (e.to_string(), false);
+        let Done { rendered, jpegs } = done;
         if let Some(stored) = job.phash
             && stored != rendered.phash.as_i64()
         {
