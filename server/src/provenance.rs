@@ -70,6 +70,22 @@ pub struct Match {
     /// False while no confirmed anchor covers this entry yet.
     pub anchored: bool,
     pub receipt: Receipt,
+    /// The signing key's standing in the ledger; `null` for the marketplace's
+    /// operator key (sales), which is published at `/api/v1/operator`.
+    pub key: Option<KeyView>,
+}
+
+/// A creator key's standing. When it was rotated or revoked, `ended_receipt`
+/// is the receipt of the statement that ended it, so a verifier can check the
+/// revocation itself (`colophon_provenance::verify_key_event`).
+#[derive(Debug, Serialize)]
+pub struct KeyView {
+    /// `active`, `rotated` or `revoked`.
+    pub status: &'static str,
+    /// For a revocation: `compromised` or `retired`.
+    pub reason: Option<String>,
+    pub ended_leaf: Option<u64>,
+    pub ended_receipt: Option<Receipt>,
 }
 
 /// `GET /api/v1/provenance/{sha256}`.
@@ -155,10 +171,29 @@ pub async fn provenance(store: &Store, content_hash: ContentHash) -> Result<Prov
         if covering.is_none() && live_root.is_none() {
             live_root = Some(store.log_root(size).await.map_err(internal)?);
         }
-        matches.push(to_match(store, entry, covering, (size, live_root.unwrap_or_default())).await?);
+        let mut m = to_match(store, entry, covering, (size, live_root.unwrap_or_default())).await?;
+        m.key = key_view(store, &m.signer_key_id).await?;
+        matches.push(m);
     }
     let (perceptual_hash, similar) = look_alikes(store, &content_hash).await?;
     Ok(ProvenanceView { content_hash, matches, perceptual_hash, similar })
+}
+
+async fn key_view(store: &Store, key_id_hex: &str) -> Result<Option<KeyView>, AppError> {
+    let key_id = colophon_provenance::KeyId::parse(key_id_hex).map_err(internal)?;
+    let Some(row) = store.key(&key_id.0).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let ended_receipt = match row.ended_leaf {
+        Some(leaf) => Some(receipt_for_leaf(store, leaf).await?),
+        None => None,
+    };
+    Ok(Some(KeyView {
+        status: row.status.as_str(),
+        reason: row.revoke_reason,
+        ended_leaf: row.ended_leaf,
+        ended_receipt,
+    }))
 }
 
 async fn look_alikes(
@@ -206,6 +241,7 @@ async fn to_match(
     };
     let proof = store.inclusion_proof(entry.leaf_index, tree_size).await.map_err(internal)?;
     Ok(Match {
+        key: None,
         leaf_index: entry.leaf_index,
         signer_key_id: key.key_id().to_hex(),
         signer_fingerprint: key.key_id().fingerprint(),

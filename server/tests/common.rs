@@ -32,7 +32,11 @@ pub fn anvil_bin() -> String {
     {
         return bin;
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // The workspace root: the nearest ancestor with node_modules (this file is shared by crates/cli's tests).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|p| p.join("node_modules").is_dir())
+        .unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR")));
     let dir = root.join("node_modules/@foundry-rs");
     std::fs::read_dir(&dir)
         .ok()

@@ -1,11 +1,12 @@
 #![doc = include_str!("../README.md")]
 
-use std::{io::Read as _, path::PathBuf, process::ExitCode};
+mod audit;
+mod net;
+mod verify;
 
-use alloy::primitives::Address;
+use std::{path::PathBuf, process::ExitCode};
+
 use clap::{Parser, Subcommand};
-use colophon_ledger::Chain;
-use colophon_provenance::{ContentHash, ContentHasher, KeyStatus, Receipt, VerifyError, verify};
 
 #[derive(Parser)]
 #[command(name = "colophon", version, about = "Colophon: prove who made what")]
@@ -16,114 +17,79 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Verify a file against a receipt (and, with --rpc, the root anchored on-chain).
+    /// Verify a file against a receipt, or against everything a Colophon
+    /// server's ledger says about it; with --rpc, against the root anchored on-chain.
     Verify {
-        /// The file to check.
+        /// The file to check (hashed locally; it is never uploaded).
         file: PathBuf,
-        /// The receipt JSON (colophon-receipt/1).
+        /// A receipt JSON (colophon-receipt/1): a file receipt or a sale receipt.
         #[arg(long)]
-        receipt: PathBuf,
-        /// A JSON-RPC URL of the chain named in the receipt's anchor.
+        receipt: Option<PathBuf>,
+        /// A Colophon server to ask for every statement about the file's hash
+        /// (the answers are checked here, not trusted).
+        #[arg(long)]
+        server: Option<String>,
+        /// A JSON-RPC URL of the chain the receipts' anchors name.
         #[arg(long)]
         rpc: Option<String>,
+        /// The ProvenanceRegistry address you trust (default: the one the receipt names).
+        #[arg(long)]
+        registry: Option<String>,
+        /// The marketplace's operator key (64 hex) that must sign sale receipts
+        /// (default: the one --server publishes at /api/v1/operator).
+        #[arg(long)]
+        operator_key: Option<String>,
         /// Print the verdict as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Transparency-log operations.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Check that the server's log only ever grew since the last audit (a
+    /// consistency proof from the size seen then), and with --rpc that the
+    /// root anchored on-chain is a prefix of the log the server serves now.
+    Audit {
+        /// The Colophon server.
+        #[arg(long)]
+        server: String,
+        /// A JSON-RPC URL of the anchoring chain.
+        #[arg(long)]
+        rpc: Option<String>,
+        /// The ProvenanceRegistry address you trust (default: the one the checkpoint names).
+        #[arg(long)]
+        registry: Option<String>,
+        /// Where the last audited checkpoint is kept (default:
+        /// $XDG_STATE_HOME/colophon/audit/<server>.json).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
     },
 }
 
 /// Exit codes (documented in the README).
-const VERIFIED: u8 = 0;
-const NOT_VERIFIED: u8 = 1;
-const USAGE: u8 = 2;
-const CHAIN_NOT_CHECKED: u8 = 3;
-
-fn hash_file(path: &PathBuf) -> std::io::Result<ContentHash> {
-    let mut file = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; 1 << 20];
-    let mut hasher = ContentHasher::new();
-    loop {
-        match file.read(&mut buf)? {
-            0 => return Ok(hasher.finalize()),
-            n => hasher.update(&buf[..n]),
-        }
-    }
-}
-
-fn report(json: bool, code: u8, verdict: &str, detail: String) -> ExitCode {
-    if json {
-        println!("{}", serde_json::json!({ "verdict": verdict, "detail": detail, "exit_code": code }));
-    } else if code == VERIFIED {
-        println!("verified: {detail}");
-    } else {
-        eprintln!("{verdict}: {detail}");
-    }
-    ExitCode::from(code)
-}
+pub const VERIFIED: u8 = 0;
+pub const NOT_VERIFIED: u8 = 1;
+pub const USAGE: u8 = 2;
+pub const CHAIN_NOT_CHECKED: u8 = 3;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Command::Verify { file, receipt, rpc, json } = Cli::parse().command;
-    let hash = match hash_file(&file) {
-        Ok(h) => h,
-        Err(e) => return report(json, USAGE, "error", format!("cannot read {}: {e}", file.display())),
-    };
-    let receipt = match std::fs::read_to_string(&receipt)
-        .map_err(|e| e.to_string())
-        .and_then(|text| Receipt::from_json(&text).map_err(|e| e.to_string()))
-    {
-        Ok(r) => r,
-        Err(e) => return report(json, USAGE, "error", format!("cannot read the receipt: {e}")),
-    };
-
-    let anchored_root = match (&rpc, &receipt.anchor) {
-        (Some(url), Some(anchor)) => {
-            let Ok(registry) = anchor.contract.parse::<Address>() else {
-                return report(
-                    json,
-                    NOT_VERIFIED,
-                    "not verified",
-                    "the receipt's contract address is malformed".into(),
-                );
-            };
-            let chain = match Chain::connect(url, registry, Some(anchor.chain_id)).await {
-                Ok(c) => c,
-                Err(e) => return report(json, USAGE, "error", format!("cannot read the chain: {e}")),
-            };
-            match chain.anchored_root(receipt.tree_size).await {
-                Ok(root) => root,
-                Err(e) => return report(json, USAGE, "error", format!("cannot read the chain: {e}")),
-            }
+    let code = match Cli::parse().command {
+        Command::Verify { file, receipt, server, rpc, registry, operator_key, json } => {
+            verify::run(verify::Args { file, receipt, server, rpc, registry, operator_key, json }).await
         }
-        _ => None,
+        Command::Log { command: LogCommand::Audit { server, rpc, registry, state, json } } => {
+            audit::run(audit::Args { server, rpc, registry, state, json }).await
+        }
     };
-
-    match verify(&hash, &receipt, anchored_root.as_ref(), KeyStatus::Active) {
-        Ok(v) => report(
-            json,
-            VERIFIED,
-            "verified",
-            format!(
-                "{hash} was registered by key {} (log entry {} of {}), and chain {} holds that root at block {}",
-                v.key_id.fingerprint(),
-                v.leaf_index,
-                v.tree_size,
-                v.anchor.chain_id,
-                v.anchor.block_number
-            ),
-        ),
-        Err(VerifyError::Unanchored { tree_size }) => report(
-            json,
-            CHAIN_NOT_CHECKED,
-            "chain not checked",
-            if rpc.is_none() {
-                format!(
-                    "signature and inclusion proof verified; pass --rpc to check the root for size {tree_size} on-chain"
-                )
-            } else {
-                format!("signature and inclusion proof verified, but no root is anchored for size {tree_size} yet")
-            },
-        ),
-        Err(e) => report(json, NOT_VERIFIED, "not verified", e.to_string()),
-    }
+    ExitCode::from(code)
 }

@@ -123,6 +123,13 @@ impl Receipt {
         serde_json::from_str(text).map_err(|e| VerifyError::Malformed(e.to_string()))
     }
 
+    /// The statement the receipt carries, decoded but not yet verified.
+    pub fn decode_statement(&self) -> Result<Statement, VerifyError> {
+        let bytes =
+            B64.decode(&self.statement).map_err(|_| VerifyError::Malformed("statement is not base64".into()))?;
+        Statement::decode(&bytes).map_err(|e| VerifyError::Malformed(e.to_string()))
+    }
+
     /// The root as bytes.
     pub fn root_hash(&self) -> Result<Hash, VerifyError> {
         parse_hex::<32>(&self.root).map_err(|_| VerifyError::Malformed("root is not 64 hex digits".into()))
@@ -153,6 +160,41 @@ pub fn verify_sale(
     anchored_root: Option<&Hash>,
 ) -> Result<Verdict, VerifyError> {
     check(file_hash, receipt, anchored_root, KeyStatus::Active, Expect::Sale)
+}
+
+/// Checks the receipt of a statement that ended `key` — a `KeyRevoked` naming
+/// it, or a `KeyRotated` away from it signed by it — and returns the status to
+/// pass to [`verify`]: a rotation counts as revocation for reason `Superseded`
+/// from its time on. The signature and the inclusion proof (to the receipt's
+/// own root) are checked; a revocation may be signed by the key or by its
+/// successor, and since it can only make a verdict stricter, its signer is not
+/// required to be `key`.
+pub fn verify_key_event(receipt: &Receipt, key: &KeyId) -> Result<KeyStatus, VerifyError> {
+    let malformed = |m: &str| VerifyError::Malformed(m.to_owned());
+    if receipt.format != FORMAT {
+        return Err(VerifyError::Malformed(format!("unsupported format {:?}", receipt.format)));
+    }
+    let bytes = B64.decode(&receipt.statement).map_err(|_| malformed("statement is not base64"))?;
+    let statement = Statement::decode(&bytes).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    let public_key = PublicKey::parse(&receipt.public_key).map_err(|_| VerifyError::BadSignature)?;
+    let signature = parse_hex::<64>(&receipt.signature).map_err(|_| VerifyError::BadSignature)?;
+    let status = match statement {
+        Statement::KeyRevoked { key: k, reason, time_ms } if k == *key => KeyStatus::Revoked { reason, at_ms: time_ms },
+        Statement::KeyRotated { old_key, time_ms, .. } if old_key == *key && public_key.key_id() == *key => {
+            KeyStatus::Revoked { reason: RevocationReason::Superseded, at_ms: time_ms }
+        }
+        _ => return Err(malformed("the statement does not end this key")),
+    };
+    let signed = SignedStatement::verify(&bytes, public_key, signature).map_err(|_| VerifyError::BadSignature)?;
+    let root = receipt.root_hash()?;
+    let proof = receipt
+        .inclusion_proof
+        .iter()
+        .map(|h| parse_hex::<32>(h).map_err(|_| malformed("inclusion proof hash is not 64 hex digits")))
+        .collect::<Result<Vec<_>, _>>()?;
+    merkle::verify_inclusion(&signed.leaf_hash(), receipt.leaf_index, receipt.tree_size, &proof, &root)
+        .map_err(VerifyError::ProofInvalid)?;
+    Ok(status)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

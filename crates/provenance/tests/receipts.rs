@@ -213,3 +213,70 @@ fn sale_receipts_verify_with_the_signers_key_and_only_for_their_file() {
     forged.public_key = SigningKey::from_seed(&[6; 32]).public_key().to_hex();
     assert_eq!(colophon_provenance::verify_sale(&file, &forged, Some(&root)), Err(VerifyError::BadSignature));
 }
+
+#[test]
+fn key_events_end_a_key_from_their_time_on() {
+    let old = SigningKey::from_seed(&[11; 32]);
+    let new = SigningKey::from_seed(&[12; 32]);
+    let key = old.public_key().key_id();
+    let rotated = Statement::KeyRotated { old_key: key, new_public_key: new.public_key().to_bytes(), time_ms: 2_000 }
+        .sign(&old)
+        .expect("sign");
+    let revoked =
+        Statement::KeyRevoked { key, reason: RevocationReason::Compromised, time_ms: 3_000 }.sign(&new).expect("sign");
+    let mut tree = MemoryTree::new();
+    tree.push_hash(rotated.leaf_hash());
+    tree.push_hash(revoked.leaf_hash());
+    let root = tree.root();
+    let receipt = |s: &colophon_provenance::SignedStatement, i: u64| {
+        Receipt::new(s, i, 2, &inclusion_proof(&tree, i, 2).expect("proof"), &root, None)
+    };
+    let rotation = receipt(&rotated, 0);
+    assert_eq!(
+        colophon_provenance::verify_key_event(&rotation, &key),
+        Ok(KeyStatus::Revoked { reason: RevocationReason::Superseded, at_ms: 2_000 })
+    );
+    // The successor may revoke its predecessor.
+    assert_eq!(
+        colophon_provenance::verify_key_event(&receipt(&revoked, 1), &key),
+        Ok(KeyStatus::Revoked { reason: RevocationReason::Compromised, at_ms: 3_000 })
+    );
+    // About another key, a broken proof, a forged signature: refused.
+    assert!(matches!(
+        colophon_provenance::verify_key_event(&rotation, &new.public_key().key_id()),
+        Err(VerifyError::Malformed(_))
+    ));
+    let mut bad_proof = rotation.clone();
+    bad_proof.root = hex::encode([7u8; 32]);
+    assert!(matches!(colophon_provenance::verify_key_event(&bad_proof, &key), Err(VerifyError::ProofInvalid(_))));
+    let mut forged = rotation.clone();
+    forged.signature = hex::encode(new.sign(&B64.decode(&rotation.statement).expect("b64")));
+    assert_eq!(colophon_provenance::verify_key_event(&forged, &key), Err(VerifyError::BadSignature));
+
+    // A retired-by-rotation key: what it signed before stays valid, after does not.
+    let signed_at = |t: u64| {
+        Statement::ContentRegistered {
+            content_hash: ContentHash::of(b"x"),
+            content_kind: ContentKind::EditionImage,
+            size: 1,
+            creator_key: key,
+            listing_id: "l".into(),
+            file_id: "f".into(),
+            parents: vec![],
+            license_terms: None,
+            perceptual_hash: None,
+            time_ms: t,
+        }
+        .sign(&old)
+        .expect("sign")
+    };
+    let status = colophon_provenance::verify_key_event(&rotation, &key).expect("status");
+    for (t, ok) in [(1_999, true), (2_000, false)] {
+        let s = signed_at(t);
+        let mut t1 = MemoryTree::new();
+        t1.push_hash(s.leaf_hash());
+        let r = Receipt::new(&s, 0, 1, &[], &t1.root(), None);
+        let got = verify(&ContentHash::of(b"x"), &r, None, status);
+        assert_eq!(matches!(got, Err(VerifyError::Unanchored { .. })), ok, "{t}: {got:?}");
+    }
+}
