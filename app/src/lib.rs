@@ -10,6 +10,8 @@ pub mod api;
 pub mod auth;
 pub mod components;
 pub mod error;
+#[cfg(feature = "hydrate")]
+pub mod file_hash;
 pub mod pages;
 pub mod types;
 

@@ -3,7 +3,7 @@
 // original, opens the certificate; a sold-out listing cannot be bought.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { startServer, launchBrowser, waitForHydration, ARTIFACTS } from '../harness.mjs';
@@ -89,6 +89,9 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   const path = join(ARTIFACTS, 'original.png');
   await download.saveAs(path);
   const sha = createHash('sha256').update(readFileSync(path)).digest('hex');
+  const receiptHref = await page.getByTestId('receipt-download').getAttribute('href');
+  const receiptPath = join(ARTIFACTS, 'receipt.json');
+  writeFileSync(receiptPath, await (await page.request.get(server.url + receiptHref)).text());
 
   // The certificate: edition, the file's hash, a QR code of the verify URL.
   await page.getByTestId('certificate-link').click();
@@ -97,6 +100,29 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   assert.equal((await page.getByTestId('certificate-hash').textContent()).trim(), sha);
   assert.equal(await page.getByTestId('qr').locator('svg').count(), 1);
   await page.screenshot({ path: join(ARTIFACTS, 'certificate.png'), fullPage: true });
+
+  // A verifier drops the purchased original on /verify: hashed in the browser
+  // (nothing is uploaded), then every statement about it checked there.
+  const uploads = [];
+  page.on('request', (r) => { if (r.method() !== 'GET') uploads.push(r.url()); });
+  await page.goto(server.url + '/verify');
+  await waitForHydration(page);
+  await page.getByTestId('verify-file').setInputFiles(path);
+  await page.getByTestId('file-note').filter({ hasText: 'The file was not uploaded' }).waitFor();
+  assert.equal(await page.locator('#hash').inputValue(), sha, 'the browser computed the same SHA-256');
+  const registration = page.getByTestId('verify-match').filter({ hasText: 'content registered' });
+  await registration.waitFor();
+  await registration.getByTestId('verify-browser-check').filter({ hasText: 'verified in your browser' }).waitFor();
+  assert.match((await registration.getByTestId('verify-fingerprint').textContent()).trim(), /^([0-9a-f]{4} ){7}[0-9a-f]{4}$/);
+  await registration.getByTestId('verify-key').filter({ hasText: 'The key is active' }).waitFor();
+  assert.match(await registration.getByTestId('verify-anchor').textContent(), /Anchored on chain 31337 at block \d+/);
+  await page.getByTestId('verify-sale').filter({ hasText: `Edition #${edition} of 25` }).waitFor();
+  assert.deepEqual(uploads.filter((u) => !u.includes('/api/') || u.includes('upload')), [], 'the file never left the browser');
+  // The receipt from the collection opens on the same page and verifies there too.
+  await page.getByTestId('verify-receipt').setInputFiles(receiptPath);
+  await page.getByTestId('receipt-note').filter({ hasText: 'signature and inclusion proof' }).waitFor();
+  assert.match(await page.getByTestId('receipt-note').textContent(), new RegExp(sha));
+  await page.screenshot({ path: join(ARTIFACTS, 'verify-dropped-file.png'), fullPage: true });
 
   // A sold-out listing says so and offers no buy button.
   await page.goto(server.url + '/listings/undertow-demo');

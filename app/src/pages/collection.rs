@@ -72,7 +72,7 @@ fn Owned(item: CollectionItem) -> impl IntoView {
             <div class="flex flex-wrap gap-2">
                 <a href=format!("/collection/{}", item.order_id) class=BUTTON_LIGHT data-testid="certificate-link">"Certificate"</a>
                 <a href=format!("/api/v1/orders/{}/download", item.order_id) class=BUTTON_LIGHT rel="external" download="" data-testid="download">"Download original"</a>
-                <a href=format!("/api/v1/orders/{}/receipt", item.order_id) class=BUTTON_LIGHT rel="external" download="">"Receipt (JSON)"</a>
+                <a href=format!("/api/v1/orders/{}/receipt", item.order_id) class=BUTTON_LIGHT rel="external" download="" data-testid="receipt-download">"Receipt (JSON)"</a>
             </div>
         </li>
     }

@@ -328,20 +328,13 @@ fn FileDetails(file: FileVersion, versions: usize) -> impl IntoView {
 #[cfg(feature = "hydrate")]
 mod browser {
     use colophon_formats::{lora, workflow::Workflow};
-    use colophon_provenance::{ContentHash, ContentHasher, ContentKind, Statement};
+    use colophon_provenance::{ContentHash, ContentKind, Statement};
     use leptos::prelude::*;
     use serde::Deserialize;
-    use wasm_bindgen_futures::JsFuture;
 
     use crate::types::ListingKind;
 
-    const SLICE: f64 = 8.0 * 1024.0 * 1024.0;
-
-    async fn read(file: &web_sys::File, start: f64, end: f64) -> Result<Vec<u8>, String> {
-        let blob = file.slice_with_f64_and_f64(start, end).map_err(|_| "Could not read the file.")?;
-        let buf = JsFuture::from(blob.array_buffer()).await.map_err(|_| "Could not read the file.")?;
-        Ok(js_sys::Uint8Array::new(&buf).to_vec())
-    }
+    use crate::file_hash::read;
 
     #[derive(Deserialize)]
     struct UploadView {
@@ -407,15 +400,8 @@ mod browser {
         let key_id = key_id.as_str();
         let size = file.size();
         // 1. Hash in slices, in wasm.
-        let mut hasher = ContentHasher::new();
-        let mut at = 0.0;
-        while at < size {
-            let end = (at + SLICE).min(size);
-            hasher.update(&read(&file, at, end).await?);
-            at = end;
-            progress.set(Some(("Hashing in your browser".into(), at / size)));
-        }
-        let sha = hasher.finalize();
+        let sha =
+            crate::file_hash::sha256(&file, |f| progress.set(Some(("Hashing in your browser".into(), f)))).await?;
         // 2. What the file references, with the server's own parsers.
         let parents: Vec<ContentHash> = match kind {
             ListingKind::Lora => {

@@ -1,7 +1,10 @@
-//! Verify: check a file or hash against the ledger. For now it explains the
-//! check and validates a pasted hash in the browser.
+//! Verify: check a file or hash against the ledger. A dropped file is hashed
+//! here in wasm (8 MiB slices, never uploaded); a pasted hash or an opened
+//! receipt works too. Every statement found is checked in the browser:
+//! signature, the key's standing (a rotation or revocation counts only with a
+//! receipt that verifies) and the inclusion proof.
 
-use colophon_provenance::{ContentHash, KeyStatus, Receipt, VerifyError, verify};
+use colophon_provenance::{ContentHash, KeyStatus, Receipt, Statement, VerifyError, verify, verify_key_event};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::Deserialize;
@@ -56,16 +59,44 @@ pub struct MatchJson {
     pub statement: serde_json::Value,
     pub signer_fingerprint: String,
     pub receipt: Receipt,
+    #[serde(default)]
+    pub key: Option<KeyJson>,
+}
+
+/// The signer key's standing as the server reports it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct KeyJson {
+    pub status: String,
+    pub reason: Option<String>,
+    pub ended_receipt: Option<Receipt>,
+}
+
+/// The key's standing, checked here: `Err` when the server's claim does not verify.
+fn key_standing(receipt: &Receipt, key: Option<&KeyJson>) -> Result<(KeyStatus, String), String> {
+    let Some(key) = key else {
+        return Ok((KeyStatus::Active, String::new()));
+    };
+    let id = colophon_provenance::PublicKey::parse(&receipt.public_key).map_err(|e| e.to_string())?.key_id();
+    match &key.ended_receipt {
+        Some(ended) => {
+            let status =
+                verify_key_event(ended, &id).map_err(|e| format!("the key's {} does not verify: {e}", key.status))?;
+            let text = match key.status.as_str() {
+                "rotated" => "This key was later rotated: what it signed before stays valid.".to_owned(),
+                _ => format!("This key was revoked ({}).", key.reason.as_deref().unwrap_or("no reason given")),
+            };
+            Ok((status, text))
+        }
+        None if key.status == "active" => Ok((KeyStatus::Active, "The key is active.".to_owned())),
+        None => Err(format!("the server says the key was {} but gives no receipt for it", key.status)),
+    }
 }
 
 /// What this browser checked itself: signature and inclusion proof. The
 /// on-chain root check needs a chain connection (the CLI and API do it).
-fn check_in_browser(hash: &ContentHash, receipt: &Receipt, sale: bool) -> Result<(), String> {
-    let result = if sale {
-        colophon_provenance::verify_sale(hash, receipt, None)
-    } else {
-        verify(hash, receipt, None, KeyStatus::Active)
-    };
+fn check_in_browser(hash: &ContentHash, receipt: &Receipt, sale: bool, key: KeyStatus) -> Result<(), String> {
+    let result =
+        if sale { colophon_provenance::verify_sale(hash, receipt, None) } else { verify(hash, receipt, None, key) };
     match result {
         // Every check before the chain's passed; only the anchor is left.
         Ok(_) | Err(VerifyError::Unanchored { .. }) => Ok(()),
@@ -94,6 +125,34 @@ async fn fetch_provenance(_hash: String) -> Result<Option<ProvenanceResponse>, S
     Err("Look-ups run in your browser once the page has loaded.".to_owned())
 }
 
+/// Reads a receipt file: which hash it is about, and whether its signature
+/// and inclusion proof verify (the key's standing and the anchor come from the
+/// ledger look-up that follows).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn check_receipt(text: &str) -> Result<(ContentHash, String), String> {
+    let receipt = Receipt::from_json(text).map_err(|e| format!("Not a Colophon receipt: {e}"))?;
+    let statement = receipt.decode_statement().map_err(|e| format!("Not a Colophon receipt: {e}"))?;
+    let (hash, sale) = match statement {
+        Statement::ContentRegistered { content_hash, .. } => (content_hash, false),
+        Statement::EditionSold { content_hash, .. } | Statement::LicenseGranted { content_hash, .. } => {
+            (content_hash, true)
+        }
+        _ => return Err("This receipt is about a key, not a file.".into()),
+    };
+    check_in_browser(&hash, &receipt, sale, KeyStatus::Active)
+        .map_err(|e| format!("The receipt does not verify: {e}"))?;
+    let what = if sale { "sale" } else { "registration" };
+    Ok((
+        hash,
+        format!(
+            "Receipt for a {what} of {}: signature and inclusion proof (log entry #{} of {}) verified in your browser.",
+            hash.to_hex(),
+            receipt.leaf_index,
+            receipt.tree_size
+        ),
+    ))
+}
+
 /// Verify page.
 #[component]
 pub fn VerifyPage() -> impl IntoView {
@@ -112,6 +171,50 @@ pub fn VerifyPage() -> impl IntoView {
         }
     };
 
+    // A dropped or chosen file: hashed here, never uploaded.
+    let (progress, set_progress) = signal(None::<f64>);
+    let (file_note, set_file_note) = signal(String::new());
+    let (receipt_note, set_receipt_note) = signal(None::<Result<String, String>>);
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let receipt_input = NodeRef::<leptos::html::Input>::new();
+    let hash_file = move |file: web_sys::File| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let name = file.name();
+            set_file_note.set(format!("Hashing {name} in your browser…"));
+            match crate::file_hash::sha256(&file, |f| set_progress.set(Some(f))).await {
+                Ok(h) => {
+                    set_hash.set(h.to_hex());
+                    set_file_note.set(format!("{name}: SHA-256 computed in your browser. The file was not uploaded."));
+                    lookup.dispatch(h.to_hex());
+                }
+                Err(e) => set_file_note.set(e),
+            }
+            set_progress.set(None);
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (file, set_progress, set_file_note);
+    };
+    let open_receipt = move |file: web_sys::File| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                Ok(t) => t.as_string().unwrap_or_default(),
+                Err(_) => return set_receipt_note.set(Some(Err("Could not read the receipt file.".into()))),
+            };
+            match check_receipt(&text) {
+                Ok((h, message)) => {
+                    set_hash.set(h.to_hex());
+                    set_receipt_note.set(Some(Ok(message)));
+                    lookup.dispatch(h.to_hex());
+                }
+                Err(e) => set_receipt_note.set(Some(Err(e))),
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (file, set_receipt_note);
+    };
+
     view! {
         <Title text="Verify" />
         <section aria-labelledby="verify-heading" class="flex max-w-3xl flex-col gap-6">
@@ -121,10 +224,61 @@ pub fn VerifyPage() -> impl IntoView {
                     "Check a file's hash against Colophon's public ledger without having to trust us. "
                     "The hash is looked up in the append-only Merkle log; the creator's ed25519 signature and the "
                     "inclusion proof are checked here in your browser; and the entry's log root is anchored on-chain. "
-                    "Get a file's hash with "
+                    "Drop a file below: it is hashed in your browser and never uploaded. Or paste a hash (from "
                     <code class="font-mono">"sha256sum FILE"</code>
-                    "; dropping a file here (hashed in your browser, never uploaded) is coming next."
+                    "), or open a receipt."
                 </p>
+            </div>
+            <label
+                for="verify-file"
+                data-testid="drop-zone"
+                class="flex cursor-pointer flex-col items-center gap-2 rounded-lg border-2 border-dashed border-stone-300 bg-white p-6 text-center hover:border-amber-500"
+                on:dragover=move |ev| ev.prevent_default()
+                on:drop=move |ev| {
+                    ev.prevent_default();
+                    if let Some(f) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+                        hash_file(f);
+                    }
+                }
+            >
+                <span class="font-medium">"Drop a file here, or choose one"</span>
+                <span class="text-sm text-stone-600">"Any size: it is read in 8 MiB slices and hashed on your device."</span>
+                <input
+                    id="verify-file"
+                    type="file"
+                    class="text-sm"
+                    data-testid="verify-file"
+                    node_ref=file_input
+                    on:change=move |_| {
+                        if let Some(f) = file_input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) {
+                            hash_file(f);
+                        }
+                    }
+                />
+            </label>
+            {move || progress.get().map(|p| view! {
+                <progress max="1" value=p class="w-full" aria-label="Hashing progress" data-testid="hash-progress"></progress>
+            })}
+            <p aria-live="polite" class="text-sm text-stone-700" data-testid="file-note">{file_note}</p>
+            <div class="flex flex-col gap-1">
+                <label for="verify-receipt" class="font-medium">"Open a receipt (colophon-receipt/1 JSON)"</label>
+                <input
+                    id="verify-receipt"
+                    type="file"
+                    accept=".json,application/json"
+                    class="text-sm"
+                    data-testid="verify-receipt"
+                    node_ref=receipt_input
+                    on:change=move |_| {
+                        if let Some(f) = receipt_input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) {
+                            open_receipt(f);
+                        }
+                    }
+                />
+                {move || receipt_note.get().map(|r| match r {
+                    Ok(m) => view! { <p data-testid="receipt-note" class="text-sm text-emerald-700">{m}</p> }.into_any(),
+                    Err(e) => view! { <p data-testid="receipt-note" role="alert" class="text-sm text-rose-700">{e}</p> }.into_any(),
+                })}
             </div>
             <form
                 class="flex flex-col gap-2"
@@ -228,7 +382,11 @@ fn MatchCard(m: MatchJson, hash: ContentHash) -> impl IntoView {
     let listing = m.statement["listing_id"].as_str().unwrap_or_default().to_owned();
     // Sales are signed by the marketplace's operator key, registrations by the creator.
     let sale = matches!(m.statement["type"].as_str(), Some("edition_sold" | "license_granted"));
-    let check = check_in_browser(&hash, &m.receipt, sale);
+    let standing = if sale { Ok((KeyStatus::Active, String::new())) } else { key_standing(&m.receipt, m.key.as_ref()) };
+    let (check, key_text) = match standing {
+        Ok((status, text)) => (check_in_browser(&hash, &m.receipt, sale, status), text),
+        Err(e) => (Err(e), String::new()),
+    };
     let sold = match (m.statement["edition"].as_u64(), m.statement["edition_size"].as_u64()) {
         (Some(e), Some(n)) => Some(format!("Edition #{e} of {n}, signed by the marketplace's operator key.")),
         _ if sale => Some("A licence, signed by the marketplace's operator key.".to_owned()),
@@ -244,6 +402,7 @@ fn MatchCard(m: MatchJson, hash: ContentHash) -> impl IntoView {
             <p class="text-sm text-stone-700">
                 "Signed by key " <span class="font-mono" data-testid="verify-fingerprint">{m.signer_fingerprint}</span>
             </p>
+            {(!key_text.is_empty()).then(|| view! { <p class="text-sm text-stone-700" data-testid="verify-key">{key_text}</p> })}
             <p class="text-sm text-stone-700">"Log entry #" {m.leaf_index} " of " {tree_size}</p>
             {match check {
                 Ok(()) => view! {
@@ -292,5 +451,19 @@ mod tests {
         assert_eq!(classify_hash(""), HashInput::Empty);
         assert_eq!(classify_hash("abc"), HashInput::WrongLength(3));
         assert_eq!(classify_hash("xyz"), HashInput::NotHex);
+    }
+
+    #[test]
+    fn an_opened_receipt_names_its_hash_and_is_checked() {
+        let vector: serde_json::Value =
+            serde_json::from_str(include_str!("../../../crates/provenance/vectors/receipt.json")).expect("vector");
+        let receipt = vector["receipt"].to_string();
+        let (hash, message) = check_receipt(&receipt).expect("the committed receipt verifies");
+        assert_eq!(hash, ContentHash::of(b"file 6"));
+        assert!(message.contains("verified in your browser"), "{message}");
+        let mut tampered = vector["receipt"].clone();
+        tampered["root"] = serde_json::Value::String("00".repeat(32));
+        assert!(check_receipt(&tampered.to_string()).expect_err("tampered").contains("does not verify"));
+        assert!(check_receipt("{}").expect_err("junk").starts_with("Not a Colophon receipt"));
     }
 }
