@@ -186,15 +186,23 @@ pub fn verify_key_event(receipt: &Receipt, key: &KeyId) -> Result<KeyStatus, Ver
         _ => return Err(malformed("the statement does not end this key")),
     };
     let signed = SignedStatement::verify(&bytes, public_key, signature).map_err(|_| VerifyError::BadSignature)?;
+    check_inclusion(receipt, &signed)?;
+    Ok(status)
+}
+
+/// Checks the receipt's inclusion proof for `signed` against its root; returns the root.
+fn check_inclusion(receipt: &Receipt, signed: &SignedStatement) -> Result<Hash, VerifyError> {
     let root = receipt.root_hash()?;
     let proof = receipt
         .inclusion_proof
         .iter()
-        .map(|h| parse_hex::<32>(h).map_err(|_| malformed("inclusion proof hash is not 64 hex digits")))
+        .map(|h| {
+            parse_hex::<32>(h).map_err(|_| VerifyError::Malformed("inclusion proof hash is not 64 hex digits".into()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     merkle::verify_inclusion(&signed.leaf_hash(), receipt.leaf_index, receipt.tree_size, &proof, &root)
         .map_err(VerifyError::ProofInvalid)?;
-    Ok(status)
+    Ok(root)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -245,14 +253,7 @@ fn check(
         return Err(VerifyError::RevokedKey { reason });
     }
 
-    let root = receipt.root_hash()?;
-    let proof = receipt
-        .inclusion_proof
-        .iter()
-        .map(|h| parse_hex::<32>(h).map_err(|_| malformed("inclusion proof hash is not 64 hex digits")))
-        .collect::<Result<Vec<_>, _>>()?;
-    merkle::verify_inclusion(&signed.leaf_hash(), receipt.leaf_index, receipt.tree_size, &proof, &root)
-        .map_err(VerifyError::ProofInvalid)?;
+    let root = check_inclusion(receipt, &signed)?;
 
     let (Some(anchored), Some(anchor)) = (anchored_root, receipt.anchor.clone()) else {
         return Err(VerifyError::Unanchored { tree_size: receipt.tree_size });
