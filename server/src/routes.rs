@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/log/consistency", get(ledger::consistency))
         .route("/api/v1/provenance/{sha256}", get(ledger::by_hash))
         .route("/api/v1/operator", get(orders::operator))
+        .route("/api/v1/openapi.json", get(ledger::openapi))
         .route("/api/v1/orders", get(orders::mine).post(orders::create))
         .route("/api/v1/orders/{id}", get(orders::one))
         .route("/api/v1/orders/{id}/download", get(orders::download))

@@ -154,3 +154,124 @@ async fn bad_requests_get_clear_json_errors() {
     }
     app.stop().await;
 }
+
+/// Checks `value` against the parts of a JSON Schema the spec uses: `$ref`,
+/// `type` (incl. lists), `required`, `properties`, `items`, `oneOf`, `enum`,
+/// `const`, `pattern` (only `^[0-9a-f]{N}$`). Returns what does not conform.
+fn conform(spec: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return conform(spec, &spec["components"]["schemas"][name], value, at, out);
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        let fits = options.iter().filter(|o| {
+            let mut e = Vec::new();
+            conform(spec, o, value, at, &mut e);
+            e.is_empty()
+        });
+        if fits.count() != 1 {
+            out.push(format!("{at}: fits not exactly one of oneOf: {value}"));
+        }
+        return;
+    }
+    let kind = |t: &str, v: &Value| match t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "integer" => v.is_u64() || v.is_i64(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        _ => true,
+    };
+    match &schema["type"] {
+        Value::String(t) if !kind(t, value) => out.push(format!("{at}: not {t}: {value}")),
+        Value::Array(ts) if !ts.iter().any(|t| kind(t.as_str().unwrap_or(""), value)) => {
+            out.push(format!("{at}: none of {ts:?}: {value}"))
+        }
+        _ => {}
+    }
+    if let Some(options) = schema["enum"].as_array()
+        && !options.contains(value)
+    {
+        out.push(format!("{at}: {value} not in {options:?}"));
+    }
+    if !schema["const"].is_null() && schema["const"] != *value {
+        out.push(format!("{at}: {value} is not {}", schema["const"]));
+    }
+    if let (Some(p), Some(s)) = (schema["pattern"].as_str(), value.as_str()) {
+        let n: usize = p.trim_start_matches("^[0-9a-f]{").trim_end_matches("}$").parse().expect("hex pattern");
+        if s.len() != n || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            out.push(format!("{at}: {s:?} does not match {p}"));
+        }
+    }
+    for r in schema["required"].as_array().into_iter().flatten() {
+        let r = r.as_str().expect("name");
+        if value.get(r).is_none() {
+            out.push(format!("{at}: missing {r}"));
+        }
+    }
+    if let (Some(props), Some(obj)) = (schema["properties"].as_object(), value.as_object()) {
+        for (name, sub) in props {
+            if let Some(v) = obj.get(name) {
+                conform(spec, sub, v, &format!("{at}.{name}"), out);
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in arr.iter().enumerate() {
+            conform(spec, items, v, &format!("{at}[{i}]"), out);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_served_openapi_document_describes_what_the_api_answers() {
+    let app = TestApp::spawn(colophon_store::Backend::Sqlite).await;
+    let key = SigningKey::from_seed(&[8; 32]);
+    let hash = register(&app, &key, b"documented").await;
+    register(&app, &key, b"documented too").await;
+    let res = app.get("/api/v1/openapi.json").await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let spec: Value = res.json().await.expect("the document is JSON");
+    assert_eq!(spec["openapi"], "3.1.0");
+    // The checker itself catches a body that breaks the document.
+    let mut errors = Vec::new();
+    let checkpoint = serde_json::json!({"$ref": "#/components/schemas/Checkpoint"});
+    conform(&spec, &checkpoint, &serde_json::json!({"tree_size": "2", "root": "ab"}), "x", &mut errors);
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    // Each documented path, with valid parameters and with broken ones.
+    let cases: Vec<(&str, String, u16)> = vec![
+        ("/api/v1/log/checkpoint", "/api/v1/log/checkpoint".into(), 200),
+        ("/api/v1/log/inclusion", "/api/v1/log/inclusion?leaf_index=1&tree_size=2".into(), 200),
+        ("/api/v1/log/inclusion", "/api/v1/log/inclusion?leaf_index=5&tree_size=2".into(), 400),
+        ("/api/v1/log/consistency", "/api/v1/log/consistency?from=1&to=2".into(), 200),
+        ("/api/v1/log/consistency", "/api/v1/log/consistency?from=3&to=2".into(), 400),
+        ("/api/v1/provenance/{sha256}", format!("/api/v1/provenance/{hash}"), 200),
+        ("/api/v1/provenance/{sha256}", format!("/api/v1/provenance/{}", "cd".repeat(32)), 404),
+        ("/api/v1/provenance/{sha256}", "/api/v1/provenance/nothex".into(), 400),
+        ("/api/v1/operator", "/api/v1/operator".into(), 200),
+        ("/api/v1/openapi.json", "/api/v1/openapi.json".into(), 200),
+    ];
+    let documented: Vec<&str> = spec["paths"].as_object().expect("paths").keys().map(String::as_str).collect();
+    for path in &documented {
+        assert!(cases.iter().any(|(p, _, _)| p == path), "{path} is documented but not exercised here");
+    }
+    for (path, url, want) in cases {
+        let op = &spec["paths"][path]["get"];
+        assert!(op.is_object(), "{path} is not documented");
+        let res = app.get(&url).await;
+        assert_eq!(res.status().as_u16(), want, "{url}");
+        let response = &op["responses"][want.to_string()];
+        assert!(response.is_object(), "{path}: status {want} is not documented");
+        let schema = &response["content"]["application/json"]["schema"];
+        if schema.is_null() {
+            continue;
+        }
+        let body: Value = res.json().await.expect("json");
+        let mut errors = Vec::new();
+        conform(&spec, schema, &body, &url, &mut errors);
+        assert!(errors.is_empty(), "{url} does not match its documented schema: {errors:#?}");
+    }
+    app.stop().await;
+}

@@ -47,3 +47,11 @@ pub async fn by_hash(
     let hash = ContentHash::parse(&hash).map_err(|e| AppError::BadRequest(format!("not a SHA-256 hash: {e}")))?;
     provenance::provenance(&state.store, hash).await.map(Json)
 }
+
+/// The verifier API's OpenAPI 3.1 document (`server/src/openapi.json`; a test
+/// checks every path and response against a running server).
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+pub async fn openapi() -> impl axum::response::IntoResponse {
+    ([(http::header::CONTENT_TYPE, "application/json"), (http::header::CACHE_CONTROL, "public, max-age=300")], OPENAPI)
+}
