@@ -77,8 +77,8 @@ pub struct Match {
 
 /// A creator key's standing. When it was rotated or revoked, `ended_receipt`
 /// is the receipt of the statement that ended it, so a verifier can check the
-/// revocation itself (`colophon_provenance::verify_key_event`).
-#[derive(Debug, Serialize)]
+/// revocation itself (`colophon_provenance::key_standing`).
+#[derive(Clone, Debug, Serialize)]
 pub struct KeyView {
     /// `active`, `rotated` or `revoked`.
     pub status: &'static str,
@@ -166,13 +166,18 @@ pub async fn provenance(store: &Store, content_hash: ContentHash) -> Result<Prov
     let size = store.log_size().await.map_err(internal)?;
     let mut live_root = None;
     let mut matches = Vec::with_capacity(entries.len());
+    let mut keys: std::collections::HashMap<String, Option<KeyView>> = std::collections::HashMap::new();
     for entry in entries {
         let covering = colophon_store::covering_anchor(&anchors, entry.leaf_index + 1);
         if covering.is_none() && live_root.is_none() {
             live_root = Some(store.log_root(size).await.map_err(internal)?);
         }
         let mut m = to_match(store, entry, covering, (size, live_root.unwrap_or_default())).await?;
-        m.key = key_view(store, &m.signer_key_id).await?;
+        // One look-up per signer: many sales share the operator key.
+        if !keys.contains_key(&m.signer_key_id) {
+            keys.insert(m.signer_key_id.clone(), key_view(store, &m.signer_key_id).await?);
+        }
+        m.key = keys[&m.signer_key_id].clone();
         matches.push(m);
     }
     let (perceptual_hash, similar) = look_alikes(store, &content_hash).await?;

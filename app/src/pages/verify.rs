@@ -4,7 +4,7 @@
 //! signature, the key's standing (a rotation or revocation counts only with a
 //! receipt that verifies) and the inclusion proof.
 
-use colophon_provenance::{ContentHash, KeyStatus, Receipt, Statement, VerifyError, verify, verify_key_event};
+use colophon_provenance::{ContentHash, KeyStatus, Receipt, Statement, VerifyError, verify};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::Deserialize;
@@ -76,20 +76,14 @@ fn key_standing(receipt: &Receipt, key: Option<&KeyJson>) -> Result<(KeyStatus, 
     let Some(key) = key else {
         return Ok((KeyStatus::Active, String::new()));
     };
-    let id = colophon_provenance::PublicKey::parse(&receipt.public_key).map_err(|e| e.to_string())?.key_id();
-    match &key.ended_receipt {
-        Some(ended) => {
-            let status =
-                verify_key_event(ended, &id).map_err(|e| format!("the key's {} does not verify: {e}", key.status))?;
-            let text = match key.status.as_str() {
-                "rotated" => "This key was later rotated: what it signed before stays valid.".to_owned(),
-                _ => format!("This key was revoked ({}).", key.reason.as_deref().unwrap_or("no reason given")),
-            };
-            Ok((status, text))
-        }
-        None if key.status == "active" => Ok((KeyStatus::Active, "The key is active.".to_owned())),
-        None => Err(format!("the server says the key was {} but gives no receipt for it", key.status)),
-    }
+    let status = colophon_provenance::key_standing(receipt, &key.status, key.ended_receipt.as_ref())
+        .map_err(|e| format!("the key's standing does not verify: {e}"))?;
+    let text = match (status, key.status.as_str()) {
+        (KeyStatus::Active, _) => "The key is active.".to_owned(),
+        (_, "rotated") => "This key was later rotated: what it signed before stays valid.".to_owned(),
+        _ => format!("This key was revoked ({}).", key.reason.as_deref().unwrap_or("no reason given")),
+    };
+    Ok((status, text))
 }
 
 /// What this browser checked itself: signature and inclusion proof. The

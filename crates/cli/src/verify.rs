@@ -5,8 +5,7 @@
 use std::{io::Read as _, path::PathBuf};
 
 use colophon_provenance::{
-    ContentHash, ContentHasher, KeyId, KeyStatus, PublicKey, Receipt, Statement, VerifyError, verify, verify_key_event,
-    verify_sale,
+    ContentHash, ContentHasher, KeyId, KeyStatus, PublicKey, Receipt, Statement, VerifyError, verify, verify_sale,
 };
 use serde::{Deserialize, Serialize};
 
@@ -224,22 +223,8 @@ fn is_sale(r: &Receipt) -> bool {
 /// revocation counts only with a receipt that verifies.
 fn key_status(receipt: &Receipt, key: Option<&KeyJson>) -> Result<KeyStatus, String> {
     let Some(key) = key else { return Ok(KeyStatus::Active) };
-    let Ok(id) = PublicKey::parse(&receipt.public_key).map(|k| k.key_id()) else {
-        return Ok(KeyStatus::Active);
-    };
-    match (&key.ended_receipt, key.status.as_str()) {
-        (Some(ended), _) => verify_key_event(ended, &id).map_err(|e| {
-            format!(
-                "the server says key {} was {}, but that statement does not verify: {e}",
-                id.fingerprint(),
-                key.status
-            )
-        }),
-        (None, "active") => Ok(KeyStatus::Active),
-        (None, other) => {
-            Err(format!("the server says key {} was {other} but gives no receipt for it", id.fingerprint()))
-        }
-    }
+    colophon_provenance::key_standing(receipt, &key.status, key.ended_receipt.as_ref())
+        .map_err(|e| format!("the server's word on the signing key does not verify: {e}"))
 }
 
 /// Checks one receipt. `Err` only for I/O trouble (the chain unreachable).

@@ -205,6 +205,22 @@ fn check_inclusion(receipt: &Receipt, signed: &SignedStatement) -> Result<Hash, 
     Ok(root)
 }
 
+/// The standing of the key that signed `receipt`, from what a server claims
+/// (docs/FORMATS.md §5.1): `status` is `active`, `rotated` or `revoked`, and a
+/// rotation or revocation counts only through `ended`, the receipt of the
+/// statement that ended the key, which must pass [`verify_key_event`]. A
+/// non-active status without that receipt is refused.
+pub fn key_standing(receipt: &Receipt, status: &str, ended: Option<&Receipt>) -> Result<KeyStatus, VerifyError> {
+    let key = PublicKey::parse(&receipt.public_key).map_err(|_| VerifyError::BadSignature)?.key_id();
+    match (ended, status) {
+        (Some(ended), _) => verify_key_event(ended, &key),
+        (None, "active") => Ok(KeyStatus::Active),
+        (None, other) => Err(VerifyError::Malformed(format!(
+            "the key is said to be {other}, but no receipt of the statement that ended it was given"
+        ))),
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Expect {
     Registration,
