@@ -6,3 +6,4 @@ pub mod keys;
 pub mod listings;
 pub mod orders;
 pub mod store;
+pub mod tokens;

@@ -25,7 +25,8 @@ use leptos_router::{
 
 use components::layout::SiteLayout;
 use pages::{
-    CertificatePage, CollectionPage, ListingPage, NotFound, SignInPage, SignUpPage, StorePage, StudioPage, VerifyPage,
+    ApiDocsPage, CertificatePage, CollectionPage, ListingPage, NotFound, SignInPage, SignUpPage, StorePage, StudioPage,
+    VerifyPage,
 };
 
 /// The HTML document around the app; used by the server for every page.
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("collection") view=CollectionPage />
                     <Route path=path!("/collection/:order") view=CertificatePage />
                     <Route path=StaticSegment("verify") view=VerifyPage />
+                    <Route path=path!("/docs/api") view=ApiDocsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("studio") view=StudioPage />
                     <Route path=StaticSegment("sign-in") view=SignInPage />
                     <Route path=StaticSegment("sign-up") view=SignUpPage />

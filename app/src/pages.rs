@@ -1,5 +1,6 @@
 //! One module per user journey.
 
+mod api_docs;
 mod collection;
 pub(crate) mod keys;
 mod listing;
@@ -10,8 +11,12 @@ mod sales;
 mod sign_in;
 mod store;
 mod studio;
+mod tokens;
 mod verify;
 
+pub use api_docs::ApiDocsPage;
+#[cfg(feature = "ssr")]
+pub use api_docs::OPENAPI;
 pub use collection::{CertificatePage, CollectionPage};
 pub use listing::ListingPage;
 pub use not_found::NotFound;

@@ -103,8 +103,15 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
 
   // A verifier drops the purchased original on /verify: hashed in the browser
   // (nothing is uploaded), then every statement about it checked there.
+  // The only non-GET requests allowed are JSON-RPC reads of the chain.
+  const chainInfo = await (await fetch(server.url + '/api/v1/chain')).json();
   const uploads = [];
-  page.on('request', (r) => { if (r.method() !== 'GET') uploads.push(r.url()); });
+  const rpcCalls = [];
+  page.on('request', (r) => {
+    if (r.method() === 'GET' || r.method() === 'OPTIONS') return;
+    if (chainInfo.rpc_url && r.url().startsWith(chainInfo.rpc_url)) rpcCalls.push(JSON.parse(r.postData()).method);
+    else uploads.push(r.url());
+  });
   await page.goto(server.url + '/verify');
   await waitForHydration(page);
   await page.getByTestId('verify-file').setInputFiles(path);
@@ -117,12 +124,25 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   await registration.getByTestId('verify-key').filter({ hasText: 'The key is active' }).waitFor();
   assert.match(await registration.getByTestId('verify-anchor').textContent(), /Anchored on chain 31337 at block \d+/);
   await page.getByTestId('verify-sale').filter({ hasText: `Edition #${edition} of 25` }).waitFor();
-  assert.deepEqual(uploads.filter((u) => !u.includes('/api/') || u.includes('upload')), [], 'the file never left the browser');
+  // The browser itself read the anchored root from the chain (anvil) and it matches.
+  await registration.getByTestId('verify-chain').filter({ hasText: /On-chain root matches: your browser read the root for \d+ entries from chain 31337 \(\d+ confirmations\)/ }).waitFor();
+  const sale = page.getByTestId('verify-match').filter({ hasText: `Edition #${edition} of 25` });
+  await sale.getByTestId('verify-chain').filter({ hasText: 'On-chain root matches' }).waitFor().catch(async (e) => {
+    throw new Error(`${e.message}\nchain checks shown: ${await page.getByTestId('verify-chain').allTextContents()}`);
+  });
+  assert.ok(rpcCalls.includes('eth_call') && rpcCalls.includes('eth_chainId'), `the browser read the chain: ${rpcCalls}`);
+  assert.deepEqual(uploads, [], 'the file never left the browser');
   // The receipt from the collection opens on the same page and verifies there too.
   await page.getByTestId('verify-receipt').setInputFiles(receiptPath);
   await page.getByTestId('receipt-note').filter({ hasText: 'signature and inclusion proof' }).waitFor();
   assert.match(await page.getByTestId('receipt-note').textContent(), new RegExp(sha));
   await page.screenshot({ path: join(ARTIFACTS, 'verify-dropped-file.png'), fullPage: true });
+  // A verifier who pins another registry sees the anchor refused, not trusted.
+  await page.getByTestId('chain-settings').locator('summary').click();
+  assert.equal((await page.getByTestId('chain-registry').inputValue()).toLowerCase(), chainInfo.registry.toLowerCase());
+  await page.getByTestId('chain-registry').fill('0x00000000000000000000000000000000000000c0');
+  await page.getByTestId('chain-registry').dispatchEvent('change');
+  await registration.getByTestId('verify-chain').filter({ hasText: 'not the registry you check against' }).waitFor();
 
   // A sold-out listing says so and offers no buy button.
   await page.goto(server.url + '/listings/undertow-demo');

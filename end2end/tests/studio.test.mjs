@@ -184,6 +184,46 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   assert.match(lines[1], new RegExp(`"${titles.lora}","lora","","","1250","USD"`));
   await page.screenshot({ path: join(ARTIFACTS, 'studio-sales.png'), fullPage: true });
 
+  // An API token for the creator's pipeline: shown once, scoped, used, revoked.
+  const tokens = page.getByTestId('tokens-panel');
+  await tokens.getByTestId('token-name').fill('accounting');
+  await tokens.getByTestId('token-scope-publish').uncheck();
+  await tokens.getByTestId('token-scope-sales').check();
+  await tokens.getByTestId('token-create').click();
+  const secret = (await tokens.getByTestId('token-secret').textContent()).trim();
+  assert.match(secret, /^col_[0-9a-f]{64}$/);
+  const api = (path, token = secret) => fetch(server.url + path, { headers: { authorization: `Bearer ${token}` } });
+  const me = await (await api('/api/v1/me')).json();
+  assert.deepEqual(me.scopes, ['read', 'sales']);
+  const sales = await (await api('/api/v1/studio/sales')).json();
+  assert.equal(sales.length, 1);
+  assert.equal(sales[0].title, titles.lora);
+  assert.equal((await api('/api/v1/studio/listings', secret)).status, 200);
+  const refused = await fetch(server.url + '/api/v1/studio/listings', {
+    method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'lora', title: 'x', price_minor: 1 }),
+  });
+  assert.equal(refused.status, 403, 'a token without the publish scope cannot list');
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await waitForHydration(page);
+  const tokenRow = page.getByTestId('token-row').filter({ hasText: 'accounting' });
+  assert.match(await tokenRow.textContent(), new RegExp(secret.slice(0, 12)));
+  assert.doesNotMatch(await page.content(), new RegExp(secret.slice(12)), 'the secret is not shown again');
+  assert.notEqual((await tokenRow.getByTestId('token-last-used').textContent()).trim(), 'never');
+  await tokenRow.getByTestId('token-revoke').click();
+  await tokenRow.getByTestId('token-revoked').waitFor();
+  assert.equal((await api('/api/v1/me')).status, 401, 'a revoked token stops at once');
+  await page.screenshot({ path: join(ARTIFACTS, 'studio-tokens.png'), fullPage: true });
+
+  // The API reference the panel links to lists the creator API with its scopes.
+  await page.getByRole('link', { name: 'API reference' }).click();
+  await page.waitForURL('**/docs/api');
+  const createOp = page.getByTestId('api-operation').filter({ hasText: 'Create a draft listing' });
+  assert.match(await createOp.textContent(), /POST\s*\/api\/v1\/studio\/listings[\s\S]*Token scope: publish/);
+  await page.getByTestId('api-operation').filter({ hasText: '/api/v1/provenance/{sha256}' }).waitFor();
+  await page.goto(server.url + '/studio', { waitUntil: 'domcontentloaded' });
+  await waitForHydration(page);
+
   // Sign out: the header offers "Sign in" again and the Studio asks to sign in.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('link', { name: 'Sign in' }).first().waitFor();

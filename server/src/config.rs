@@ -45,6 +45,10 @@ pub struct Config {
     pub preview_backend: colophon_previews::Backend,
     /// `COLOPHON_PREVIEW_WORKERS`: previews rendered at once (default 2; 0 runs no worker in this process).
     pub preview_workers: usize,
+    /// `COLOPHON_PUBLIC_RPC_URL`: the chain RPC the verify page suggests to
+    /// browsers for its on-chain root check (default: the local anvil's URL;
+    /// none for a remote chain, whose `COLOPHON_RPC_URL` may hold an API key).
+    pub public_rpc_url: Option<String>,
 }
 
 /// Which chain to anchor on.
@@ -143,6 +147,15 @@ impl Config {
                 reason: "use http://… or https://…".into(),
             });
         }
+        let public_rpc_url = var("COLOPHON_PUBLIC_RPC_URL").map(|u| u.trim().to_owned());
+        if let Some(u) = &public_rpc_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "COLOPHON_PUBLIC_RPC_URL",
+                reason: "use http://… or https://… (browsers call it with fetch)".into(),
+            });
+        }
         let d = crate::uploads::UploadLimits::default();
         let upload_limits = crate::uploads::UploadLimits {
             image: parsed(&var, "COLOPHON_MAX_IMAGE_BYTES")?.unwrap_or(d.image),
@@ -162,6 +175,7 @@ impl Config {
             chain,
             anchor,
             public_url,
+            public_rpc_url,
             upload_limits,
         })
     }

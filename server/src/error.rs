@@ -74,7 +74,33 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        (status, Json(ErrorBody { error: code, message })).into_response()
+        let mut response = (status, Json(ErrorBody { error: code, message })).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 6750: API clients learn how to authenticate.
+            response
+                .headers_mut()
+                .insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer realm=\"colophon\""));
+        }
+        response
+    }
+}
+
+impl From<app::error::ApiError> for AppError {
+    /// The rules shared with server functions speak `ApiError`; their messages are for users.
+    fn from(err: app::error::ApiError) -> Self {
+        use app::error::ApiError as E;
+        match err {
+            E::BadRequest(m) => Self::BadRequest(m),
+            E::Unauthorized(m) => Self::Unauthorized(m),
+            E::Forbidden(m) => Self::Forbidden(m),
+            E::NotFound(_) => Self::NotFound,
+            E::Conflict(m) => Self::Conflict(m),
+            E::TooManyRequests(m) => Self::TooManyRequests(m),
+            E::Unavailable(m) | E::Transport(m) => Self::Unavailable {
+                message: "The service is temporarily unavailable. Please try again.",
+                source: anyhow::anyhow!(m),
+            },
+        }
     }
 }
 

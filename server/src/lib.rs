@@ -1,5 +1,6 @@
 //! The Colophon web server as a library, so tests can start it on port 0.
 
+pub mod caller;
 pub mod config;
 pub mod csrf;
 mod demo;
@@ -101,6 +102,7 @@ impl Application {
             sign_in_limiter: app::auth::SignInLimiter::default(),
             secure_cookies: config.public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
             public_url: config.public_url.clone(),
+            public_rpc_url: config.public_rpc_url.clone().or_else(|| devchain.as_ref().map(|d| d.rpc_url.clone())),
             uploads,
             market,
         };

@@ -4,6 +4,7 @@ mod health;
 mod ledger;
 mod orders;
 mod previews;
+mod studio;
 pub mod uploads;
 
 use std::time::Duration;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/log/consistency", get(ledger::consistency))
         .route("/api/v1/provenance/{sha256}", get(ledger::by_hash))
         .route("/api/v1/operator", get(orders::operator))
+        .route("/api/v1/chain", get(ledger::chain))
         .route("/api/v1/openapi.json", get(ledger::openapi))
         .route("/api/v1/orders", get(orders::mine).post(orders::create))
         .route("/api/v1/orders/{id}", get(orders::one))
@@ -61,6 +63,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orders/{id}/receipt", get(orders::receipt))
         .route("/api/v1/orders/{id}/sale-receipt", get(orders::sale_receipt))
         .route("/api/v1/studio/sales.csv", get(orders::sales_csv))
+        .route("/api/v1/me", get(studio::me))
+        .route("/api/v1/studio/listings", get(studio::listings).post(studio::create))
+        .route("/api/v1/studio/listings/{slug}", get(studio::listing))
+        .route("/api/v1/studio/listings/{slug}/status", post(studio::set_status))
+        .route("/api/v1/studio/sales", get(studio::sales))
         .route("/api/v1/listings/{slug}/preview/{size}", get(previews::listing_preview))
         .route("/api/v1/uploads", post(uploads::start))
         .route(

@@ -25,6 +25,9 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// `COLOPHON_PUBLIC_URL`, for links that leave the site.
     pub public_url: Option<String>,
+    /// The chain RPC browsers are pointed at for their own root check.
+    #[from_ref(skip)]
+    pub public_rpc_url: Option<String>,
     /// Uploads and the file store.
     pub uploads: crate::uploads::Uploads,
     /// Checkout: payments, edition allocation, sale statements.

@@ -316,3 +316,84 @@ pub fn png(w: u32, h: u32) -> Vec<u8> {
     img.write_to(&mut out, image::ImageFormat::Png).expect("png");
     out.into_inner()
 }
+
+// --- checking answers against the OpenAPI document --------------------------
+
+/// Checks `value` against the parts of a JSON Schema the spec uses: `$ref`,
+/// `type` (incl. lists), `required`, `properties`, `items`, `oneOf`, `enum`,
+/// `const`, `pattern` (`^[0-9a-f]{N}$` and an address). Returns what does not conform.
+#[allow(dead_code)]
+pub fn conform(spec: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return conform(spec, &spec["components"]["schemas"][name], value, at, out);
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        let fits = options.iter().filter(|o| {
+            let mut e = Vec::new();
+            conform(spec, o, value, at, &mut e);
+            e.is_empty()
+        });
+        if fits.count() != 1 {
+            out.push(format!("{at}: fits not exactly one of oneOf: {value}"));
+        }
+        return;
+    }
+    let kind = |t: &str, v: &Value| match t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "integer" => v.is_u64() || v.is_i64(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        _ => true,
+    };
+    match &schema["type"] {
+        Value::String(t) if !kind(t, value) => out.push(format!("{at}: not {t}: {value}")),
+        Value::Array(ts) if !ts.iter().any(|t| kind(t.as_str().unwrap_or(""), value)) => {
+            out.push(format!("{at}: none of {ts:?}: {value}"))
+        }
+        _ => {}
+    }
+    if let Some(options) = schema["enum"].as_array()
+        && !options.contains(value)
+    {
+        out.push(format!("{at}: {value} not in {options:?}"));
+    }
+    if !schema["const"].is_null() && schema["const"] != *value {
+        out.push(format!("{at}: {value} is not {}", schema["const"]));
+    }
+    if let (Some(p), Some(s)) = (schema["pattern"].as_str(), value.as_str()) {
+        let fits = if p == "^0x[0-9a-fA-F]{40}$" {
+            s.len() == 42 && s.starts_with("0x") && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
+        } else {
+            let n: usize = p
+                .strip_prefix("^[0-9a-f]{")
+                .and_then(|r| r.strip_suffix("}$"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{at}: the checker does not know the pattern {p}"));
+            s.len() == n && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        };
+        if !fits {
+            out.push(format!("{at}: {s:?} does not match {p}"));
+        }
+    }
+    for r in schema["required"].as_array().into_iter().flatten() {
+        let r = r.as_str().expect("name");
+        if value.get(r).is_none() {
+            out.push(format!("{at}: missing {r}"));
+        }
+    }
+    if let (Some(props), Some(obj)) = (schema["properties"].as_object(), value.as_object()) {
+        for (name, sub) in props {
+            if let Some(v) = obj.get(name) {
+                conform(spec, sub, v, &format!("{at}.{name}"), out);
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in arr.iter().enumerate() {
+            conform(spec, items, v, &format!("{at}[{i}]"), out);
+        }
+    }
+}

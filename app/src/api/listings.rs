@@ -53,7 +53,7 @@ pub(crate) fn to_kind(k: colophon_store::ListingKind) -> ListingKind {
 }
 
 #[cfg(feature = "ssr")]
-fn to_studio(l: colophon_store::OwnedListing, files: Vec<colophon_store::FileRow>) -> StudioListing {
+pub fn to_studio(l: colophon_store::OwnedListing, files: Vec<colophon_store::FileRow>) -> StudioListing {
     let terms: Option<colophon_formats::LicenseTerms> = serde_json::from_str(&l.license_json).ok();
     StudioListing {
         id: l.id,
@@ -120,7 +120,176 @@ pub fn parse_price(input: &str) -> Result<i64, String> {
     Ok(minor)
 }
 
-/// Creates a draft listing. Checkbox fields arrive only when ticked.
+/// A new listing as the creator API takes it (JSON); the Studio's form is
+/// read into the same shape, so both are held to the same rules.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListingRequest {
+    /// `edition` | `workflow` | `lora`.
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Minor units (cents), 0..=100,000,000.
+    pub price_minor: i64,
+    /// Editions only: 1..=10,000.
+    #[serde(default)]
+    pub edition_size: Option<i64>,
+    /// RFC 3339 (or `YYYY-MM-DDTHH:MM`, taken as UTC).
+    #[serde(default)]
+    pub sale_starts_at: Option<String>,
+    #[serde(default)]
+    pub sale_ends_at: Option<String>,
+    #[serde(default)]
+    pub per_account_cap: Option<i64>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub license: LicenseRequest,
+    /// The slug to use (`[a-z0-9-]`, 1–60); a taken one is refused (409).
+    /// Without it the server derives one from the title.
+    #[serde(default)]
+    pub slug: Option<String>,
+}
+
+/// Licence terms as requested; personal use is always granted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenseRequest {
+    #[serde(default)]
+    pub commercial_use: bool,
+    #[serde(default)]
+    pub derivatives: bool,
+    #[serde(default)]
+    pub credit_required: bool,
+    #[serde(default)]
+    pub redistribution: bool,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// Whether `slug` may name a listing.
+pub fn valid_slug(slug: &str) -> bool {
+    (1..=60).contains(&slug.len())
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+}
+
+/// Checks a request and stores the draft for `creator_id`.
+#[cfg(feature = "ssr")]
+pub async fn create_draft(
+    store: &colophon_store::Store,
+    creator_id: i64,
+    req: ListingRequest,
+) -> Result<StudioListing, ApiError> {
+    let bad = |m: &str| ApiError::BadRequest(m.to_owned());
+    let kind = match req.kind.as_str() {
+        "edition" => colophon_store::ListingKind::Edition,
+        "workflow" => colophon_store::ListingKind::Workflow,
+        "lora" => colophon_store::ListingKind::Lora,
+        _ => return Err(bad("Choose what you are listing: an edition, a workflow or a LoRA.")),
+    };
+    let title = req.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(bad("Titles are 1–200 characters."));
+    }
+    if req.description.chars().count() > 10_000 {
+        return Err(bad("Descriptions are limited to 10,000 characters."));
+    }
+    if !(0..=100_000_000).contains(&req.price_minor) {
+        return Err(bad("Prices are 0 to 1,000,000 (price_minor 0–100,000,000)."));
+    }
+    let edition_size = match (kind, req.edition_size) {
+        (colophon_store::ListingKind::Edition, None) => return Err(bad("Editions need a size (1–10,000).")),
+        (colophon_store::ListingKind::Edition, Some(n)) if !(1..=10_000).contains(&n) => {
+            return Err(bad("Edition sizes are 1–10,000."));
+        }
+        (colophon_store::ListingKind::Edition, n) => n,
+        _ => None,
+    };
+    if req.per_account_cap.is_some_and(|c| c < 1) {
+        return Err(bad("The per-account cap must be at least 1."));
+    }
+    let time = |v: &Option<String>, what: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| Some(t.with_timezone(&chrono::Utc)))
+                .or_else(|_| {
+                    // <input type="datetime-local"> sends "2026-12-01T18:00" (taken as UTC).
+                    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").map(|t| Some(t.and_utc()))
+                })
+                .map_err(|_| ApiError::BadRequest(format!("{what} is not a date and time."))),
+        }
+    };
+    let starts = time(&req.sale_starts_at, "The sale start")?;
+    let ends = time(&req.sale_ends_at, "The sale end")?;
+    if let (Some(s), Some(e)) = (starts, ends)
+        && e <= s
+    {
+        return Err(bad("The sale must end after it starts."));
+    }
+    let mut tags: Vec<String> =
+        req.tags.iter().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty() && !t.contains(',')).collect();
+    tags.dedup();
+    if tags.len() > 20 || tags.iter().any(|t| t.chars().count() > 40) || req.tags.iter().any(|t| t.contains(',')) {
+        return Err(bad("Up to 20 tags of at most 40 characters each, without commas."));
+    }
+    let terms = colophon_formats::LicenseTerms {
+        version: 1,
+        personal_use: true,
+        commercial_use: req.license.commercial_use,
+        derivatives: req.license.derivatives,
+        credit_required: req.license.credit_required,
+        redistribution: req.license.redistribution,
+        notes: req.license.notes.trim().to_owned(),
+    };
+    terms.validate().map_err(|e| ApiError::BadRequest(e.0))?;
+    let license_json = serde_json::to_string(&terms).map_err(|_| bad("Invalid licence terms."))?;
+    let requested = match req.slug.as_deref().map(str::trim) {
+        Some(s) if !valid_slug(s) => {
+            return Err(bad("A slug is 1–60 of a–z, 0–9 and '-', not starting or ending with '-'."));
+        }
+        other => other,
+    };
+    let slug = requested.map_or_else(|| slugify(title), str::to_owned);
+    let now = chrono::Utc::now();
+    let tags = tags.join(",");
+    let description = req.description.trim();
+    // A derived slug may be taken: add a short random suffix until it is free.
+    let mut candidate = slug.clone();
+    let id = loop {
+        let d = colophon_store::ListingDraft {
+            creator_id,
+            slug: &candidate,
+            kind,
+            title,
+            description,
+            price_minor: req.price_minor,
+            currency: "USD",
+            edition_size,
+            sale_starts_at: starts,
+            sale_ends_at: ends,
+            per_account_cap: req.per_account_cap,
+            tags: &tags,
+            license_json: &license_json,
+            license_hash: terms.hash().0,
+            created_at: now,
+        };
+        match store.create_draft(&d).await {
+            Err(colophon_store::StoreError::Conflict { .. }) if requested.is_some() => {
+                return Err(ApiError::Conflict(format!("A listing with the slug {candidate:?} already exists.")));
+            }
+            Err(colophon_store::StoreError::Conflict { .. }) => candidate = format!("{slug}-{}", suffix()),
+            other => break other?,
+        }
+    };
+    let listing = store.owned_listing(id).await?.ok_or_else(|| ApiError::Unavailable("Try again.".into()))?;
+    Ok(to_studio(listing, Vec::new()))
+}
+
+/// Creates a draft listing from the Studio's form. Checkbox fields arrive only when ticked.
 #[server(endpoint = "listings/create")]
 pub async fn create_listing(
     kind: String,
@@ -141,21 +310,6 @@ pub async fn create_listing(
     crate::error::with_status(
         async move {
             let (store, _, creator) = crate::api::keys::require_creator().await?;
-            let bad = |m: &str| ApiError::BadRequest(m.to_owned());
-            let kind = match kind.as_str() {
-                "edition" => colophon_store::ListingKind::Edition,
-                "workflow" => colophon_store::ListingKind::Workflow,
-                "lora" => colophon_store::ListingKind::Lora,
-                _ => return Err(bad("Choose what you are listing: an edition, a workflow or a LoRA.")),
-            };
-            let title = title.trim();
-            if title.is_empty() || title.chars().count() > 200 {
-                return Err(bad("Titles are 1–200 characters."));
-            }
-            if description.chars().count() > 10_000 {
-                return Err(bad("Descriptions are limited to 10,000 characters."));
-            }
-            let price_minor = parse_price(&price).map_err(ApiError::BadRequest)?;
             let num = |v: &Option<String>, what: &str| -> Result<Option<i64>, ApiError> {
                 match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                     None => Ok(None),
@@ -164,91 +318,26 @@ pub async fn create_listing(
                     }
                 }
             };
-            let edition_size = num(&edition_size, "The edition size")?;
-            let per_account_cap = num(&per_account_cap, "The per-account cap")?;
-            match (kind, edition_size) {
-                (colophon_store::ListingKind::Edition, None) => return Err(bad("Editions need a size (1–10,000).")),
-                (colophon_store::ListingKind::Edition, Some(n)) if !(1..=10_000).contains(&n) => {
-                    return Err(bad("Edition sizes are 1–10,000."));
-                }
-                (colophon_store::ListingKind::Edition, _) => {}
-                (_, _) => {}
-            }
-            let edition_size = if kind == colophon_store::ListingKind::Edition { edition_size } else { None };
-            if per_account_cap.is_some_and(|c| c < 1) {
-                return Err(bad("The per-account cap must be at least 1."));
-            }
-            let time = |v: &Option<String>, what: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
-                match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                    None => Ok(None),
-                    Some(s) => chrono::DateTime::parse_from_rfc3339(s)
-                        .map(|t| Some(t.with_timezone(&chrono::Utc)))
-                        .or_else(|_| {
-                            // <input type="datetime-local"> sends "2026-12-01T18:00" (taken as UTC).
-                            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").map(|t| Some(t.and_utc()))
-                        })
-                        .map_err(|_| ApiError::BadRequest(format!("{what} is not a date and time."))),
-                }
+            let req = ListingRequest {
+                kind,
+                title,
+                description,
+                price_minor: parse_price(&price).map_err(ApiError::BadRequest)?,
+                edition_size: num(&edition_size, "The edition size")?,
+                sale_starts_at,
+                sale_ends_at,
+                per_account_cap: num(&per_account_cap, "The per-account cap")?,
+                tags: tags.unwrap_or_default().split(',').map(str::to_owned).collect(),
+                license: LicenseRequest {
+                    commercial_use: commercial_use.is_some(),
+                    derivatives: derivatives.is_some(),
+                    credit_required: credit_required.is_some(),
+                    redistribution: redistribution.is_some(),
+                    notes: license_notes.unwrap_or_default(),
+                },
+                slug: None,
             };
-            let starts = time(&sale_starts_at, "The sale start")?;
-            let ends = time(&sale_ends_at, "The sale end")?;
-            if let (Some(s), Some(e)) = (starts, ends)
-                && e <= s
-            {
-                return Err(bad("The sale must end after it starts."));
-            }
-            let tags: Vec<String> = tags
-                .unwrap_or_default()
-                .split(',')
-                .map(|t| t.trim().to_lowercase())
-                .filter(|t| !t.is_empty())
-                .collect();
-            if tags.len() > 20 || tags.iter().any(|t| t.chars().count() > 40) {
-                return Err(bad("Up to 20 tags of at most 40 characters each."));
-            }
-            let terms = colophon_formats::LicenseTerms {
-                version: 1,
-                personal_use: true,
-                commercial_use: commercial_use.is_some(),
-                derivatives: derivatives.is_some(),
-                credit_required: credit_required.is_some(),
-                redistribution: redistribution.is_some(),
-                notes: license_notes.unwrap_or_default().trim().to_owned(),
-            };
-            terms.validate().map_err(|e| ApiError::BadRequest(e.0))?;
-            let license_json = serde_json::to_string(&terms).map_err(|_| bad("Invalid licence terms."))?;
-            let slug = slugify(title);
-            let now = chrono::Utc::now();
-            let tags = tags.join(",");
-            // A title's slug may be taken: add a short random suffix until it is free.
-            let mut candidate = slug.clone();
-            let id = loop {
-                let d = colophon_store::ListingDraft {
-                    creator_id: creator.id,
-                    slug: &candidate,
-                    kind,
-                    title,
-                    description: description.trim(),
-                    price_minor,
-                    currency: "USD",
-                    edition_size,
-                    sale_starts_at: starts,
-                    sale_ends_at: ends,
-                    per_account_cap,
-                    tags: &tags,
-                    license_json: &license_json,
-                    license_hash: terms.hash().0,
-                    created_at: now,
-                };
-                match store.create_draft(&d).await {
-                    Err(colophon_store::StoreError::Conflict { .. }) => {
-                        candidate = format!("{slug}-{}", suffix());
-                    }
-                    other => break other?,
-                }
-            };
-            let listing = store.owned_listing(id).await?.ok_or_else(|| ApiError::Unavailable("Try again.".into()))?;
-            Ok(to_studio(listing, Vec::new()))
+            create_draft(&store, creator.id, req).await
         }
         .await,
     )
@@ -274,32 +363,42 @@ fn suffix() -> String {
     format!("{:06x}", OsRng.next_u32() & 0xFF_FFFF)
 }
 
+/// Publishes or archives one of `creator_id`'s listings.
+#[cfg(feature = "ssr")]
+pub async fn change_status(
+    store: &colophon_store::Store,
+    creator_id: i64,
+    listing_id: i64,
+    status: &str,
+) -> Result<StudioListing, ApiError> {
+    let target = match status {
+        "published" => colophon_store::ListingStatus::Published,
+        "archived" => colophon_store::ListingStatus::Archived,
+        _ => return Err(ApiError::BadRequest("A listing can be published or archived.".into())),
+    };
+    let listing = store
+        .owned_listing(listing_id)
+        .await?
+        .filter(|l| l.creator_id == creator_id)
+        .ok_or_else(|| ApiError::Forbidden("That listing is not yours.".into()))?;
+    if !store.set_listing_status(listing.id, creator_id, target, chrono::Utc::now()).await? {
+        return Err(ApiError::BadRequest(match target {
+            colophon_store::ListingStatus::Published => "Upload a signed file before publishing.".into(),
+            _ => "Only published listings can be archived.".into(),
+        }));
+    }
+    let listing = store.owned_listing(listing.id).await?.ok_or_else(|| ApiError::Unavailable("Try again.".into()))?;
+    let files = store.listing_files(listing.id).await?;
+    Ok(to_studio(listing, files))
+}
+
 /// Publishes or archives one of the creator's listings.
 #[server(endpoint = "listings/status")]
 pub async fn set_listing_status(listing_id: i64, status: String) -> Result<StudioListing, ApiError> {
     crate::error::with_status(
         async move {
             let (store, _, creator) = crate::api::keys::require_creator().await?;
-            let target = match status.as_str() {
-                "published" => colophon_store::ListingStatus::Published,
-                "archived" => colophon_store::ListingStatus::Archived,
-                _ => return Err(ApiError::BadRequest("A listing can be published or archived.".into())),
-            };
-            let listing = store
-                .owned_listing(listing_id)
-                .await?
-                .filter(|l| l.creator_id == creator.id)
-                .ok_or_else(|| ApiError::Forbidden("That listing is not yours.".into()))?;
-            if !store.set_listing_status(listing.id, creator.id, target, chrono::Utc::now()).await? {
-                return Err(ApiError::BadRequest(match target {
-                    colophon_store::ListingStatus::Published => "Upload a signed file before publishing.".into(),
-                    _ => "Only published listings can be archived.".into(),
-                }));
-            }
-            let listing =
-                store.owned_listing(listing.id).await?.ok_or_else(|| ApiError::Unavailable("Try again.".into()))?;
-            let files = store.listing_files(listing.id).await?;
-            Ok(to_studio(listing, files))
+            change_status(&store, creator.id, listing_id, &status).await
         }
         .await,
     )

@@ -2,12 +2,13 @@
 //! here in wasm (8 MiB slices, never uploaded); a pasted hash or an opened
 //! receipt works too. Every statement found is checked in the browser:
 //! signature, the key's standing (a rotation or revocation counts only with a
-//! receipt that verifies) and the inclusion proof.
+//! receipt that verifies), the inclusion proof, and the root the registry
+//! contract holds — read by the browser from a chain node the verifier picks.
 
 use colophon_provenance::{ContentHash, KeyStatus, Receipt, Statement, VerifyError, verify};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// What a pasted string looks like, for live feedback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,8 +87,8 @@ fn key_standing(receipt: &Receipt, key: Option<&KeyJson>) -> Result<(KeyStatus, 
     Ok((status, text))
 }
 
-/// What this browser checked itself: signature and inclusion proof. The
-/// on-chain root check needs a chain connection (the CLI and API do it).
+/// What this browser checks before reading the chain: signature and
+/// inclusion proof (`ChainCheck` then adds the on-chain root).
 fn check_in_browser(hash: &ContentHash, receipt: &Receipt, sale: bool, key: KeyStatus) -> Result<(), String> {
     let result =
         if sale { colophon_provenance::verify_sale(hash, receipt, None) } else { verify(hash, receipt, None, key) };
@@ -95,6 +96,161 @@ fn check_in_browser(hash: &ContentHash, receipt: &Receipt, sale: bool, key: KeyS
         // Every check before the chain's passed; only the anchor is left.
         Ok(_) | Err(VerifyError::Unanchored { .. }) => Ok(()),
         Err(err) => Err(err.to_string()),
+    }
+}
+
+/// Where this browser reads anchored roots: a node of the anchor's chain and
+/// the registry contract the verifier trusts. Prefilled from
+/// `GET /api/v1/chain`, editable, remembered in this browser.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainSettings {
+    #[serde(default)]
+    pub rpc_url: String,
+    #[serde(default)]
+    pub registry: String,
+}
+
+/// What a chain node answered for one tree size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainReading {
+    /// `eth_chainId`.
+    pub chain_id: u64,
+    /// `rootFor(tree_size)`; `None` when that size was never anchored.
+    pub root: Option<[u8; 32]>,
+    /// `eth_blockNumber`.
+    pub head: u64,
+}
+
+/// The whole verdict once the chain has answered: the receipt must be
+/// anchored in the registry the verifier trusts, on the chain the node serves,
+/// and every check — now including the on-chain root — must pass.
+pub fn chain_verdict(
+    hash: &ContentHash,
+    receipt: &Receipt,
+    sale: bool,
+    key: KeyStatus,
+    registry: &str,
+    reading: &ChainReading,
+) -> Result<String, String> {
+    let anchor = receipt.anchor.as_ref().ok_or("This entry is not anchored on-chain yet.")?;
+    if !anchor.contract.eq_ignore_ascii_case(registry.trim()) {
+        return Err(format!(
+            "Anchored in contract {}, which is not the registry you check against ({}).",
+            anchor.contract,
+            registry.trim()
+        ));
+    }
+    if reading.chain_id != anchor.chain_id {
+        return Err(format!(
+            "The chain node serves chain {}, but the anchor is on chain {}.",
+            reading.chain_id, anchor.chain_id
+        ));
+    }
+    let root = reading.root.as_ref();
+    let result =
+        if sale { colophon_provenance::verify_sale(hash, receipt, root) } else { verify(hash, receipt, root, key) };
+    match result {
+        Ok(_) => Ok(format!(
+            "On-chain root matches: your browser read the root for {} entries from chain {} ({} confirmations).",
+            receipt.tree_size,
+            reading.chain_id,
+            reading.head.saturating_sub(anchor.block_number) + 1
+        )),
+        Err(e) => Err(format!("On-chain check failed: {e}.")),
+    }
+}
+
+/// A JSON-RPC quantity (`0x…`, no leading zeros required).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn parse_quantity(hex: &str) -> Result<u64, String> {
+    hex.strip_prefix("0x")
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .ok_or_else(|| format!("The chain node answered {hex:?}, not a number."))
+}
+
+/// `rootFor`'s answer: one 32-byte word; all zeros means "never anchored".
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn parse_root(hex: &str) -> Result<Option<[u8; 32]>, String> {
+    let bytes = hex.strip_prefix("0x").and_then(|h| ContentHash::parse(h).ok()).map(|h| *h.as_bytes());
+    match bytes {
+        Some(word) if word == [0; 32] => Ok(None),
+        Some(word) => Ok(Some(word)),
+        None => Err(format!("The chain node answered {hex:?}, not a 32-byte root: is the registry address right?")),
+    }
+}
+
+#[cfg(feature = "hydrate")]
+async fn json_rpc(url: &str, method: &str, params: serde_json::Value) -> Result<String, String> {
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let resp = gloo_net::http::Request::post(url)
+        .json(&body)
+        .map_err(|_| "Could not build the chain request.".to_owned())?
+        .send()
+        .await
+        .map_err(|_| {
+            format!("Could not reach the chain node at {url} (is it up, and does it allow this page's origin?).")
+        })?;
+    let answer: serde_json::Value =
+        resp.json().await.map_err(|_| format!("{url} did not answer as a JSON-RPC chain node."))?;
+    if let Some(err) = answer.get("error") {
+        return Err(format!(
+            "The chain node refused {method}: {}",
+            err["message"].as_str().unwrap_or("no reason given")
+        ));
+    }
+    answer["result"].as_str().map(str::to_owned).ok_or_else(|| format!("{url} gave no result for {method}."))
+}
+
+#[cfg(feature = "hydrate")]
+async fn read_chain(settings: ChainSettings, tree_size: u64) -> Result<ChainReading, String> {
+    let url = settings.rpc_url.trim();
+    if url.is_empty() {
+        return Err("Set a chain RPC URL under \"Chain\" to check the root on-chain.".into());
+    }
+    let registry = settings.registry.trim();
+    let call =
+        serde_json::json!([{"to": registry, "data": colophon_provenance::root_for_call_data(tree_size)}, "latest"]);
+    Ok(ChainReading {
+        chain_id: parse_quantity(&json_rpc(url, "eth_chainId", serde_json::json!([])).await?)?,
+        root: parse_root(&json_rpc(url, "eth_call", call).await?)?,
+        head: parse_quantity(&json_rpc(url, "eth_blockNumber", serde_json::json!([])).await?)?,
+    })
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn read_chain(_settings: ChainSettings, _tree_size: u64) -> Result<ChainReading, String> {
+    Err("The chain is read by your browser once the page has loaded.".into())
+}
+
+/// Where the settings are remembered in this browser.
+#[cfg(feature = "hydrate")]
+const CHAIN_SETTINGS_KEY: &str = "colophon.verify.chain";
+
+/// The remembered settings, else the operator's suggestion.
+#[cfg(feature = "hydrate")]
+async fn initial_chain_settings() -> Option<ChainSettings> {
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    if let Some(saved) = storage.as_ref().and_then(|s| s.get_item(CHAIN_SETTINGS_KEY).ok().flatten())
+        && let Ok(settings) = serde_json::from_str::<ChainSettings>(&saved)
+    {
+        return Some(settings);
+    }
+    #[derive(Deserialize)]
+    struct ChainJson {
+        registry: String,
+        rpc_url: Option<String>,
+    }
+    let resp = gloo_net::http::Request::get("/api/v1/chain").send().await.ok()?;
+    let chain: ChainJson = resp.json().await.ok()?;
+    Some(ChainSettings { rpc_url: chain.rpc_url.unwrap_or_default(), registry: chain.registry })
+}
+
+#[cfg(feature = "hydrate")]
+fn remember_chain_settings(settings: &ChainSettings) {
+    if let (Some(storage), Ok(json)) =
+        (web_sys::window().and_then(|w| w.local_storage().ok().flatten()), serde_json::to_string(settings))
+    {
+        let _ = storage.set_item(CHAIN_SETTINGS_KEY, &json);
     }
 }
 
@@ -171,6 +327,22 @@ pub fn VerifyPage() -> impl IntoView {
     let (receipt_note, set_receipt_note) = signal(None::<Result<String, String>>);
     let file_input = NodeRef::<leptos::html::Input>::new();
     let receipt_input = NodeRef::<leptos::html::Input>::new();
+    // The chain this browser reads roots from (see `ChainCheck`).
+    let chain = RwSignal::new(ChainSettings::default());
+    provide_context(chain);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Some(settings) = initial_chain_settings().await {
+                chain.set(settings);
+            }
+        })
+    });
+    let edit_chain = move |edit: &dyn Fn(&mut ChainSettings)| {
+        chain.update(|c| edit(c));
+        #[cfg(feature = "hydrate")]
+        remember_chain_settings(&chain.get_untracked());
+    };
     let hash_file = move |file: web_sys::File| {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
@@ -315,12 +487,43 @@ pub fn VerifyPage() -> impl IntoView {
                         .map(|result| view! { <LookupResult result hash=hash.get_untracked() /> })
                 }}
             </div>
+            <details class="rounded border border-stone-200 bg-white p-4 text-sm" data-testid="chain-settings">
+                <summary class="cursor-pointer font-medium">"Chain: where your browser reads the anchored roots"</summary>
+                <p class="mt-2 text-stone-700">
+                    "Your browser asks a node of the anchor's chain for the root the registry contract holds, "
+                    "so you need not trust Colophon for it. Any node of that chain answers the same: use your own. "
+                    "Pin the registry address you trust; a receipt anchored elsewhere fails. Remembered in this browser."
+                </p>
+                <label class="mt-2 flex flex-col gap-1">
+                    <span class="font-medium">"Chain RPC URL"</span>
+                    <input
+                        type="url"
+                        data-testid="chain-rpc"
+                        class="rounded-md border border-stone-300 px-3 py-2 font-mono"
+                        placeholder="https://…"
+                        prop:value=move || chain.get().rpc_url
+                        on:change=move |ev| { let v = event_target_value(&ev); edit_chain(&|c| c.rpc_url = v.clone()) }
+                    />
+                </label>
+                <label class="mt-2 flex flex-col gap-1">
+                    <span class="font-medium">"Registry contract"</span>
+                    <input
+                        type="text"
+                        spellcheck="false"
+                        data-testid="chain-registry"
+                        class="rounded-md border border-stone-300 px-3 py-2 font-mono"
+                        placeholder="0x…"
+                        prop:value=move || chain.get().registry
+                        on:change=move |ev| { let v = event_target_value(&ev); edit_chain(&|c| c.registry = v.clone()) }
+                    />
+                </label>
+            </details>
             <ol class="list-decimal space-y-1 pl-6 text-stone-700">
                 <li>"Hash: the file's SHA-256, computed on your own device."</li>
                 <li>"Statement: the creator-signed record that registered this hash."</li>
                 <li>"Signature: checked against the creator's registered ed25519 key."</li>
                 <li>"Inclusion: a Merkle proof (RFC 9162) that the statement is in the log."</li>
-                <li>"Anchor: the log root for that size, read from the ProvenanceRegistry contract."</li>
+                <li>"Anchor: the log root for that size, read by your browser from the ProvenanceRegistry contract."</li>
             </ol>
         </section>
     }
@@ -377,9 +580,9 @@ fn MatchCard(m: MatchJson, hash: ContentHash) -> impl IntoView {
     // Sales are signed by the marketplace's operator key, registrations by the creator.
     let sale = matches!(m.statement["type"].as_str(), Some("edition_sold" | "license_granted"));
     let standing = if sale { Ok((KeyStatus::Active, String::new())) } else { key_standing(&m.receipt, m.key.as_ref()) };
-    let (check, key_text) = match standing {
-        Ok((status, text)) => (check_in_browser(&hash, &m.receipt, sale, status), text),
-        Err(e) => (Err(e), String::new()),
+    let (check, key_text, standing_status) = match standing {
+        Ok((status, text)) => (check_in_browser(&hash, &m.receipt, sale, status), text, Some(status)),
+        Err(e) => (Err(e), String::new(), None),
     };
     let sold = match (m.statement["edition"].as_u64(), m.statement["edition_size"].as_u64()) {
         (Some(e), Some(n)) => Some(format!("Edition #{e} of {n}, signed by the marketplace's operator key.")),
@@ -388,6 +591,13 @@ fn MatchCard(m: MatchJson, hash: ContentHash) -> impl IntoView {
     };
     let anchor = m.receipt.anchor.clone();
     let tree_size = m.receipt.tree_size;
+    // Only an entry whose signature and proof passed is worth the chain's answer.
+    let on_chain = match (&check, &standing_status) {
+        (Ok(()), Some(status)) if anchor.is_some() => {
+            Some(view! { <ChainCheck receipt=m.receipt.clone() hash sale key=*status /> })
+        }
+        _ => None,
+    };
     view! {
         <li data-testid="verify-match" class="rounded-lg border border-stone-200 bg-white p-4 shadow-sm">
             <p class="text-xs font-medium uppercase tracking-wide text-amber-700">{kind}</p>
@@ -429,7 +639,27 @@ fn MatchCard(m: MatchJson, hash: ContentHash) -> impl IntoView {
                 }
                 .into_any(),
             }}
+            {on_chain}
         </li>
+    }
+}
+
+/// Reads the anchored root from the chain in the browser and gives the final verdict.
+#[component]
+fn ChainCheck(receipt: Receipt, hash: ContentHash, sale: bool, key: KeyStatus) -> impl IntoView {
+    let chain = expect_context::<RwSignal<ChainSettings>>();
+    let tree_size = receipt.tree_size;
+    let reading = LocalResource::new(move || read_chain(chain.get(), tree_size));
+    move || {
+        let settings = chain.get();
+        let verdict = match reading.get() {
+            None => return view! { <p data-testid="verify-chain" class="text-sm text-stone-600">"Reading the root from the chain…"</p> }.into_any(),
+            Some(reading) => reading.and_then(|r| chain_verdict(&hash, &receipt, sale, key, &settings.registry, &r)),
+        };
+        match verdict {
+            Ok(text) => view! { <p data-testid="verify-chain" class="text-sm font-medium text-emerald-700">{text}</p> }.into_any(),
+            Err(text) => view! { <p data-testid="verify-chain" role="alert" class="text-sm font-medium text-rose-700">{text}</p> }.into_any(),
+        }
     }
 }
 
@@ -459,5 +689,46 @@ mod tests {
         tampered["root"] = serde_json::Value::String("00".repeat(32));
         assert!(check_receipt(&tampered.to_string()).expect_err("tampered").contains("does not verify"));
         assert!(check_receipt("{}").expect_err("junk").starts_with("Not a Colophon receipt"));
+    }
+
+    #[test]
+    fn the_chains_answer_decides_the_verdict() {
+        let vector: serde_json::Value =
+            serde_json::from_str(include_str!("../../../crates/provenance/vectors/receipt.json")).expect("vector");
+        let receipt: Receipt = serde_json::from_value(vector["receipt"].clone()).expect("receipt");
+        let file = ContentHash::parse(vector["file_sha256"].as_str().expect("hash")).expect("hash");
+        let anchored = parse_root(&format!("0x{}", vector["anchored_root"].as_str().expect("root")))
+            .expect("a word")
+            .expect("not zero");
+        let registry = receipt.anchor.as_ref().expect("anchored").contract.to_uppercase().replace("0X", "0x");
+        let reading = ChainReading { chain_id: 31337, root: Some(anchored), head: 11 };
+        let verdict = |reading: &ChainReading, registry: &str| {
+            chain_verdict(&file, &receipt, false, KeyStatus::Active, registry, reading)
+        };
+
+        let ok = verdict(&reading, &registry).expect("the anchored root matches");
+        assert!(ok.contains("root for 13 entries from chain 31337 (5 confirmations)"), "{ok}");
+        let never = ChainReading { root: None, ..reading.clone() };
+        assert!(verdict(&never, &registry).expect_err("unanchored").contains("no root is anchored"));
+        let moved = ChainReading { root: Some([7; 32]), ..reading.clone() };
+        assert!(verdict(&moved, &registry).expect_err("moved root").contains("differs from the root anchored"));
+        let other_chain = ChainReading { chain_id: 1, ..reading.clone() };
+        assert!(verdict(&other_chain, &registry).expect_err("chain").contains("serves chain 1"));
+        let stranger = "0x0000000000000000000000000000000000000001";
+        assert!(verdict(&reading, stranger).expect_err("registry").contains("not the registry you check against"));
+        let other_file = ContentHash::of(b"something else");
+        assert!(
+            chain_verdict(&other_file, &receipt, false, KeyStatus::Active, &registry, &reading).is_err(),
+            "the file must still match"
+        );
+    }
+
+    #[test]
+    fn reads_json_rpc_answers() {
+        assert_eq!(parse_quantity("0x7a69"), Ok(31337));
+        assert!(parse_quantity("31337").is_err());
+        assert_eq!(parse_root(&format!("0x{}", "00".repeat(32))), Ok(None));
+        assert_eq!(parse_root(&format!("0x{}", "ab".repeat(32))), Ok(Some([0xab; 32])));
+        assert!(parse_root("0x").expect_err("empty").contains("registry address"));
     }
 }

@@ -283,3 +283,15 @@ impl Chain {
         Ok(logs.last().and_then(|log| Some((log.transaction_hash?, log.block_number?))))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy::sol_types::SolCall as _;
+
+    #[test]
+    fn verifiers_without_alloy_call_the_contracts_root_for() {
+        // The verify page builds its eth_call by hand from colophon-provenance.
+        let call = super::ProvenanceRegistry::rootForCall { treeSize: 1234 }.abi_encode();
+        assert_eq!(colophon_provenance::root_for_call_data(1234), format!("0x{}", alloy::hex::encode(call)));
+    }
+}

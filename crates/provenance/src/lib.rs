@@ -11,6 +11,7 @@ pub mod statement;
 pub use hash::{ContentHash, ContentHasher, HashParseError};
 pub use keys::{KeyId, PublicKey, SigningKey};
 pub use receipt::{
-    Anchor, KeyStatus, Receipt, Verdict, VerifyError, key_standing, verify, verify_key_event, verify_sale,
+    Anchor, KeyStatus, Receipt, Verdict, VerifyError, key_standing, root_for_call_data, verify, verify_key_event,
+    verify_sale,
 };
 pub use statement::{ContentKind, RevocationReason, SignedStatement, Statement, buyer_ref};

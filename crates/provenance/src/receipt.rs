@@ -37,6 +37,14 @@ pub struct Anchor {
     pub block_number: u64,
 }
 
+/// The `eth_call` data that reads the root a ProvenanceRegistry holds for
+/// `tree_size`: `rootFor(uint64)`'s selector `0x4cc22914` followed by the size
+/// as one 32-byte big-endian word. The call answers 32 bytes, all zero when
+/// that size was never anchored (docs/FORMATS.md §5, step 5).
+pub fn root_for_call_data(tree_size: u64) -> String {
+    format!("0x4cc22914{tree_size:064x}")
+}
+
 /// A receipt as it travels (JSON).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -27,6 +27,7 @@ mod sessions;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tokens;
 
 use std::{str::FromStr, time::Duration};
 
@@ -40,6 +41,7 @@ pub use listings::{
 pub use log::{LogEntryRow, NewLogEntry};
 pub use orders::{Allocation, Checkout, OrderRow, Purchase, Refusal, SaleRow, SaleTerms};
 pub use previews::{MAX_PREVIEW_ATTEMPTS, NewPreview, PreviewJob, PreviewJobStatus, PreviewRow, SimilarFile};
+pub use tokens::{NewToken, TokenRow};
 
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -48,10 +48,29 @@ pub async fn by_hash(
     provenance::provenance(&state.store, hash).await.map(Json)
 }
 
-/// The verifier API's OpenAPI 3.1 document (`server/src/openapi.json`; a test
-/// checks every path and response against a running server).
-pub const OPENAPI: &str = include_str!("../openapi.json");
-
+/// The API's OpenAPI 3.1 document (`app/src/openapi.json`, also rendered at
+/// `/docs/api`; tests check every path and response against a running server).
 pub async fn openapi() -> impl axum::response::IntoResponse {
-    ([(http::header::CONTENT_TYPE, "application/json"), (http::header::CACHE_CONTROL, "public, max-age=300")], OPENAPI)
+    (
+        [(http::header::CONTENT_TYPE, "application/json"), (http::header::CACHE_CONTROL, "public, max-age=300")],
+        app::pages::OPENAPI,
+    )
+}
+
+/// `GET /api/v1/chain`: where the log is anchored, so a verifier can read the
+/// roots from the chain itself. `rpc_url` is only a suggestion (null when the
+/// operator publishes none): any node of that chain answers the same.
+#[derive(Debug, serde::Serialize)]
+pub struct ChainView {
+    pub chain_id: u64,
+    pub registry: String,
+    pub rpc_url: Option<String>,
+}
+
+pub async fn chain(State(state): State<AppState>) -> Json<ChainView> {
+    Json(ChainView {
+        chain_id: state.chain.chain_id(),
+        registry: state.chain.registry().to_checksum(None),
+        rpc_url: state.public_rpc_url.clone(),
+    })
 }

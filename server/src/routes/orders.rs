@@ -280,10 +280,9 @@ fn csv_field(value: &str) -> String {
     format!("\"{}\"", defused.replace('"', "\"\""))
 }
 
-/// `GET /api/v1/studio/sales.csv`: the signed-in creator's sales.
-pub async fn sales_csv(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
-    let account = account(&state, &session).await?;
-    let creator = account.creator.ok_or_else(|| AppError::Forbidden("Become a creator in the Studio first.".into()))?;
+/// `GET /api/v1/studio/sales.csv`: the creator's sales (session or a `sales` token).
+pub async fn sales_csv(State(state): State<AppState>, caller: crate::caller::Caller) -> Result<Response, AppError> {
+    let creator = caller.creator(app::api::tokens::Scope::Sales)?;
     let sales = state.store.creator_sales(creator.id).await?;
     let mut csv =
         String::from("sold_at,order_id,listing_id,title,kind,edition,edition_size,price_minor,currency,leaf_index\n");

@@ -1,0 +1,226 @@
+//! API tokens: bearer credentials a creator makes in the Studio for their
+//! pipelines and the CLI. Scoped, shown once, stored as SHA-256, revocable,
+//! with a last-used time. Only a signed-in session manages tokens (a token
+//! cannot mint tokens).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+/// What a token may do. A browser session may do everything its account may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Read the account, its listings and their files.
+    Read,
+    /// Create listings, upload and register signed files, publish and archive.
+    Publish,
+    /// Read sales of the creator's listings.
+    Sales,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Publish, Scope::Sales];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Publish => "publish",
+            Self::Sales => "sales",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s.trim())
+    }
+
+    /// What the Studio says a scope allows.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Read => "read your account, listings and files",
+            Self::Publish => "create listings, upload signed files, publish and archive",
+            Self::Sales => "read the sales of your listings",
+        }
+    }
+}
+
+/// Parses a stored or submitted comma-separated scope list.
+pub fn parse_scopes(list: &str) -> Result<Vec<Scope>, String> {
+    let mut scopes = Vec::new();
+    for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let scope = Scope::parse(part).ok_or_else(|| format!("Unknown scope {part:?}: use read, publish or sales."))?;
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    if scopes.is_empty() {
+        return Err("Choose at least one scope.".into());
+    }
+    scopes.sort_by_key(|s| Scope::ALL.iter().position(|a| a == s));
+    Ok(scopes)
+}
+
+/// A token as the Studio lists it (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    /// The token's first characters, to recognise it.
+    pub prefix: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+/// A new token: the secret, shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub token: String,
+    pub view: TokenView,
+}
+
+/// How tokens look: `col_` and 64 hex digits (256 random bits). The prefix
+/// lets secret scanners and people recognise a leaked one.
+#[cfg(feature = "ssr")]
+pub mod secret {
+    /// Every token starts with this.
+    pub const PREFIX: &str = "col_";
+    /// How many characters of a token the Studio shows.
+    pub const SHOWN: usize = 12;
+
+    /// A fresh token.
+    pub fn generate() -> String {
+        use argon2::password_hash::rand_core::{OsRng, RngCore};
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        format!("{PREFIX}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    }
+
+    /// What is stored and looked up: SHA-256 of the whole token string.
+    pub fn hash(token: &str) -> [u8; 32] {
+        colophon_provenance::ContentHash::of(token.as_bytes()).0
+    }
+
+    /// Whether `token` has the shape of one (checked before any look-up).
+    pub fn well_formed(token: &str) -> bool {
+        token
+            .strip_prefix(PREFIX)
+            .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub fn to_view(t: colophon_store::TokenRow) -> TokenView {
+    let when = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M UTC").to_string();
+    TokenView {
+        id: t.id,
+        name: t.name,
+        prefix: t.prefix,
+        scopes: parse_scopes(&t.scopes).unwrap_or_default(),
+        created_at: when(t.created_at),
+        last_used_at: t.last_used_at.map(when),
+        revoked_at: t.revoked_at.map(when),
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn signed_in() -> Result<(colophon_store::Store, colophon_store::AccountRow), ApiError> {
+    let store = crate::error::server_context::<colophon_store::Store>()?;
+    let session = crate::auth::session().await?;
+    let account = crate::auth::require_account(&store, &session).await?;
+    Ok((store, account))
+}
+
+/// The signed-in account's tokens, newest first.
+#[server(endpoint = "tokens/mine")]
+pub async fn my_tokens() -> Result<Vec<TokenView>, ApiError> {
+    crate::error::with_status(
+        async move {
+            let (store, account) = signed_in().await?;
+            Ok(store.tokens_of(account.id).await?.into_iter().map(to_view).collect())
+        }
+        .await,
+    )
+}
+
+/// Makes a token. `scopes` is comma-separated: `read,publish`.
+#[server(endpoint = "tokens/create")]
+pub async fn create_token(name: String, scopes: String) -> Result<CreatedToken, ApiError> {
+    crate::error::with_status(
+        async move {
+            let (store, account) = signed_in().await?;
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err(ApiError::BadRequest("Name the token (1–100 characters), e.g. \"render farm\".".into()));
+            }
+            let scopes = parse_scopes(&scopes).map_err(ApiError::BadRequest)?;
+            if store.tokens_of(account.id).await?.iter().filter(|t| t.revoked_at.is_none()).count() >= 50 {
+                return Err(ApiError::BadRequest("You have 50 active tokens: revoke one first.".into()));
+            }
+            let token = secret::generate();
+            let list = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+            let prefix = &token[..secret::SHOWN];
+            let id = store
+                .token_create(&colophon_store::NewToken {
+                    account_id: account.id,
+                    name,
+                    token_hash: secret::hash(&token),
+                    prefix,
+                    scopes: &list,
+                    created_at: chrono::Utc::now(),
+                })
+                .await?;
+            tracing::info!(account = account.id, token = id, scopes = %list, "API token created");
+            let view = store
+                .tokens_of(account.id)
+                .await?
+                .into_iter()
+                .find(|t| t.id == id)
+                .map(to_view)
+                .ok_or_else(|| ApiError::Unavailable("Try again.".into()))?;
+            Ok(CreatedToken { token, view })
+        }
+        .await,
+    )
+}
+
+/// Revokes one of the signed-in account's tokens, at once.
+#[server(endpoint = "tokens/revoke")]
+pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
+    crate::error::with_status(
+        async move {
+            let (store, account) = signed_in().await?;
+            if !store.token_revoke(id, account.id, chrono::Utc::now()).await? {
+                return Err(ApiError::NotFound("No such active token.".into()));
+            }
+            tracing::info!(account = account.id, token = id, "API token revoked");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_parse_in_a_fixed_order_without_repeats() {
+        assert_eq!(parse_scopes("sales, read,read"), Ok(vec![Scope::Read, Scope::Sales]));
+        assert!(parse_scopes("").is_err());
+        assert!(parse_scopes("read,admin").expect_err("unknown").contains("admin"));
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn tokens_are_random_prefixed_and_hashed() {
+        let (a, b) = (secret::generate(), secret::generate());
+        assert_ne!(a, b);
+        assert!(secret::well_formed(&a), "{a}");
+        assert!(!secret::well_formed(&a[..40]));
+        assert!(!secret::well_formed(&a.to_uppercase()));
+        assert_ne!(secret::hash(&a), secret::hash(&b));
+    }
+}
