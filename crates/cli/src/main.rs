@@ -2,6 +2,7 @@
 
 mod audit;
 mod net;
+mod publish;
 mod verify;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -40,6 +41,41 @@ enum Command {
         #[arg(long)]
         operator_key: Option<String>,
         /// Print the verdict as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish files to your Colophon listings: from a TOML manifest, or one
+    /// listing per file inferred from its content. Signs each file here with
+    /// your key file; uploads resume; re-running skips what is published.
+    /// Needs COLOPHON_TOKEN (scopes read + publish) and COLOPHON_KEY_PASSPHRASE.
+    Publish {
+        /// Files to list one by one (kind from their content; slug and title from the name).
+        paths: Vec<PathBuf>,
+        /// The Colophon server.
+        #[arg(long)]
+        server: String,
+        /// Your key file (colophon-key/1), the one active in your Studio.
+        #[arg(long)]
+        key: PathBuf,
+        /// A colophon.toml manifest ([[listing]] tables; files relative to it).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// Price for inferred listings, e.g. 25 or 12.50 (USD).
+        #[arg(long)]
+        price: Option<String>,
+        /// Edition size for inferred image listings (1–10,000).
+        #[arg(long)]
+        edition_size: Option<i64>,
+        /// Leave new listings as drafts.
+        #[arg(long)]
+        draft: bool,
+        /// Say what would be done; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Upload at most this many bytes per second.
+        #[arg(long)]
+        limit_rate: Option<u64>,
+        /// Print what was done as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -86,6 +122,21 @@ async fn main() -> ExitCode {
     let code = match Cli::parse().command {
         Command::Verify { file, receipt, server, rpc, registry, operator_key, json } => {
             verify::run(verify::Args { file, receipt, server, rpc, registry, operator_key, json }).await
+        }
+        Command::Publish { paths, server, key, manifest, price, edition_size, draft, dry_run, limit_rate, json } => {
+            publish::run(publish::Args {
+                paths,
+                server,
+                key,
+                manifest,
+                price,
+                edition_size,
+                draft,
+                dry_run,
+                limit_rate,
+                json,
+            })
+            .await
         }
         Command::Log { command: LogCommand::Audit { server, rpc, registry, state, json } } => {
             audit::run(audit::Args { server, rpc, registry, state, json }).await

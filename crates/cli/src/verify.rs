@@ -65,7 +65,7 @@ fn outcome(statement: &'static str, leaf_index: u64, code: u8, detail: String) -
     Outcome { statement, leaf_index, exit_code: code, verdict, detail }
 }
 
-fn hash_file(path: &PathBuf, progress: bool) -> std::io::Result<ContentHash> {
+pub(crate) fn hash_file(path: &PathBuf, progress: bool) -> std::io::Result<ContentHash> {
     let mut file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
     let bar = if progress && len >= 64 << 20 {
