@@ -37,6 +37,8 @@ export async function startServer({ demo = false } = {}) {
       COLOPHON_LOG: process.env.E2E_SERVER_LOG ? 'info' : 'warn',
       COLOPHON_ANCHOR_INTERVAL: '1',
       COLOPHON_DEMO: demo ? '1' : '0',
+      // Journeys point webhooks at local endpoints.
+      COLOPHON_WEBHOOK_ALLOW_PRIVATE: '1',
       DATABASE_URL: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

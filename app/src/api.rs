@@ -7,3 +7,4 @@ pub mod listings;
 pub mod orders;
 pub mod store;
 pub mod tokens;
+pub mod webhooks;

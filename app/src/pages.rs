@@ -13,6 +13,7 @@ mod store;
 mod studio;
 mod tokens;
 mod verify;
+mod webhooks;
 
 pub use api_docs::ApiDocsPage;
 #[cfg(feature = "ssr")]

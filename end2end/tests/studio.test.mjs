@@ -4,7 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { startServer, launchBrowser, waitForHydration, ARTIFACTS, ROOT } from '../harness.mjs';
 
@@ -152,6 +153,26 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   const storeTitles = await page.getByTestId('listing-title').allTextContents();
   for (const t of Object.values(titles)) assert.ok(storeTitles.includes(t), `${t} in the store: ${storeTitles}`);
 
+  // The creator adds a sale webhook (a local endpoint); its secret is shown once.
+  const hooks = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => { hooks.push({ signature: req.headers['colophon-signature'], body }); res.writeHead(204).end(); });
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  const hookUrl = `http://127.0.0.1:${receiver.address().port}/sales`;
+  await page.goto(server.url + '/studio', { waitUntil: 'domcontentloaded' });
+  await waitForHydration(page);
+  const hookPanel = page.getByTestId('webhooks-panel');
+  await hookPanel.getByTestId('webhook-url').fill('ftp://nowhere.example/');
+  await hookPanel.getByTestId('webhook-add').click();
+  await hookPanel.getByTestId('webhook-error').filter({ hasText: 'https://' }).waitFor();
+  await hookPanel.getByTestId('webhook-url').fill(hookUrl);
+  await hookPanel.getByTestId('webhook-add').click();
+  const hookSecret = (await hookPanel.getByTestId('webhook-secret').textContent()).trim();
+  assert.match(hookSecret, /^whsec_[0-9a-f]{64}$/);
+
   // A collector buys a licence to the LoRA; the creator's dashboard shows the sale.
   const buyerContext = await browser.newContext();
   const buyer = await buyerContext.newPage();
@@ -176,6 +197,16 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   assert.match(await page.getByTestId('sales-chart').getAttribute('aria-label'), /1 in all/);
   const loraRow = page.getByTestId('studio-listing').filter({ hasText: titles.lora });
   assert.equal((await loraRow.getByTestId('stock').textContent()).trim(), '1 licence(s) sold');
+  // The webhook endpoint got the sale, signed with the secret; the Studio logs the delivery.
+  for (let i = 0; i < 100 && hooks.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(hooks.length, 1, 'one sale, one delivery');
+  const [, t, v1] = hooks[0].signature.match(/^t=(\d+),v1=([0-9a-f]{64})$/);
+  assert.equal(createHmac('sha256', hookSecret).update(`${t}.${hooks[0].body}`).digest('hex'), v1);
+  assert.equal(JSON.parse(hooks[0].body).listing.title, titles.lora);
+  receiver.close();
+  await page.getByTestId('webhooks-refresh').click();
+  await page.getByTestId('delivery-status').filter({ hasText: 'delivered' }).waitFor();
+  assert.equal((await page.getByTestId('delivery-answer').first().textContent()).trim(), 'HTTP 204');
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sales-csv').click()]);
   const csvPath = join(ARTIFACTS, 'sales.csv');
   await csv.saveAs(csvPath);

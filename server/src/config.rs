@@ -49,6 +49,8 @@ pub struct Config {
     /// browsers for its on-chain root check (default: the local anvil's URL;
     /// none for a remote chain, whose `COLOPHON_RPC_URL` may hold an API key).
     pub public_rpc_url: Option<String>,
+    /// `COLOPHON_WEBHOOK_RETRY_BASE_MS` and `COLOPHON_WEBHOOK_ALLOW_PRIVATE`.
+    pub webhooks: crate::jobs::webhooks::WebhookSettings,
 }
 
 /// Which chain to anchor on.
@@ -156,6 +158,12 @@ impl Config {
                 reason: "use http://… or https://… (browsers call it with fetch)".into(),
             });
         }
+        let webhook_defaults = crate::jobs::webhooks::WebhookSettings::default();
+        let webhooks = crate::jobs::webhooks::WebhookSettings {
+            retry_base: parsed::<u64>(&var, "COLOPHON_WEBHOOK_RETRY_BASE_MS")?
+                .map_or(webhook_defaults.retry_base, std::time::Duration::from_millis),
+            allow_private: matches!(var("COLOPHON_WEBHOOK_ALLOW_PRIVATE").as_deref(), Some("1" | "true" | "on")),
+        };
         let d = crate::uploads::UploadLimits::default();
         let upload_limits = crate::uploads::UploadLimits {
             image: parsed(&var, "COLOPHON_MAX_IMAGE_BYTES")?.unwrap_or(d.image),
@@ -176,6 +184,7 @@ impl Config {
             anchor,
             public_url,
             public_rpc_url,
+            webhooks,
             upload_limits,
         })
     }

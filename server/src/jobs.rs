@@ -2,3 +2,4 @@
 
 pub mod anchor;
 pub mod previews;
+pub mod webhooks;

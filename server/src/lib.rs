@@ -34,6 +34,7 @@ pub struct Application {
     devchain: Option<devchain::DevChain>,
     anchorer: Option<Anchorer>,
     previews: Option<jobs::previews::PreviewWorker>,
+    webhooks: jobs::webhooks::WebhookWorker,
 }
 
 impl Application {
@@ -125,7 +126,8 @@ impl Application {
             None
         };
         let router = routes::router(state.clone());
-        Ok(Self { listener, router, state, devchain, anchorer, previews })
+        let webhooks = jobs::webhooks::WebhookWorker::new(state.store.clone(), config.webhooks.clone());
+        Ok(Self { listener, router, state, devchain, anchorer, previews, webhooks })
     }
 
     /// The address the server listens on (useful with port 0).
@@ -143,6 +145,7 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
         let preview_task = self.previews.map(|p| tokio::spawn(p.run(jobs_stopped.clone())));
+        let webhook_task = tokio::spawn(self.webhooks.run(jobs_stopped.clone()));
         let anchor_task = self.anchorer.map(|a| tokio::spawn(a.run(jobs_stopped)));
         let (sessions, uploads) = (self.state.sessions.clone(), self.state.uploads.clone());
         let session_sweeper = tokio::spawn(async move {
@@ -160,6 +163,7 @@ impl Application {
             .await;
         let _ = stop_jobs.send(true);
         session_sweeper.abort();
+        let _ = webhook_task.await;
         if let Some(task) = anchor_task {
             let _ = task.await;
         }

@@ -106,6 +106,7 @@ fn CreatorStudio(profile: CreatorProfile) -> impl IntoView {
         <crate::pages::keys::KeyPanel />
         <crate::pages::listings::ListingsPanel />
         <crate::pages::sales::SalesPanel />
+        <crate::pages::webhooks::WebhooksPanel />
         <crate::pages::tokens::TokensPanel />
         <crate::pages::preview_jobs::PreviewJobsPanel />
     }

@@ -28,6 +28,7 @@ mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
+mod webhooks;
 
 use std::{str::FromStr, time::Duration};
 
@@ -42,6 +43,7 @@ pub use log::{LogEntryRow, NewLogEntry};
 pub use orders::{Allocation, Checkout, OrderRow, Purchase, Refusal, SaleRow, SaleTerms};
 pub use previews::{MAX_PREVIEW_ATTEMPTS, NewPreview, PreviewJob, PreviewJobStatus, PreviewRow, SimilarFile};
 pub use tokens::{NewToken, TokenRow};
+pub use webhooks::{AttemptOutcome, DeliveryRow, DueDelivery, WebhookRow};
 
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -766,6 +766,22 @@ where
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(TxOutcome::DuplicateKey),
         Err(e) => return Err(e.into()),
     }
+    // The creator's webhooks hear of the sale from this same transaction (an outbox).
+    let listing =
+        sqlx::query!("SELECT slug, title FROM listings WHERE id = ?1", p.listing_id).fetch_one(&mut *tx).await?;
+    let payload = crate::webhooks::sale_payload(p, &alloc, &listing.slug, &listing.title, leaf)?;
+    sqlx::query!(
+        "INSERT INTO webhook_deliveries (webhook_id, event, event_id, payload, status, attempts, next_attempt_at, created_at)
+         SELECT w.id, 'sale', ?1, ?2, 'pending', 0, ?3, ?3
+         FROM webhooks w JOIN listings l ON l.creator_id = w.creator_id
+         WHERE l.id = ?4 AND w.disabled_at IS NULL",
+        p.order_id,
+        payload,
+        p.now,
+        p.listing_id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(TxOutcome::Done)
 }
@@ -1177,4 +1193,165 @@ pub(crate) async fn token_revoke(
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+// --- webhooks ----------------------------------------------------------------
+
+pub(crate) async fn webhook_create(
+    pool: &SqlitePool,
+    creator_id: i64,
+    url: &str,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"INSERT INTO webhooks (creator_id, url, secret, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id AS "id!: i64""#,
+        creator_id,
+        url,
+        secret,
+        now
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+pub(crate) async fn webhooks_of(pool: &SqlitePool, creator_id: i64) -> Result<Vec<crate::WebhookRow>, StoreError> {
+    Ok(sqlx::query_as!(
+        crate::WebhookRow,
+        r#"SELECT id AS "id!: i64", creator_id AS "creator_id!: i64", url, secret,
+                  created_at AS "created_at!: DateTime<Utc>", disabled_at AS "disabled_at?: DateTime<Utc>"
+           FROM webhooks WHERE creator_id = ?1 ORDER BY id DESC"#,
+        creator_id
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+pub(crate) async fn webhook_disable(
+    pool: &SqlitePool,
+    id: i64,
+    creator_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query!(
+        "UPDATE webhooks SET disabled_at = ?3 WHERE id = ?1 AND creator_id = ?2 AND disabled_at IS NULL",
+        id,
+        creator_id,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE webhook_deliveries SET status = 'failed', last_error = 'the endpoint was disabled'
+         WHERE webhook_id = ?1 AND status = 'pending'",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(crate) async fn webhook_deliveries(
+    pool: &SqlitePool,
+    webhook_id: i64,
+    limit: i64,
+) -> Result<Vec<crate::DeliveryRow>, StoreError> {
+    Ok(sqlx::query_as!(
+        crate::DeliveryRow,
+        r#"SELECT id AS "id!: i64", webhook_id AS "webhook_id!: i64", event, event_id, payload, status,
+                  attempts AS "attempts!: i64", next_attempt_at AS "next_attempt_at!: DateTime<Utc>",
+                  last_status AS "last_status?: i64", last_error, created_at AS "created_at!: DateTime<Utc>",
+                  delivered_at AS "delivered_at?: DateTime<Utc>"
+           FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY id DESC LIMIT ?2"#,
+        webhook_id,
+        limit
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+pub(crate) async fn claim_deliveries(
+    pool: &SqlitePool,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<crate::DueDelivery>, StoreError> {
+    let rows = sqlx::query!(
+        r#"UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?2
+           WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?1
+                        ORDER BY next_attempt_at LIMIT ?3)
+           RETURNING id AS "id!: i64", webhook_id AS "webhook_id!: i64", event, event_id, payload, status,
+                     attempts AS "attempts!: i64", next_attempt_at AS "next_attempt_at!: DateTime<Utc>",
+                     last_status AS "last_status?: i64", last_error AS "last_error?: String",
+                     created_at AS "created_at!: DateTime<Utc>", delivered_at AS "delivered_at?: DateTime<Utc>""#,
+        now,
+        lease_until,
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let hook = sqlx::query!("SELECT url, secret FROM webhooks WHERE id = ?1", r.webhook_id).fetch_one(pool).await?;
+        out.push(crate::DueDelivery {
+            url: hook.url,
+            secret: hook.secret,
+            delivery: crate::DeliveryRow {
+                id: r.id,
+                webhook_id: r.webhook_id,
+                event: r.event,
+                event_id: r.event_id,
+                payload: r.payload,
+                status: r.status,
+                attempts: r.attempts,
+                next_attempt_at: r.next_attempt_at,
+                last_status: r.last_status,
+                last_error: r.last_error,
+                created_at: r.created_at,
+                delivered_at: r.delivered_at,
+            },
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) async fn record_attempt(
+    pool: &SqlitePool,
+    id: i64,
+    outcome: &crate::AttemptOutcome,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    match outcome {
+        crate::AttemptOutcome::Delivered { status } => {
+            sqlx::query!(
+                "UPDATE webhook_deliveries SET status = 'delivered', last_status = ?2, last_error = NULL, delivered_at = ?3
+                 WHERE id = ?1",
+                id,
+                *status,
+                now
+            )
+            .execute(pool)
+            .await?;
+        }
+        crate::AttemptOutcome::Failed { status, error, next } => {
+            let (state, due) = match next {
+                Some(at) => ("pending", *at),
+                None => ("failed", now),
+            };
+            sqlx::query!(
+                "UPDATE webhook_deliveries SET status = ?2, last_status = ?3, last_error = ?4, next_attempt_at = ?5
+                 WHERE id = ?1",
+                id,
+                state,
+                *status,
+                error,
+                due
+            )
+            .execute(pool)
+            .await?;
+        }
+    }
+    Ok(())
 }
