@@ -86,6 +86,7 @@ impl Shop {
             preview: false,
             phash: None,
             upload_id: None,
+            credits: &[],
         };
         self.store.register_file(&file, &entry).await.expect("file");
         self.store.set_listing_status(id, self.creator, ListingStatus::Published, Utc::now()).await.expect("publish");

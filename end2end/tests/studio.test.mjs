@@ -92,10 +92,18 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   await page.screenshot({ path: join(ARTIFACTS, 'studio-keys.png'), fullPage: true });
 
   // List one of each kind and upload a signed file to each, watching the progress bar.
+  // The edition's PNG says it was made with the LoRA (AUTOMATIC1111's 12-digit
+  // short hash) and the workflow (ComfyUI's embedded graph) listed next to it.
+  const workflowPath = join(ROOT, 'crates/formats/tests/fixtures/txt2img_lora.ui.json');
+  const loraPath = join(ROOT, 'crates/formats/fuzz/seeds/safetensors_header/kohya_lora.safetensors');
+  const loraShort = createHash('sha256').update(readFileSync(loraPath)).digest('hex').slice(0, 12);
   const files = {
-    edition: writePng(join(ARTIFACTS, 'tidal.png'), 96, 64),
-    workflow: join(ROOT, 'crates/formats/tests/fixtures/txt2img_lora.ui.json'),
-    lora: join(ROOT, 'crates/formats/fuzz/seeds/safetensors_header/kohya_lora.safetensors'),
+    edition: writePng(join(ARTIFACTS, 'tidal.png'), 96, 64, {
+      parameters: `tidal pools at dusk <lora:inkwash:0.8>\nNegative prompt: blurry\nSteps: 28, Sampler: Euler a, CFG scale: 6.5, Seed: 3141592653, Size: 96x64, Lora hashes: "inkwash: ${loraShort}"`,
+      workflow: readFileSync(workflowPath, 'latin1'),
+    }),
+    workflow: workflowPath,
+    lora: loraPath,
   };
   const titles = { edition: 'Tidal Memory', workflow: 'Heron txt2img', lora: 'Ink Wash LoRA' };
   await page.evaluate(() => {
@@ -152,6 +160,18 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   await page.goto(server.url + '/');
   const storeTitles = await page.getByTestId('listing-title').allTextContents();
   for (const t of Object.values(titles)) assert.ok(storeTitles.includes(t), `${t} in the store: ${storeTitles}`);
+
+  // "Made with": the edition credits the LoRA and the workflow on Colophon; they say where they were used.
+  await page.getByRole('link', { name: titles.edition }).first().click();
+  const madeWith = page.getByTestId('made-with');
+  await madeWith.waitFor();
+  assert.match(await madeWith.textContent(), new RegExp(`${titles.lora} · lora by Mira Lindqvist \\(credited as lora\\)`));
+  assert.match(await madeWith.textContent(), new RegExp(`${titles.workflow} · workflow by Mira Lindqvist \\(credited as workflow\\)`));
+  await page.getByTestId('generation').locator('summary').click();
+  assert.equal((await page.getByTestId('generation-seed').textContent()).trim(), 'Seed 3141592653');
+  await madeWith.getByRole('link', { name: titles.lora }).click();
+  await page.getByTestId('used-in').filter({ hasText: titles.edition }).waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'made-with.png'), fullPage: true });
 
   // The creator adds a sale webhook (a local endpoint); its secret is shown once.
   const hooks = [];
@@ -277,7 +297,7 @@ test('a wrong password is refused in the page', async () => {
 });
 
 /** Writes a small RGB PNG (real zlib, real CRCs) and returns its path. */
-function writePng(path, width, height) {
+function writePng(path, width, height, texts = {}) {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -308,7 +328,10 @@ function writePng(path, width, height) {
   }
   const png = Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0)),
+    chunk('IHDR', ihdr),
+    // Generation metadata as AUTOMATIC1111 / ComfyUI write it: tEXt chunks before the pixels.
+    ...Object.entries(texts).map(([k, v]) => chunk('tEXt', Buffer.from(`${k}\0${v}`, 'latin1'))),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0)),
   ]);
   writeFileSync(path, png);
   return path;

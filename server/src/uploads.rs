@@ -473,6 +473,7 @@ impl Uploads {
                 preview: listing.kind == ListingKind::Edition,
                 phash: inspected.phash,
                 upload_id: Some(&u.id),
+                credits: &inspected.credits,
             };
             let similar = match inspected.phash {
                 Some(p) => self.store.similar_files(p, SIMILAR_DISTANCE, 20).await?,
@@ -555,19 +556,29 @@ impl Uploads {
                 let limits = self.image_limits;
                 let bytes = head.to_vec();
                 // Decoding proves the image whole; the perceptual hash comes from the same pixels.
-                let (width, height, phash) = tokio::task::spawn_blocking(move || {
+                // What made it (PNG text chunks) is read beside, bounded, and never fails the upload.
+                let (width, height, phash, generation) = tokio::task::spawn_blocking(move || {
+                    let generation =
+                        if t == FileType::Png { colophon_formats::generation::from_png(&bytes) } else { None };
                     colophon_previews::decode(&bytes, &limits)
-                        .map(|(rgba, w, h)| (w, h, colophon_previews::phash::phash_rgba(&rgba, w, h)))
+                        .map(|(rgba, w, h)| (w, h, colophon_previews::phash::phash_rgba(&rgba, w, h), generation))
                 })
                 .await
                 .map_err(internal)?
                 .map_err(|e| bad(e.to_string()))?;
+                let credits = generation.as_ref().map(|g| g.credited_hashes()).unwrap_or_default();
+                let mut details =
+                    serde_json::json!({"width": width, "height": height, "perceptual_hash": phash.to_hex()});
+                if let Some(g) = generation {
+                    details["generation"] = serde_json::to_value(g).map_err(internal)?;
+                }
                 Ok(Inspected {
                     file_type: t,
-                    details: serde_json::json!({"width": width, "height": height, "perceptual_hash": phash.to_hex()}),
+                    details,
                     alt_hash: None,
                     parents: vec![],
                     phash: Some(phash.as_i64()),
+                    credits,
                 })
             }
             ListingKind::Workflow => {
@@ -587,14 +598,21 @@ impl Uploads {
                     "models": w.models,
                     "canonical_hash": w.canonical_hash,
                 });
-                Ok(Inspected { file_type: t, details, alt_hash: Some(w.canonical_hash), parents, phash: None })
+                Ok(Inspected {
+                    file_type: t,
+                    details,
+                    alt_hash: Some(w.canonical_hash),
+                    parents,
+                    phash: None,
+                    credits: vec![],
+                })
             }
             ListingKind::Lora => {
                 let t = sniffed.filter(|t| *t == FileType::Safetensors).ok_or_else(wrong_type)?;
                 let h = lora::parse_header(head, size, lora::DEFAULT_MAX_HEADER).map_err(|e| bad(e.0))?;
                 let parents = h.info.base_model_hash.into_iter().collect();
                 let details = serde_json::to_value(&h.info).map_err(internal)?;
-                Ok(Inspected { file_type: t, details, alt_hash: None, parents, phash: None })
+                Ok(Inspected { file_type: t, details, alt_hash: None, parents, phash: None, credits: vec![] })
             }
         }
     }
@@ -680,6 +698,8 @@ struct Inspected {
     alt_hash: Option<ContentHash>,
     parents: Vec<ContentHash>,
     phash: Option<i64>,
+    /// What an image's generation metadata credits (kind, hex prefix).
+    credits: Vec<(String, String)>,
 }
 
 /// `prefix_` + 24 random base32 characters (120 bits).

@@ -175,6 +175,79 @@ pub struct ListingDetail {
     pub checkout_key: String,
     /// Payments are in test mode (no money moves).
     pub test_mode: bool,
+    /// What the newest image's metadata says made it.
+    pub generation: Option<GenerationView>,
+    /// Published LoRAs and workflows on Colophon this work credits.
+    pub made_with: Vec<CreditView>,
+    /// Published works whose images credit this listing's files.
+    pub used_in: Vec<CreditView>,
+}
+
+/// An image's generation metadata as the listing page shows it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GenerationView {
+    pub tool: String,
+    pub prompt: Option<String>,
+    pub negative_prompt: Option<String>,
+    pub seed: Option<String>,
+    pub settings: Vec<(String, String)>,
+    /// (kind, name, short hash, weight)
+    pub models: Vec<(String, String, Option<String>, Option<String>)>,
+}
+
+/// A link between a work and what made it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditView {
+    /// How the image named it: lora, checkpoint, workflow…
+    pub credited_as: String,
+    pub slug: String,
+    pub title: String,
+    pub kind: String,
+    pub creator: String,
+}
+
+#[cfg(feature = "ssr")]
+fn generation_view(details: &serde_json::Value) -> Option<GenerationView> {
+    let g = details.get("generation").filter(|g| g.is_object())?;
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    Some(GenerationView {
+        tool: text(&g["tool"]).unwrap_or_default(),
+        prompt: text(&g["prompt"]),
+        negative_prompt: text(&g["negative_prompt"]),
+        seed: g["seed"].as_u64().map(|s| s.to_string()),
+        settings: g["settings"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), text(v).unwrap_or_default())).collect())
+            .unwrap_or_default(),
+        models: g["models"]
+            .as_array()
+            .map(|ms| {
+                ms.iter()
+                    .map(|m| {
+                        (
+                            text(&m["kind"]).unwrap_or_default(),
+                            text(&m["name"]).unwrap_or_default(),
+                            text(&m["hash"]),
+                            text(&m["weight"]),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn credit_views(rows: Vec<colophon_store::CreditRow>) -> Vec<CreditView> {
+    rows.into_iter()
+        .map(|c| CreditView {
+            credited_as: c.kind,
+            slug: c.slug,
+            title: c.title,
+            kind: c.listing_kind,
+            creator: c.creator,
+        })
+        .collect()
 }
 
 #[cfg(feature = "ssr")]
@@ -267,10 +340,15 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 .map(|k| k.key_id().fingerprint());
             let terms = store.sale_terms(id).await?;
             let now = chrono::Utc::now();
-            let file = match store.listing_files(id).await?.into_iter().next() {
+            let newest = store.listing_files(id).await?.into_iter().next();
+            let generation =
+                newest.as_ref().and_then(|f| generation_view(&serde_json::from_str(&f.details).unwrap_or_default()));
+            let file = match newest {
                 Some(f) => Some(ssr::provenance(&store, f).await?),
                 None => None,
             };
+            let made_with = credit_views(store.made_with(id).await?);
+            let used_in = credit_views(store.used_in(id).await?);
             let sales = store
                 .listing_sales(id)
                 .await?
@@ -325,6 +403,9 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 unavailable,
                 checkout_key: ssr::random_key(),
                 test_mode: market.payments().is_test_mode(),
+                generation,
+                made_with,
+                used_in,
             })
         }
         .await,

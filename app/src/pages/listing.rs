@@ -92,6 +92,7 @@ fn Listing(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
                     <p class="mt-1 break-all font-mono text-xs text-stone-500">"Terms hash " {d.license_hash.clone()}</p>
                 </section>
                 <ProvenancePanel file=d.file.clone() />
+                <MadeWith d=d.clone() />
                 <SalesHistory d=d.clone() />
             </div>
             <aside class="flex flex-col gap-4">
@@ -265,6 +266,65 @@ fn ProvenancePanel(file: Option<FileProvenance>) -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// What made this work (its image's generation metadata, and the LoRAs and
+/// workflows on Colophon it credits) and the works made with this one.
+#[component]
+fn MadeWith(d: ListingDetail) -> impl IntoView {
+    let credit_list = |credits: Vec<crate::api::store::CreditView>, testid: &'static str| {
+        view! {
+            <ul class="mt-2 flex flex-col gap-1 text-sm" data-testid=testid>
+                {credits.into_iter().map(|c| view! {
+                    <li>
+                        <a class="font-medium underline" href=format!("/listings/{}", c.slug)>{c.title}</a>
+                        {format!(" · {} by {} (credited as {})", c.kind, c.creator, c.credited_as)}
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    let generation = d.generation.clone().map(|g| {
+        let tool = if g.tool == "comfyui" { "ComfyUI" } else { "AUTOMATIC1111" };
+        view! {
+            <details class="mt-2 text-sm" data-testid="generation">
+                <summary class="cursor-pointer">{format!("Generation metadata ({tool}), as the image states it")}</summary>
+                {g.prompt.map(|p| view! { <p class="mt-1 whitespace-pre-line text-stone-700"><span class="font-medium">"Prompt: "</span>{p}</p> })}
+                {g.negative_prompt.map(|p| view! { <p class="text-stone-700"><span class="font-medium">"Negative: "</span>{p}</p> })}
+                {g.seed.map(|s| view! { <p data-testid="generation-seed">"Seed " <span class="font-mono">{s}</span></p> })}
+                <ul class="text-stone-700">
+                    {g.models.into_iter().map(|(kind, name, hash, weight)| view! {
+                        <li>{format!("{kind}: {name}{}{}", hash.map(|h| format!(" [{h}]")).unwrap_or_default(), weight.map(|w| format!(" × {w}")).unwrap_or_default())}</li>
+                    }).collect_view()}
+                </ul>
+                <p class="text-stone-600">{g.settings.into_iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(" · ")}</p>
+            </details>
+        }
+        .into_any()
+    });
+    let made = (generation.is_some() || !d.made_with.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby="made-with-heading" data-testid="made-with-panel">
+                <h2 id="made-with-heading" class="text-lg font-semibold">"Made with"</h2>
+                {(!d.made_with.is_empty()).then(|| credit_list(d.made_with.clone(), "made-with"))}
+                {d.made_with.is_empty().then(|| view! {
+                    <p class="text-sm text-stone-600">"None of the models or workflows it names are on Colophon."</p>
+                })}
+                {generation}
+            </section>
+        }
+    });
+    let used = (!d.used_in.is_empty()).then(|| {
+        view! {
+        <section aria-labelledby="used-in-heading" data-testid="used-in-panel">
+            <h2 id="used-in-heading" class="text-lg font-semibold">"Used in"</h2>
+            <p class="text-sm text-stone-600">"Published works whose generation metadata names this file's hash."</p>
+            {credit_list(d.used_in.clone(), "used-in")}
+        </section>
+    }.into_any()
+    });
+    view! { {made} {used} }.into_any()
 }
 
 #[component]

@@ -12,7 +12,11 @@
 //! - [`license`]: licence terms as structured fields and their hash.
 //! - [`image`] (feature `image`): dimension and allocation limits against
 //!   decompression bombs.
+//! - [`generation`] (feature `image`): what made an image — AUTOMATIC1111 and
+//!   ComfyUI metadata in PNG text chunks, bounded.
 
+#[cfg(feature = "image")]
+pub mod generation;
 #[cfg(feature = "image")]
 pub mod image;
 pub mod license;

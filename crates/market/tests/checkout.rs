@@ -83,6 +83,7 @@ impl Shop {
             preview: false,
             phash: None,
             upload_id: None,
+            credits: &[],
         };
         self.store.register_file(&file, &entry).await.expect("file");
         assert!(

@@ -78,6 +78,20 @@ pub struct NewFile<'a> {
     pub phash: Option<i64>,
     /// The upload this file completes (deleted in the same transaction).
     pub upload_id: Option<&'a str>,
+    /// What the file's generation metadata credits: (kind, lower-case hex prefix).
+    pub credits: &'a [(String, String)],
+}
+
+/// A registered listing an image credits ("made with"), or an image that
+/// credits a listing ("used in").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreditRow {
+    /// What the image named it as: lora, checkpoint, workflow, …
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
+    pub listing_kind: String,
+    pub creator: String,
 }
 
 /// An upload in progress.
@@ -93,6 +107,16 @@ pub struct UploadRow {
 }
 
 impl Store {
+    /// The published LoRAs and workflows whose files the images of `listing_id` credit.
+    pub async fn made_with(&self, listing_id: i64) -> Result<Vec<CreditRow>, StoreError> {
+        dispatch!(self, made_with(listing_id))
+    }
+
+    /// The published listings whose images credit a file of `listing_id`.
+    pub async fn used_in(&self, listing_id: i64) -> Result<Vec<CreditRow>, StoreError> {
+        dispatch!(self, used_in(listing_id))
+    }
+
     /// Creates a draft listing; `Conflict` when the slug is taken.
     pub async fn create_draft(&self, d: &ListingDraft<'_>) -> Result<i64, StoreError> {
         dispatch!(self, create_draft(d))

@@ -35,7 +35,7 @@ use std::{str::FromStr, time::Duration};
 pub use accounts::{AccountRow, CreatorRow, KeyRow, KeyState, NewKey};
 pub use anchors::{AnchorRow, AnchorStatus, AnchorUpdate, covering_anchor};
 pub use error::StoreError;
-pub use files::{FileRow, ListingDraft, NewFile, OwnedListing, UploadRow};
+pub use files::{CreditRow, FileRow, ListingDraft, NewFile, OwnedListing, UploadRow};
 pub use listings::{
     ListingKind, ListingRow, ListingStatus, NewCreator, NewListing, SearchPage, SearchQuery, Sort, search_terms,
 };

@@ -645,6 +645,16 @@ pub(crate) async fn register_file(
         .execute(&mut *tx)
         .await?;
     }
+    for (kind, prefix) in f.credits {
+        sqlx::query!(
+            "INSERT INTO file_credits (file_id, kind, hash_prefix) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            f.id,
+            kind,
+            prefix
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     if let Some(upload) = f.upload_id {
         sqlx::query!("DELETE FROM uploads WHERE id = $1", upload).execute(&mut *tx).await?;
     }
@@ -1340,4 +1350,44 @@ pub(crate) async fn record_attempt(
         }
     }
     Ok(())
+}
+
+// --- credits (generation metadata) ------------------------------------------
+
+pub(crate) async fn made_with(pool: &PgPool, listing_id: i64) -> Result<Vec<crate::CreditRow>, StoreError> {
+    Ok(sqlx::query_as!(
+        crate::CreditRow,
+        r#"SELECT DISTINCT c.kind AS "kind!", l2.slug AS "slug!", l2.title AS "title!", l2.kind AS "listing_kind!",
+                  cr.display_name AS "creator!"
+           FROM listing_files f
+           JOIN file_credits c ON c.file_id = f.id
+           JOIN listing_files f2 ON f2.listing_id <> f.listing_id AND (substr(encode(f2.sha256, 'hex'), 1, length(c.hash_prefix)) = c.hash_prefix
+                     OR (f2.alt_hash IS NOT NULL AND substr(encode(f2.alt_hash, 'hex'), 1, length(c.hash_prefix)) = c.hash_prefix))
+           JOIN listings l2 ON l2.id = f2.listing_id AND l2.status = 'published' AND l2.kind IN ('lora', 'workflow')
+           JOIN creators cr ON cr.id = l2.creator_id
+           WHERE f.listing_id = $1
+           ORDER BY l2.title"#,
+        listing_id
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+pub(crate) async fn used_in(pool: &PgPool, listing_id: i64) -> Result<Vec<crate::CreditRow>, StoreError> {
+    Ok(sqlx::query_as!(
+        crate::CreditRow,
+        r#"SELECT DISTINCT c.kind AS "kind!", l.slug AS "slug!", l.title AS "title!", l.kind AS "listing_kind!",
+                  cr.display_name AS "creator!"
+           FROM listing_files f2
+           JOIN file_credits c ON (substr(encode(f2.sha256, 'hex'), 1, length(c.hash_prefix)) = c.hash_prefix
+                     OR (f2.alt_hash IS NOT NULL AND substr(encode(f2.alt_hash, 'hex'), 1, length(c.hash_prefix)) = c.hash_prefix))
+           JOIN listing_files f ON f.id = c.file_id AND f.listing_id <> f2.listing_id
+           JOIN listings l ON l.id = f.listing_id AND l.status = 'published'
+           JOIN creators cr ON cr.id = l.creator_id
+           WHERE f2.listing_id = $1
+           ORDER BY l.title"#,
+        listing_id
+    )
+    .fetch_all(pool)
+    .await?)
 }

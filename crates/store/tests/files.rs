@@ -53,6 +53,7 @@ fn file<'a>(id: &'a str, listing_id: i64, upload: Option<&'a str>) -> NewFile<'a
         preview: true,
         phash: None,
         upload_id: upload,
+        credits: &[],
     }
 }
 

@@ -54,6 +54,7 @@ async fn publish(store: &Store, creator_id: i64, n: u8, title: &str, tags: &str,
         preview: false,
         phash: None,
         upload_id: None,
+        credits: &[],
     };
     store.register_file(&file, &entry).await.expect("file");
     assert!(store.set_listing_status(id, creator_id, ListingStatus::Published, Utc::now()).await.expect("publish"));

@@ -1,0 +1,104 @@
+//! "Made with" on both databases: an edition whose PNG names a LoRA (by
+//! AUTOMATIC1111's 12-digit short hash) and embeds a ComfyUI workflow is
+//! linked to those listings once they are published — and they list it under
+//! "used in". Drafts are never credited; a hash that matches nothing links nothing.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use colophon_formats::lora::synthesize;
+use colophon_provenance::{ContentHash, ContentKind, SigningKey};
+use colophon_store::testing::BACKENDS;
+use common::{Creator, TestApp, call, creator_with_key, listing, png, upload};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// `png` with tEXt chunks inserted after IHDR, as AUTOMATIC1111 and ComfyUI write them.
+fn png_with_text(texts: &[(&str, &str)]) -> Vec<u8> {
+    let base = png(48, 32);
+    let at = 8 + 25; // signature + IHDR chunk
+    let mut out = base[..at].to_vec();
+    for (k, v) in texts {
+        let data = [k.as_bytes(), b"\0", v.as_bytes()].concat();
+        out.extend_from_slice(&u32::try_from(data.len()).expect("len").to_be_bytes());
+        let typed = [b"tEXt".as_slice(), &data].concat();
+        out.extend_from_slice(&typed);
+        out.extend_from_slice(&crc32fast::hash(&typed).to_be_bytes());
+    }
+    out.extend_from_slice(&base[at..]);
+    out
+}
+
+async fn publish(app: &TestApp, c: &Creator, l: &Value) {
+    let (s, b) =
+        call(app, &c.tab, "listings/status", &[("listing_id", &l["id"].to_string()), ("status", "published")]).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
+async fn page(app: &TestApp, c: &Creator, slug: &str) -> Value {
+    let (s, b) = call(app, &c.tab, "store/listing", &[("slug", slug)]).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    serde_json::from_str(&b).expect("json")
+}
+
+#[tokio::test]
+async fn an_edition_credits_the_lora_and_workflow_it_was_made_with() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let key = SigningKey::from_seed(&[81; 32]);
+        let c = Creator { tab: creator_with_key(&app, "maker", &key).await, key };
+
+        let lora_file = synthesize(&["lora_unet_down_blocks_0_proj_in"], 4, 32, &BTreeMap::new(), 5);
+        let lora = listing(&app, &c, "lora", "Ink Wash").await;
+        let (s, f) = upload(&app, &c, &lora, ContentKind::Lora, &lora_file, vec![]).await;
+        assert_eq!(s, StatusCode::CREATED, "{f}");
+        let ui = include_str!("../../crates/formats/tests/fixtures/txt2img_lora.ui.json");
+        let flow = listing(&app, &c, "workflow", "Heron flow").await;
+        let parents: Vec<ContentHash> = colophon_formats::Workflow::parse(ui.as_bytes())
+            .expect("fixture")
+            .models
+            .iter()
+            .filter_map(|m| m.sha256.as_deref().and_then(|h| ContentHash::parse(h).ok()))
+            .collect();
+        let (s, f) = upload(&app, &c, &flow, ContentKind::Workflow, ui.as_bytes(), parents).await;
+        assert_eq!(s, StatusCode::CREATED, "{f}");
+
+        let short = &ContentHash::of(&lora_file).to_hex()[..12];
+        let params = format!(
+            "heron <lora:inkwash:0.7>\nNegative prompt: blur\nSteps: 20, Seed: 77, Model hash: ffffffffff, Lora hashes: \"inkwash: {short}\""
+        );
+        let image = png_with_text(&[("parameters", &params), ("workflow", ui)]);
+        let edition = listing(&app, &c, "edition", "Heron at dusk").await;
+        let (s, f) = upload(&app, &c, &edition, ContentKind::EditionImage, &image, vec![]).await;
+        assert_eq!(s, StatusCode::CREATED, "{f}");
+        assert_eq!(f["details"]["generation"]["seed"], 77, "{f}");
+        publish(&app, &c, &edition).await;
+
+        // Drafts are not credited.
+        let slug = edition["slug"].as_str().expect("slug");
+        let p = page(&app, &c, slug).await;
+        assert_eq!(p["made_with"], serde_json::json!([]));
+        assert_eq!(p["generation"]["seed"], "77");
+        publish(&app, &c, &lora).await;
+        publish(&app, &c, &flow).await;
+
+        let p = page(&app, &c, slug).await;
+        let made: Vec<(String, String)> = p["made_with"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|m| {
+                (m["title"].as_str().unwrap_or_default().into(), m["credited_as"].as_str().unwrap_or_default().into())
+            })
+            .collect();
+        assert_eq!(made, vec![("Heron flow".into(), "workflow".into()), ("Ink Wash".into(), "lora".into())]);
+        // The checkpoint's hash matched nothing and links nothing.
+        assert!(!p["made_with"].to_string().contains("checkpoint"));
+        for credited in [&lora, &flow] {
+            let p = page(&app, &c, credited["slug"].as_str().expect("slug")).await;
+            assert_eq!(p["used_in"][0]["title"], "Heron at dusk", "{p}");
+        }
+        app.stop().await;
+    }
+}
