@@ -6,5 +6,6 @@ pub mod keys;
 pub mod listings;
 pub mod orders;
 pub mod store;
+pub mod styles;
 pub mod tokens;
 pub mod webhooks;

@@ -11,6 +11,7 @@ mod sales;
 mod sign_in;
 mod store;
 mod studio;
+mod styles;
 mod tokens;
 mod verify;
 mod webhooks;

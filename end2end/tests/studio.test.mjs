@@ -169,9 +169,20 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   assert.match(await madeWith.textContent(), new RegExp(`${titles.workflow} · workflow by Mira Lindqvist \\(credited as workflow\\)`));
   await page.getByTestId('generation').locator('summary').click();
   assert.equal((await page.getByTestId('generation-seed').textContent()).trim(), 'Seed 3141592653');
+  await page.getByTestId('save-style').click();
+  await page.getByTestId('style-saved').waitFor();
   await madeWith.getByRole('link', { name: titles.lora }).click();
   await page.getByTestId('used-in').filter({ hasText: titles.edition }).waitFor();
   await page.screenshot({ path: join(ARTIFACTS, 'made-with.png'), fullPage: true });
+  // The credited creator sees it in the Studio.
+  await page.goto(server.url + '/studio', { waitUntil: 'domcontentloaded' });
+  await waitForHydration(page);
+  const credited = page.getByTestId('credited-in');
+  await credited.waitFor();
+  assert.match(await credited.textContent(), new RegExp(`${titles.edition} by Mira Lindqvist used ${titles.lora} \\(lora\\)`));
+  assert.match(await credited.textContent(), new RegExp(`${titles.edition} by Mira Lindqvist used ${titles.workflow} \\(workflow\\)`));
+  const style = page.getByTestId('style').filter({ hasText: titles.edition });
+  assert.equal((await style.getByTestId('style-seed').textContent()).trim(), '3141592653');
 
   // The creator adds a sale webhook (a local endpoint); its secret is shown once.
   const hooks = [];

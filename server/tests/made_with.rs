@@ -99,6 +99,34 @@ async fn an_edition_credits_the_lora_and_workflow_it_was_made_with() {
             let p = page(&app, &c, credited["slug"].as_str().expect("slug")).await;
             assert_eq!(p["used_in"][0]["title"], "Heron at dusk", "{p}");
         }
+        let (_, credits) = call(&app, &c.tab, "listings/credited", &[]).await;
+        assert!(credits.contains("Heron at dusk") && credits.contains("Ink Wash"), "{credits}");
+
+        // The style library: save the edition's settings; a later work with the same seed and LoRA is found.
+        let (s, b) = call(&app, &c.tab, "styles/save", &[("slug", slug), ("name", "dusk herons")]).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let (s, b) =
+            call(&app, &c.tab, "styles/save", &[("slug", lora["slug"].as_str().expect("slug")), ("name", "")]).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(b.contains("no generation metadata"), "{b}");
+        let params2 = format!("another heron\nSteps: 30, Seed: 77, Lora hashes: \"inkwash: {short}\"");
+        let second = listing(&app, &c, "edition", "Heron again").await;
+        let (s, f) =
+            upload(&app, &c, &second, ContentKind::EditionImage, &png_with_text(&[("parameters", &params2)]), vec![])
+                .await;
+        assert_eq!(s, StatusCode::CREATED, "{f}");
+        let (_, b) = call(&app, &c.tab, "styles/mine", &[]).await;
+        let styles: Value = serde_json::from_str(&b).expect("json");
+        assert_eq!(styles[0]["name"], "dusk herons");
+        assert_eq!(styles[0]["seed"], "77");
+        assert_eq!(styles[0]["matches"][0]["title"], "Heron again", "{styles}");
+        assert_eq!(styles[0]["matches"][0]["why"], serde_json::json!(["same seed", "same lora inkwash"]));
+        let id = styles[0]["id"].to_string();
+        let stranger = creator_with_key(&app, "stranger", &SigningKey::from_seed(&[82; 32])).await;
+        assert_eq!(call(&app, &stranger, "styles/delete", &[("id", &id)]).await.0, StatusCode::NOT_FOUND);
+        let (_, theirs) = call(&app, &stranger, "styles/mine", &[]).await;
+        assert_eq!(theirs, "[]", "the library is private");
+        assert_eq!(call(&app, &c.tab, "styles/delete", &[("id", &id)]).await.0, StatusCode::OK);
         app.stop().await;
     }
 }

@@ -420,3 +420,42 @@ mod tests {
         assert!(parse_price("99999999999999999999").is_err());
     }
 }
+
+/// One of the creator's LoRAs or workflows credited by a published work.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credited {
+    pub yours_title: String,
+    pub yours_slug: String,
+    pub work: crate::api::store::CreditView,
+}
+
+/// Where the signed-in creator's listings were used ("used in" across their listings).
+#[server(endpoint = "listings/credited")]
+pub async fn my_credits() -> Result<Vec<Credited>, ApiError> {
+    crate::error::with_status(
+        async move {
+            let (store, _, creator) = crate::api::keys::require_creator().await?;
+            let mut out = Vec::new();
+            for l in store.creator_listings(creator.id).await? {
+                if l.kind == colophon_store::ListingKind::Edition {
+                    continue;
+                }
+                for c in store.used_in(l.id).await? {
+                    out.push(Credited {
+                        yours_title: l.title.clone(),
+                        yours_slug: l.slug.clone(),
+                        work: crate::api::store::CreditView {
+                            credited_as: c.kind,
+                            slug: c.slug,
+                            title: c.title,
+                            kind: c.listing_kind,
+                            creator: c.creator,
+                        },
+                    });
+                }
+            }
+            Ok(out)
+        }
+        .await,
+    )
+}

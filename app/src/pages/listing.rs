@@ -285,6 +285,7 @@ fn MadeWith(d: ListingDetail) -> impl IntoView {
         }
         .into_any()
     };
+    let (signed_in, slug) = (d.signed_in, d.card.slug.clone());
     let generation = d.generation.clone().map(|g| {
         let tool = if g.tool == "comfyui" { "ComfyUI" } else { "AUTOMATIC1111" };
         view! {
@@ -299,6 +300,7 @@ fn MadeWith(d: ListingDetail) -> impl IntoView {
                     }).collect_view()}
                 </ul>
                 <p class="text-stone-600">{g.settings.into_iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(" · ")}</p>
+                {signed_in.then(|| view! { <SaveStyle slug=slug.clone() /> })}
             </details>
         }
         .into_any()
@@ -325,6 +327,22 @@ fn MadeWith(d: ListingDetail) -> impl IntoView {
     }.into_any()
     });
     view! { {made} {used} }.into_any()
+}
+
+/// Saves this listing's generation settings to the viewer's private style library.
+#[component]
+fn SaveStyle(slug: String) -> impl IntoView {
+    let save = Action::new(move |_: &()| crate::api::styles::save_style(slug.clone(), String::new()));
+    view! {
+        <button type="button" class=crate::components::ui::BUTTON_LIGHT data-testid="save-style"
+            disabled=move || save.pending().get() on:click=move |_| { save.dispatch(()); }>
+            "Save to my style library"
+        </button>
+        {move || save.value().get().map(|r| match r {
+            Ok(()) => view! { <span class="ml-2 text-emerald-700" data-testid="style-saved">"Saved: see the Studio's style library."</span> }.into_any(),
+            Err(e) => view! { <span class="ml-2 text-rose-700" role="alert">{e.to_string()}</span> }.into_any(),
+        })}
+    }
 }
 
 #[component]

@@ -104,3 +104,35 @@ fn Chart(d: SalesDashboard) -> impl IntoView {
         </svg>
     }
 }
+
+/// Where the creator's LoRAs and workflows were credited by others' (or their own) published works.
+#[component]
+pub fn CreditsPanel() -> impl IntoView {
+    let credits = Resource::new(|| (), |_| crate::api::listings::my_credits());
+    view! {
+        <section aria-labelledby="credits-heading" class="flex flex-col gap-2 rounded-lg border border-stone-200 bg-white p-6" data-testid="credits-panel">
+            <h2 id="credits-heading" class="text-xl font-semibold">"Credited in"</h2>
+            <p class="text-sm text-stone-600">"Published works whose generation metadata names your LoRAs' or workflows' hashes."</p>
+            <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match credits.await {
+                        Ok(list) if list.is_empty() => view! { <p class="text-sm text-stone-600">"Not yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="flex flex-col gap-1 text-sm" data-testid="credited-in">
+                                {list.into_iter().map(|c| view! {
+                                    <li>
+                                        <a class="font-medium underline" href=format!("/listings/{}", c.work.slug)>{c.work.title}</a>
+                                        {format!(" by {} used ", c.work.creator)}
+                                        <a class="underline" href=format!("/listings/{}", c.yours_slug)>{c.yours_title}</a>
+                                        {format!(" ({})", c.work.credited_as)}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p role="alert" class="text-rose-800">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

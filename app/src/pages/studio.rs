@@ -106,6 +106,8 @@ fn CreatorStudio(profile: CreatorProfile) -> impl IntoView {
         <crate::pages::keys::KeyPanel />
         <crate::pages::listings::ListingsPanel />
         <crate::pages::sales::SalesPanel />
+        <crate::pages::sales::CreditsPanel />
+        <crate::pages::styles::StylesPanel />
         <crate::pages::webhooks::WebhooksPanel />
         <crate::pages::tokens::TokensPanel />
         <crate::pages::preview_jobs::PreviewJobsPanel />

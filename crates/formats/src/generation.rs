@@ -212,6 +212,7 @@ pub fn automatic1111(text: &str) -> Generation {
             ModelUse { kind: "checkpoint".into(), name: model.0.unwrap_or_default(), hash: model.1, weight: None },
         );
     }
+    g.models.truncate(MAX_MODELS);
     g
 }
 

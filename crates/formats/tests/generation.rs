@@ -74,3 +74,38 @@ fn hostile_metadata_yields_nothing_or_little() {
     assert_eq!(generation::from_png(&full[..20]), None);
     assert_eq!(generation::from_png(b"GIF89a"), None);
 }
+
+fn bounded(g: &generation::Generation) {
+    use generation::{MAX_MODELS, MAX_PROMPT, MAX_SETTINGS};
+    assert!(g.models.len() <= MAX_MODELS, "{} models", g.models.len());
+    assert!(g.settings.len() <= MAX_SETTINGS);
+    assert!(g.prompt.as_ref().is_none_or(|p| p.chars().count() <= MAX_PROMPT));
+    assert!(g.credited_hashes().iter().all(|(_, h)| (10..=64).contains(&h.len())));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Arbitrary text as AUTOMATIC1111 parameters or ComfyUI graphs: no panic, bounds hold.
+    #[test]
+    fn any_text_is_read_within_bounds(text in "(?s).{0,2000}", extra in "[A-Za-z ]{0,20}: \"?[0-9a-f, :]{0,80}\"?") {
+        bounded(&generation::automatic1111(&text));
+        bounded(&generation::automatic1111(&format!("{text}\nSteps: 1, {extra}")));
+        bounded(&generation::comfyui(Some(&text), Some(&text)));
+    }
+
+    /// A real metadata PNG with bytes flipped or cut anywhere: no panic, bounds hold.
+    #[test]
+    fn damaged_pngs_never_panic(flips in proptest::collection::vec((0usize..4096, proptest::num::u8::ANY), 0..16), cut in 0usize..4096) {
+        let mut png = png_with(&[('t', "parameters", PARAMETERS), ('z', "workflow", include_str!("fixtures/txt2img_lora.ui.json"))]);
+        for (at, byte) in flips {
+            let n = png.len();
+            png[at % n] ^= byte;
+        }
+        let len = png.len();
+        png.truncate(cut.min(len));
+        if let Some(g) = generation::from_png(&png) {
+            bounded(&g);
+        }
+    }
+}

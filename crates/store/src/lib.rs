@@ -25,6 +25,7 @@ mod previews;
 mod sessions;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod styles;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
@@ -42,6 +43,7 @@ pub use listings::{
 pub use log::{LogEntryRow, NewLogEntry};
 pub use orders::{Allocation, Checkout, OrderRow, Purchase, Refusal, SaleRow, SaleTerms};
 pub use previews::{MAX_PREVIEW_ATTEMPTS, NewPreview, PreviewJob, PreviewJobStatus, PreviewRow, SimilarFile};
+pub use styles::StyleRow;
 pub use tokens::{NewToken, TokenRow};
 pub use webhooks::{AttemptOutcome, DeliveryRow, DueDelivery, WebhookRow};
 
