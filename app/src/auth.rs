@@ -116,6 +116,13 @@ pub async fn require_account(store: &Store, session: &Session) -> Result<Account
     store.account(id).await?.ok_or_else(|| ApiError::Unauthorized("Sign in first.".into()))
 }
 
+/// The store and the signed-in account (for server functions), or `Unauthorized`.
+pub async fn signed_in() -> Result<(Store, AccountRow), ApiError> {
+    let store = crate::error::server_context::<Store>()?;
+    let account = require_account(&store, &session().await?).await?;
+    Ok((store, account))
+}
+
 /// Marks the session signed in as `account_id`, with a fresh session id.
 pub async fn sign_in_session(session: &Session, account_id: i64) -> Result<(), ApiError> {
     session.cycle_id().await.map_err(session_error)?;

@@ -584,12 +584,7 @@ impl Uploads {
             ListingKind::Workflow => {
                 let t = sniffed.filter(|t| *t == FileType::Json).ok_or_else(wrong_type)?;
                 let w = Workflow::parse(head).map_err(|e| bad(e.0))?;
-                let parents: Vec<ContentHash> = w
-                    .models
-                    .iter()
-                    .filter_map(|m| m.sha256.as_deref())
-                    .filter_map(|h| ContentHash::parse(h).ok())
-                    .collect();
+                let parents = w.pinned_hashes();
                 let details = serde_json::json!({
                     "format": w.format,
                     "node_count": w.nodes.len(),

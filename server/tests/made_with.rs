@@ -55,12 +55,7 @@ async fn an_edition_credits_the_lora_and_workflow_it_was_made_with() {
         assert_eq!(s, StatusCode::CREATED, "{f}");
         let ui = include_str!("../../crates/formats/tests/fixtures/txt2img_lora.ui.json");
         let flow = listing(&app, &c, "workflow", "Heron flow").await;
-        let parents: Vec<ContentHash> = colophon_formats::Workflow::parse(ui.as_bytes())
-            .expect("fixture")
-            .models
-            .iter()
-            .filter_map(|m| m.sha256.as_deref().and_then(|h| ContentHash::parse(h).ok()))
-            .collect();
+        let parents = colophon_formats::Workflow::parse(ui.as_bytes()).expect("fixture").pinned_hashes();
         let (s, f) = upload(&app, &c, &flow, ContentKind::Workflow, ui.as_bytes(), parents).await;
         assert_eq!(s, StatusCode::CREATED, "{f}");
 

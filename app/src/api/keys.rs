@@ -37,9 +37,7 @@ impl MyKeys {
 #[cfg(feature = "ssr")]
 pub(crate) async fn require_creator()
 -> Result<(colophon_store::Store, colophon_store::AccountRow, colophon_store::CreatorRow), ApiError> {
-    let store = crate::error::server_context::<colophon_store::Store>()?;
-    let session = crate::auth::session().await?;
-    let account = crate::auth::require_account(&store, &session).await?;
+    let (store, account) = crate::auth::signed_in().await?;
     let creator =
         account.creator.clone().ok_or_else(|| ApiError::Forbidden("Become a creator in the Studio first.".into()))?;
     Ok((store, account, creator))

@@ -61,20 +61,12 @@ fn to_item(o: colophon_store::OrderRow) -> CollectionItem {
     }
 }
 
-#[cfg(feature = "ssr")]
-async fn signed_in() -> Result<(colophon_store::Store, colophon_store::AccountRow), ApiError> {
-    let store = crate::error::server_context::<colophon_store::Store>()?;
-    let session = crate::auth::session().await?;
-    let account = crate::auth::require_account(&store, &session).await?;
-    Ok((store, account))
-}
-
 /// The signed-in account's editions and licences, newest first.
 #[server(endpoint = "collection/mine")]
 pub async fn my_collection() -> Result<Vec<CollectionItem>, ApiError> {
     crate::error::with_status(
         async move {
-            let (store, account) = signed_in().await?;
+            let (store, account) = crate::auth::signed_in().await?;
             Ok(store.account_orders(account.id).await?.into_iter().map(to_item).collect())
         }
         .await,
@@ -104,7 +96,7 @@ pub struct Certificate {
 pub async fn get_certificate(order_id: String) -> Result<Certificate, ApiError> {
     crate::error::with_status(
         async move {
-            let (store, account) = signed_in().await?;
+            let (store, account) = crate::auth::signed_in().await?;
             let market = crate::error::server_context::<colophon_market::Market>()?;
             let order = store
                 .order(&order_id)

@@ -125,20 +125,12 @@ pub fn to_view(t: colophon_store::TokenRow) -> TokenView {
     }
 }
 
-#[cfg(feature = "ssr")]
-async fn signed_in() -> Result<(colophon_store::Store, colophon_store::AccountRow), ApiError> {
-    let store = crate::error::server_context::<colophon_store::Store>()?;
-    let session = crate::auth::session().await?;
-    let account = crate::auth::require_account(&store, &session).await?;
-    Ok((store, account))
-}
-
 /// The signed-in account's tokens, newest first.
 #[server(endpoint = "tokens/mine")]
 pub async fn my_tokens() -> Result<Vec<TokenView>, ApiError> {
     crate::error::with_status(
         async move {
-            let (store, account) = signed_in().await?;
+            let (store, account) = crate::auth::signed_in().await?;
             Ok(store.tokens_of(account.id).await?.into_iter().map(to_view).collect())
         }
         .await,
@@ -150,7 +142,7 @@ pub async fn my_tokens() -> Result<Vec<TokenView>, ApiError> {
 pub async fn create_token(name: String, scopes: String) -> Result<CreatedToken, ApiError> {
     crate::error::with_status(
         async move {
-            let (store, account) = signed_in().await?;
+            let (store, account) = crate::auth::signed_in().await?;
             let name = name.trim();
             if name.is_empty() || name.chars().count() > 100 {
                 return Err(ApiError::BadRequest("Name the token (1–100 characters), e.g. \"render farm\".".into()));
@@ -191,7 +183,7 @@ pub async fn create_token(name: String, scopes: String) -> Result<CreatedToken, 
 pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
     crate::error::with_status(
         async move {
-            let (store, account) = signed_in().await?;
+            let (store, account) = crate::auth::signed_in().await?;
             if !store.token_revoke(id, account.id, chrono::Utc::now()).await? {
                 return Err(ApiError::NotFound("No such active token.".into()));
             }

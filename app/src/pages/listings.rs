@@ -411,18 +411,7 @@ mod browser {
                 let h = lora::parse_header(&prefix, size as u64, lora::DEFAULT_MAX_HEADER).map_err(|e| e.0)?;
                 h.info.base_model_hash.into_iter().collect()
             }
-            ListingKind::Workflow => {
-                let w = Workflow::parse(&read(&file, 0.0, size).await?).map_err(|e| e.0)?;
-                let mut p: Vec<ContentHash> = w
-                    .models
-                    .iter()
-                    .filter_map(|m| m.sha256.as_deref())
-                    .filter_map(|h| ContentHash::parse(h).ok())
-                    .collect();
-                p.sort();
-                p.dedup();
-                p
-            }
+            ListingKind::Workflow => Workflow::parse(&read(&file, 0.0, size).await?).map_err(|e| e.0)?.pinned_hashes(),
             ListingKind::Edition => vec![],
         };
         // 3. Open the upload.

@@ -260,18 +260,7 @@ fn parents(path: &Path, t: FileType, size: u64) -> Result<Vec<ContentHash>, Stri
             let h = lora::parse_header(&read(8 + n)?, size, lora::DEFAULT_MAX_HEADER).map_err(|e| e.0)?;
             Ok(h.info.base_model_hash.into_iter().collect())
         }
-        t if !t.is_image() => {
-            let w = Workflow::parse(&read(size)?).map_err(|e| e.0)?;
-            let mut p: Vec<ContentHash> = w
-                .models
-                .iter()
-                .filter_map(|m| m.sha256.as_deref())
-                .filter_map(|h| ContentHash::parse(h).ok())
-                .collect();
-            p.sort();
-            p.dedup();
-            Ok(p)
-        }
+        t if !t.is_image() => Ok(Workflow::parse(&read(size)?).map_err(|e| e.0)?.pinned_hashes()),
         _ => Ok(Vec::new()),
     }
 }

@@ -80,6 +80,17 @@ pub struct Workflow {
 }
 
 impl Workflow {
+    /// The model files the workflow pins by SHA-256, sorted and without
+    /// repeats: what its `ContentRegistered` statement names as `parents`
+    /// (docs/FORMATS.md §7). The server, the Studio and the CLI all use this.
+    pub fn pinned_hashes(&self) -> Vec<ContentHash> {
+        let mut p: Vec<ContentHash> =
+            self.models.iter().filter_map(|m| m.sha256.as_deref()).filter_map(|h| ContentHash::parse(h).ok()).collect();
+        p.sort();
+        p.dedup();
+        p
+    }
+
     /// Parses a workflow file (UTF-8 JSON, optional BOM).
     pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

@@ -108,26 +108,9 @@ impl PreviewWorker {
         self.renderer.describe()
     }
 
-    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run(self, stop: tokio::sync::watch::Receiver<bool>) {
         tracing::info!(renderer = %self.renderer.describe(), parallel = self.parallel, "preview worker started");
-        loop {
-            if *stop.borrow() {
-                break;
-            }
-            let n = match self.run_once().await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::warn!(error = %e, "preview queue unavailable");
-                    0
-                }
-            };
-            if n == 0 {
-                tokio::select! {
-                    _ = tokio::time::sleep(IDLE_POLL) => {}
-                    _ = stop.changed() => break,
-                }
-            }
-        }
+        super::poll("preview queue", IDLE_POLL, stop, || self.run_once()).await;
     }
 
     /// Claims and renders one batch; returns how many jobs it took. The

@@ -100,25 +100,8 @@ impl WebhookWorker {
         Self { store, settings }
     }
 
-    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
-        loop {
-            if *stop.borrow() {
-                break;
-            }
-            let n = match self.run_once().await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::warn!(error = %e, "webhook outbox unavailable");
-                    0
-                }
-            };
-            if n == 0 {
-                tokio::select! {
-                    _ = tokio::time::sleep(IDLE_POLL) => {}
-                    _ = stop.changed() => break,
-                }
-            }
-        }
+    pub async fn run(self, stop: tokio::sync::watch::Receiver<bool>) {
+        super::poll("webhook outbox", IDLE_POLL, stop, || self.run_once()).await;
     }
 
     /// Sends every due delivery once; returns how many it tried.
