@@ -1,8 +1,9 @@
 # Colophon: two commands. Everything else is a helper they call.
 #   make run   build and serve on the embedded defaults (SQLite, local files, local chain)
-#   make test  every check: fmt, clippy (ssr + wasm32), forge, Rust tests on SQLite and PostgreSQL, browser journeys
+#   make test  every check: fmt, clippy (ssr + wasm32), cargo-deny, forge, Rust tests on SQLite and PostgreSQL, browser journeys
+# Measurements (not part of `make test`): make bench | make soak | make faults
 .DEFAULT_GOAL := help
-.PHONY: help run test build setup sqlx-prepare contract-artifacts clean
+.PHONY: help run test bench soak faults build setup sqlx-prepare contract-artifacts clean
 
 help:
 	@echo "make run    build and serve Colophon at http://127.0.0.1:3000"
@@ -13,6 +14,18 @@ run:
 
 test:
 	@scripts/test
+
+# Every benchmark against its peer; rewrites the summary in docs/BENCHMARKS.md.
+bench:
+	@scripts/bench
+
+# 10 minutes of mixed traffic: errors, p99, RSS.
+soak:
+	@scripts/soak
+
+# 100 SIGKILLs of the server (and chain) mid-operation, then every promise checked.
+faults:
+	@scripts/faults
 
 # Helpers
 build:

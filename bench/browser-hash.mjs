@@ -9,7 +9,7 @@
 // size-optimised wasm-release profile) and prints a Markdown table row per metric.
 // Memory: peak resident set of Chromium's renderer processes above the idle
 // page, sampled every 10 ms from /proc.
-import { openSync, writeSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { openSync, writeSync, closeSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
 import { randomBytes, createHash } from 'node:crypto';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -101,3 +101,12 @@ console.log('| metric | ours (wasm, 8 MiB slices) | peer (crypto.subtle.digest) 
 console.log('|---|---|---|---|');
 console.log(`| time | ${(ms('ours') / 1000).toFixed(2)} s (${rate(ms('ours'))} MiB/s) | ${(ms('subtle') / 1000).toFixed(2)} s (${rate(ms('subtle'))} MiB/s) | ${(ms('subtle') / ms('ours')).toFixed(2)}× the peer's speed |`);
 console.log(`| peak renderer memory above idle | ${mem('ours').toFixed(0)} MiB | ${mem('subtle').toFixed(0)} MiB | ${(mem('ours') / Math.max(mem('subtle'), 1)).toFixed(2)}× |`);
+// `make bench` collects one summary row per metric.
+if (process.env.COLOPHON_BENCH_RESULTS) {
+  const row = (metric, ours, peer, ratio) =>
+    appendFileSync(process.env.COLOPHON_BENCH_RESULTS, JSON.stringify({ metric, ours, peer, ratio, command: `node bench/browser-hash.mjs ${mib} ${runs}` }) + '\n');
+  row(`Browser SHA-256 of a ${mib} MiB file (/verify, Chromium ${chromium})`, `${(ms('ours') / 1000).toFixed(2)} s`,
+    `crypto.subtle.digest: ${(ms('subtle') / 1000).toFixed(2)} s`, `${(ms('subtle') / ms('ours')).toFixed(2)}× the peer's speed`);
+  row('Browser hashing, peak renderer memory above idle', `${mem('ours').toFixed(0)} MiB`,
+    `crypto.subtle.digest: ${mem('subtle').toFixed(0)} MiB`, `${(mem('ours') / Math.max(mem('subtle'), 1)).toFixed(2)}× the memory`);
+}

@@ -3,10 +3,11 @@
 # rendering `/` over the demo store (search, 12 cards, full SSR with the
 # database read) against nginx serving the very same HTML bytes from disk.
 # wrk on loopback, 64 connections, 2 threads, the same duration for each.
-# Usage: bench/store-page.sh [SECONDS]   (default 15). Prints a table.
+# Usage: bench/store-page.sh [SECONDS] [RUNS]   (defaults 15, 3). Prints a table of medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
+runs=${2:-3}
 source scripts/lib.sh
 for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || { echo "bench/store-page.sh needs $tool (apt-get install wrk nginx-light curl)" >&2; exit 2; }
@@ -60,11 +61,20 @@ run() { # prints "requests/s p99"
 }
 wrk -t2 -c64 -d2s "$url/" >/dev/null # warm up both
 wrk -t2 -c64 -d2s "http://127.0.0.1:$port/" >/dev/null
-read -r ours_rps ours_p99 < <(run "$url/")
-read -r peer_rps peer_p99 < <(run "http://127.0.0.1:$port/")
+# Alternate ours and the peer, $runs rounds; medians of each.
+ours=() peer=()
+for _ in $(seq 1 "$runs"); do
+  ours+=("$(run "$url/")")
+  peer+=("$(run "http://127.0.0.1:$port/")")
+done
+median_of() { printf '%s\n' "$@" | sort -g -k1,1 | sed -n "$(( ($# + 1) / 2 ))p"; }
+read -r ours_rps ours_p99 < <(median_of "${ours[@]}")
+read -r peer_rps peer_p99 < <(median_of "${peer[@]}")
 bytes=$(wc -c < "$work/www/index.html")
-echo "| server | requests/s | p99 latency |"
+echo "| server | requests/s (median of $runs) | p99 latency |"
 echo "|---|---|---|"
 echo "| colophon-server, \`/\` (SSR, demo store, ${bytes} bytes) | $ours_rps | $ours_p99 |"
 echo "| nginx, the same bytes from disk | $peer_rps | $peer_p99 |"
-awk -v a="$ours_rps" -v b="$peer_rps" 'BEGIN { printf "ratio: %.2f of nginx (wrk -t2 -c64 -d%ss, loopback)\n", a / b, '"$secs"' }'
+ratio=$(awk -v a="$ours_rps" -v b="$peer_rps" 'BEGIN { printf "%.2f", a / b }')
+echo "ratio: $ratio of nginx (wrk -t2 -c64 -d${secs}s, loopback)"
+bench_result "Store page \`/\` (SSR + search), requests/s" "$ours_rps req/s (p99 $ours_p99)" "nginx, same bytes: $peer_rps req/s (p99 $peer_p99)" "${ratio}×" "bench/store-page.sh $secs $runs"

@@ -47,3 +47,6 @@ print(f"| colophon verify --receipt | {v:.3f} | {mib(v)} | {v / o:.2f}x |")
 print(f"| openssl dgst -sha256 | {o:.3f} | {mib(o)} | 1.00x |")
 print(f"| sha256sum | {s:.3f} | {mib(s)} | {s / o:.2f}x |")
 PY
+bench_result "\`colophon verify --receipt\` of a ${size} MiB file" \
+  "$(python3 -c "print(f'{$v:.3f} s')")" "openssl dgst -sha256: $(python3 -c "print(f'{$o:.3f} s')")" \
+  "$(python3 -c "print(f'{$v / $o:.2f}× the time')")" "bench/verify-cli.sh $size $runs"

@@ -68,3 +68,13 @@ wasm_cargo() { if [ "$TOOLCHAIN" = debian ]; then RUSTC_BOOTSTRAP=1 "$CARGO" "$@
 # The native binaries inside the npm packages (the .bin wrappers are node
 # scripts that would not pass SIGTERM on, and anvil must get it to save state).
 native_bin() { compgen -G "$ROOT/node_modules/@foundry-rs/$1-*/bin/$1" | head -n 1 || true; }
+
+# --- benchmark results -----------------------------------------------------
+# One row of docs/BENCHMARKS.md's summary, as a JSON line appended to
+# $COLOPHON_BENCH_RESULTS (set by `make bench`; a no-op otherwise):
+# bench_result METRIC OURS PEER RATIO COMMAND
+bench_result() {
+  [ -n "${COLOPHON_BENCH_RESULTS:-}" ] || return 0
+  python3 -c 'import json, sys; print(json.dumps(dict(zip(["metric", "ours", "peer", "ratio", "command"], sys.argv[1:])), ensure_ascii=False))' \
+    "$@" >> "$COLOPHON_BENCH_RESULTS"
+}

@@ -116,6 +116,15 @@ pub async fn require_account(store: &Store, session: &Session) -> Result<Account
     store.account(id).await?.ok_or_else(|| ApiError::Unauthorized("Sign in first.".into()))
 }
 
+/// `n` random bytes from the OS as lower-case hex: idempotency keys, API
+/// tokens, webhook secrets.
+pub fn random_hex(n: usize) -> String {
+    use rand_core::{OsRng, RngCore as _};
+    let mut bytes = vec![0u8; n];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The store and the signed-in account (for server functions), or `Unauthorized`.
 pub async fn signed_in() -> Result<(Store, AccountRow), ApiError> {
     let store = crate::error::server_context::<Store>()?;

@@ -1,4 +1,7 @@
-//! Shared helpers for the benchmarks in `benches/`.
+//! Shared helpers for the benchmarks in `benches/` and the load and fault
+//! drivers in `src/bin/`.
+
+pub mod driver;
 
 use std::io::{Read as _, Write as _};
 
@@ -36,4 +39,16 @@ pub fn write_test_file(path: &std::path::Path, len: u64) -> std::io::Result<()> 
         written += n as u64;
     }
     out.flush()
+}
+
+/// Appends one row of docs/BENCHMARKS.md's summary to `$COLOPHON_BENCH_RESULTS`
+/// (set by `make bench`) as a JSON line; does nothing when it is unset.
+pub fn result(metric: &str, ours: &str, peer: &str, ratio: &str, command: &str) {
+    let Some(path) = std::env::var_os("COLOPHON_BENCH_RESULTS") else { return };
+    let row = serde_json::json!({"metric": metric, "ours": ours, "peer": peer, "ratio": ratio, "command": command});
+    let written =
+        std::fs::OpenOptions::new().create(true).append(true).open(&path).and_then(|mut f| writeln!(f, "{row}"));
+    if let Err(e) = written {
+        eprintln!("cannot append to {}: {e}", std::path::Path::new(&path).display());
+    }
 }

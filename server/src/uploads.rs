@@ -556,10 +556,9 @@ impl Uploads {
                 let limits = self.image_limits;
                 let bytes = head.to_vec();
                 // Decoding proves the image whole; the perceptual hash comes from the same pixels.
-                // What made it (PNG text chunks) is read beside, bounded, and never fails the upload.
+                // What made it (PNG text chunks, JPEG/WebP EXIF) is read beside, bounded, and never fails the upload.
                 let (width, height, phash, generation) = tokio::task::spawn_blocking(move || {
-                    let generation =
-                        if t == FileType::Png { colophon_formats::generation::from_png(&bytes) } else { None };
+                    let generation = colophon_formats::generation::from_image(&bytes);
                     colophon_previews::decode(&bytes, &limits)
                         .map(|(rgba, w, h)| (w, h, colophon_previews::phash::phash_rgba(&rgba, w, h), generation))
                 })

@@ -1,4 +1,4 @@
-//! "Made with" on both databases: an edition whose PNG names a LoRA (by
+//! "Made with" on both databases: an edition whose PNG (or JPEG) names a LoRA (by
 //! AUTOMATIC1111's 12-digit short hash) and embeds a ComfyUI workflow is
 //! linked to those listings once they are published — and they list it under
 //! "used in". Drafts are never credited; a hash that matches nothing links nothing.
@@ -28,6 +28,26 @@ fn png_with_text(texts: &[(&str, &str)]) -> Vec<u8> {
     }
     out.extend_from_slice(&base[at..]);
     out
+}
+
+/// A JPEG with AUTOMATIC1111's `parameters` in EXIF `UserComment`, as piexif
+/// writes it (`UNICODE\0` + UTF-16 big-endian), in an APP1 segment after SOI.
+fn jpeg_with_parameters(params: &str) -> Vec<u8> {
+    let comment: Vec<u8> =
+        b"UNICODE\0".iter().copied().chain(params.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+    // Big-endian TIFF: IFD0 holds one entry, the Exif IFD pointer (→ 26); the Exif IFD holds UserComment (→ 44).
+    let mut tiff = b"MM\0*\0\0\0\x08".to_vec();
+    tiff.extend([0, 1, 0x87, 0x69, 0, 4, 0, 0, 0, 1, 0, 0, 0, 26, 0, 0, 0, 0]);
+    tiff.extend([0, 1, 0x92, 0x86, 0, 7]);
+    tiff.extend(u32::try_from(comment.len()).expect("len").to_be_bytes());
+    tiff.extend([0, 0, 0, 44, 0, 0, 0, 0]);
+    tiff.extend(comment);
+    let mut plain = Vec::new();
+    let img = image::RgbImage::from_fn(40, 24, |x, y| image::Rgb([(x * 5) as u8, (y * 9) as u8, 60]));
+    image::codecs::jpeg::JpegEncoder::new(&mut plain).encode_image(&img).expect("jpeg");
+    let app1 = [b"Exif\0\0".as_slice(), &tiff].concat();
+    let len = u16::try_from(app1.len() + 2).expect("fits").to_be_bytes();
+    [&plain[..2], &[0xff, 0xe1], &len, &app1, &plain[2..]].concat()
 }
 
 async fn publish(app: &TestApp, c: &Creator, l: &Value) {
@@ -122,6 +142,20 @@ async fn an_edition_credits_the_lora_and_workflow_it_was_made_with() {
         let (_, theirs) = call(&app, &stranger, "styles/mine", &[]).await;
         assert_eq!(theirs, "[]", "the library is private");
         assert_eq!(call(&app, &c.tab, "styles/delete", &[("id", &id)]).await.0, StatusCode::OK);
+
+        // The same claim in a JPEG's EXIF (AUTOMATIC1111 writes it there through piexif) credits the same LoRA.
+        let jpeg =
+            jpeg_with_parameters(&format!("heron, jpeg\nSteps: 20, Seed: 78, Lora hashes: \"inkwash: {short}\""));
+        let third = listing(&app, &c, "edition", "Heron in JPEG").await;
+        let (s, f) = upload(&app, &c, &third, ContentKind::EditionImage, &jpeg, vec![]).await;
+        assert_eq!(s, StatusCode::CREATED, "{f}");
+        assert_eq!(
+            (f["file_type"].as_str(), &f["details"]["generation"]["seed"]),
+            (Some("jpeg"), &serde_json::json!(78))
+        );
+        publish(&app, &c, &third).await;
+        let p = page(&app, &c, third["slug"].as_str().expect("slug")).await;
+        assert_eq!(p["made_with"][0]["title"], "Ink Wash", "{p}");
         app.stop().await;
     }
 }

@@ -259,10 +259,7 @@ mod ssr {
     use crate::error::ApiError;
 
     pub(super) fn random_key() -> String {
-        use rand_core::{OsRng, RngCore as _};
-        let mut bytes = [0u8; 16];
-        OsRng.fill_bytes(&mut bytes);
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        crate::auth::random_hex(16)
     }
 
     pub(crate) async fn anchor_for(store: &Store, leaf: u64) -> Result<Option<AnchorInfo>, ApiError> {

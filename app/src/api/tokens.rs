@@ -92,10 +92,7 @@ pub mod secret {
 
     /// A fresh token.
     pub fn generate() -> String {
-        use argon2::password_hash::rand_core::{OsRng, RngCore};
-        let mut bytes = [0u8; 32];
-        OsRng.fill_bytes(&mut bytes);
-        format!("{PREFIX}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        format!("{PREFIX}{}", crate::auth::random_hex(32))
     }
 
     /// What is stored and looked up: SHA-256 of the whole token string.
@@ -152,6 +149,7 @@ pub async fn create_token(name: String, scopes: String) -> Result<CreatedToken, 
                 return Err(ApiError::BadRequest("You have 50 active tokens: revoke one first.".into()));
             }
             let token = secret::generate();
+            let now = chrono::Utc::now();
             let list = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
             let prefix = &token[..secret::SHOWN];
             let id = store
@@ -161,17 +159,20 @@ pub async fn create_token(name: String, scopes: String) -> Result<CreatedToken, 
                     token_hash: secret::hash(&token),
                     prefix,
                     scopes: &list,
-                    created_at: chrono::Utc::now(),
+                    created_at: now,
                 })
                 .await?;
             tracing::info!(account = account.id, token = id, scopes = %list, "API token created");
-            let view = store
-                .tokens_of(account.id)
-                .await?
-                .into_iter()
-                .find(|t| t.id == id)
-                .map(to_view)
-                .ok_or_else(|| ApiError::Unavailable("Try again.".into()))?;
+            let view = to_view(colophon_store::TokenRow {
+                id,
+                account_id: account.id,
+                name: name.to_owned(),
+                prefix: prefix.to_owned(),
+                scopes: list,
+                created_at: now,
+                last_used_at: None,
+                revoked_at: None,
+            });
             Ok(CreatedToken { token, view })
         }
         .await,

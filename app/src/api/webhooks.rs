@@ -111,10 +111,7 @@ pub async fn add_webhook(url: String) -> Result<CreatedWebhook, ApiError> {
             if active >= 10 {
                 return Err(ApiError::BadRequest("You have 10 active webhooks: disable one first.".into()));
             }
-            use argon2::password_hash::rand_core::{OsRng, RngCore};
-            let mut bytes = [0u8; 32];
-            OsRng.fill_bytes(&mut bytes);
-            let secret = format!("whsec_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+            let secret = format!("whsec_{}", crate::auth::random_hex(32));
             let url = url.trim().to_owned();
             store.webhook_create(creator.id, &url, &secret, chrono::Utc::now()).await?;
             tracing::info!(creator = creator.id, "webhook added");

@@ -341,6 +341,7 @@ mod browser {
         upload_id: String,
         file_id: String,
         listing_ref: String,
+        size: f64,
         offset: f64,
         chunk_size: f64,
         #[serde(default)]
@@ -376,6 +377,53 @@ mod browser {
     #[derive(Deserialize)]
     struct ErrorBody {
         message: String,
+    }
+
+    /// Bytes per PUT: small enough that an interruption costs little and the
+    /// bar moves, large enough that a multi-GB LoRA is a few hundred requests.
+    const CHUNK: f64 = (8 << 20) as f64;
+
+    /// An unfinished upload outlives the page: its id is kept in this browser
+    /// under the listing and the file's hash, so choosing the same file again
+    /// after a reload (or a lost connection) resumes at the server's offset.
+    mod unfinished {
+        use colophon_provenance::ContentHash;
+
+        fn storage() -> Option<web_sys::Storage> {
+            web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+        }
+
+        fn key(listing_id: i64, sha: &ContentHash) -> String {
+            format!("colophon-upload/{listing_id}/{}", sha.to_hex())
+        }
+
+        pub fn get(listing_id: i64, sha: &ContentHash) -> Option<String> {
+            storage()?.get_item(&key(listing_id, sha)).ok().flatten()
+        }
+
+        pub fn remember(listing_id: i64, sha: &ContentHash, upload_id: &str) {
+            if let Some(s) = storage() {
+                let _ = s.set_item(&key(listing_id, sha), upload_id);
+            }
+        }
+
+        pub fn forget(listing_id: i64, sha: &ContentHash) {
+            if let Some(s) = storage() {
+                let _ = s.remove_item(&key(listing_id, sha));
+            }
+        }
+    }
+
+    /// The upload this browser left unfinished for this file, if the server still has it.
+    async fn resumable(listing_id: i64, sha: &ContentHash, size: f64) -> Option<UploadView> {
+        let id = unfinished::get(listing_id, sha)?;
+        let resp = gloo_net::http::Request::get(&format!("/api/v1/uploads/{id}")).send().await.ok()?;
+        let up = if resp.ok() { resp.json::<UploadView>().await.ok() } else { None };
+        let up = up.filter(|u| u.size == size);
+        if up.is_none() {
+            unfinished::forget(listing_id, sha);
+        }
+        up
     }
 
     async fn fail(resp: gloo_net::http::Response) -> String {
@@ -414,25 +462,37 @@ mod browser {
             ListingKind::Workflow => Workflow::parse(&read(&file, 0.0, size).await?).map_err(|e| e.0)?.pinned_hashes(),
             ListingKind::Edition => vec![],
         };
-        // 3. Open the upload.
-        let resp = gloo_net::http::Request::post("/api/v1/uploads")
-            .json(&serde_json::json!({"listing_id": listing_id, "size": size as u64, "sha256": sha.to_hex()}))
-            .map_err(|e| e.to_string())?
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        if !resp.ok() {
-            return Err(fail(resp).await);
-        }
-        let up: UploadView = resp.json().await.map_err(|e| e.to_string())?;
+        // 3. Resume what this browser left unfinished for this file, or open an upload.
+        let up = match resumable(listing_id, &sha, size).await {
+            Some(up) => {
+                progress.set(Some((format!("Resuming at {:.0} %", 100.0 * up.offset / size), up.offset / size)));
+                up
+            }
+            None => {
+                let resp = gloo_net::http::Request::post("/api/v1/uploads")
+                    .json(&serde_json::json!({"listing_id": listing_id, "size": size as u64, "sha256": sha.to_hex()}))
+                    .map_err(|e| e.to_string())?
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if !resp.ok() {
+                    return Err(fail(resp).await);
+                }
+                let up: UploadView = resp.json().await.map_err(|e| e.to_string())?;
+                unfinished::remember(listing_id, &sha, &up.upload_id);
+                up
+            }
+        };
         // 4. Unlock the key now, so a wrong passphrase fails before any bytes move.
         progress.set(Some(("Unlocking your key".into(), 0.0)));
         let key = crate::pages::keys::browser::unlock(key_id, passphrase)?;
         // 5. Send the bytes in chunks.
         let url = format!("/api/v1/uploads/{}", up.upload_id);
         let mut at = up.offset;
+        let chunk_size = up.chunk_size.min(CHUNK);
+        let mut conflicts = 0;
         while at < size {
-            let end = (at + up.chunk_size).min(size);
+            let end = (at + chunk_size).min(size);
             let chunk = file.slice_with_f64_and_f64(at, end).map_err(|_| "Could not read the file.")?;
             let resp = gloo_net::http::Request::put(&url)
                 .header("upload-offset", &format!("{}", at as u64))
@@ -440,7 +500,15 @@ mod browser {
                 .map_err(|e| e.to_string())?
                 .send()
                 .await
-                .map_err(|e| format!("The upload was interrupted ({e}); try again to resume."))?;
+                .map_err(|e| format!("The upload was interrupted ({e}); choose the same file again to resume."))?;
+            if resp.status() == 409 && conflicts < 3 {
+                // Another tab or an earlier attempt moved it: continue from where the server stands.
+                conflicts += 1;
+                let resp = gloo_net::http::Request::get(&url).send().await.map_err(|e| e.to_string())?;
+                let now: UploadView = resp.json().await.map_err(|e| e.to_string())?;
+                at = now.offset;
+                continue;
+            }
             if !resp.ok() {
                 return Err(fail(resp).await);
             }
@@ -488,8 +556,10 @@ mod browser {
             .await
             .map_err(|e| e.to_string())?;
         if !resp.ok() {
+            // Kept: if the server kept the upload (a signature it could not check), the next try resumes it.
             return Err(fail(resp).await);
         }
+        unfinished::forget(listing_id, &sha);
         let r: Registered = resp.json().await.map_err(|e| e.to_string())?;
         let mut msg = format!(
             "Signature verified: version {} registered as log entry #{}, signed by {} (sha256 {}…).",

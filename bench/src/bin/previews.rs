@@ -206,12 +206,16 @@ fn main() {
             1.0 / r.total().as_secs_f64()
         );
     }
-    let vips_post = rows.last().map(|r| r.post_decode).unwrap_or_default();
-    for r in &rows[..rows.len() - 1] {
-        println!(
-            "\n{}: post-decode {:.2}× libvips's speed",
-            r.name,
-            vips_post.as_secs_f64() / r.post_decode.as_secs_f64()
+    let Some((vips, ours)) = rows.split_last() else { return };
+    for r in ours {
+        let speed = vips.post_decode.as_secs_f64() / r.post_decode.as_secs_f64();
+        println!("\n{}: post-decode {speed:.2}× libvips's speed", r.name);
+        colophon_bench::result(
+            &format!("Previews of a {w}×{h} PNG, post-decode (resize ×3, watermark ×3, pHash): {}", r.name),
+            &format!("{} ms", ms(r.post_decode)),
+            &format!("{}: {} ms", vips.name, ms(vips.post_decode)),
+            &format!("{speed:.2}× libvips's speed"),
+            &format!("cargo run --release -p colophon-bench --bin previews -- {count} {w}x{h}"),
         );
     }
 }

@@ -1,6 +1,8 @@
 //! Generation metadata in images: what made a picture. Read from PNG text
 //! chunks — AUTOMATIC1111's `parameters`, ComfyUI's `prompt` (API graph) and
-//! `workflow` (UI graph) — with the `png` crate, bounded: only those three
+//! `workflow` (UI graph) — with the `png` crate, and from the EXIF block of
+//! JPEG and WebP files where the same tools put the same texts
+//! (`crate::exif_text`), bounded: only those three
 //! keywords, each at most [`MAX_TEXT`] bytes after decompression (a zTXt bomb
 //! stops there), and the summary kept small ([`MAX_MODELS`], [`MAX_SETTINGS`],
 //! prompts cut at [`MAX_PROMPT`] characters). Hostile or broken metadata is
@@ -78,6 +80,17 @@ fn clip(s: &str, max: usize) -> String {
 fn short_hex(h: &str) -> Option<String> {
     let h = h.trim().to_ascii_lowercase();
     ((8..=64).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit())).then_some(h)
+}
+
+/// Reads the generation metadata an image carries, whatever its type (PNG
+/// text chunks; JPEG or WebP EXIF); `None` when there is none, it is
+/// unreadable, or the bytes are not an image.
+pub fn from_image(bytes: &[u8]) -> Option<Generation> {
+    match crate::sniff(bytes)? {
+        crate::FileType::Png => from_png(bytes),
+        crate::FileType::Jpeg | crate::FileType::Webp => from_texts(&crate::exif_text::texts(bytes)),
+        _ => None,
+    }
 }
 
 /// Reads the generation metadata of a PNG; `None` when there is none (or it is unreadable).

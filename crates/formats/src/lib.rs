@@ -13,8 +13,10 @@
 //! - [`image`] (feature `image`): dimension and allocation limits against
 //!   decompression bombs.
 //! - [`generation`] (feature `image`): what made an image — AUTOMATIC1111 and
-//!   ComfyUI metadata in PNG text chunks, bounded.
+//!   ComfyUI metadata in PNG text chunks and in JPEG/WebP EXIF, bounded.
 
+#[cfg(feature = "image")]
+mod exif_text;
 #[cfg(feature = "image")]
 pub mod generation;
 #[cfg(feature = "image")]

@@ -284,6 +284,43 @@ impl Chain {
     }
 }
 
+/// One `Anchored` event: the leaves `(previous, tree_size]` committed under `root`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnchorEvent {
+    pub root: B256,
+    pub tree_size: u64,
+    pub previous: u64,
+    pub tx_hash: Option<TxHash>,
+    pub block_number: Option<u64>,
+}
+
+impl Chain {
+    /// Every `Anchored` event of the registry on the canonical chain, oldest
+    /// first: a monitor checks that they cover the log once, without gaps.
+    pub async fn anchors(&self) -> Result<Vec<AnchorEvent>, LedgerError> {
+        let filter = Filter::new()
+            .address(self.registry)
+            .event_signature(ProvenanceRegistry::Anchored::SIGNATURE_HASH)
+            .from_block(0);
+        let logs = self.provider.get_logs(&filter).await.map_err(rpc)?;
+        logs.iter()
+            .map(|log| {
+                let event = log
+                    .log_decode::<ProvenanceRegistry::Anchored>()
+                    .map_err(|e| LedgerError::Contract(format!("undecodable Anchored event: {e}")))?;
+                let e = &event.inner.data;
+                Ok(AnchorEvent {
+                    root: e.root,
+                    tree_size: e.treeSize,
+                    previous: e.previousSize,
+                    tx_hash: log.transaction_hash,
+                    block_number: log.block_number,
+                })
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloy::sol_types::SolCall as _;

@@ -75,13 +75,9 @@ pub async fn listings(State(state): State<AppState>, caller: Caller) -> Result<J
 /// One of the creator's listings by slug, with its file versions; 404 for
 /// anyone else's (drafts are private).
 async fn owned(state: &AppState, creator_id: i64, slug: &str) -> Result<StudioListing, AppError> {
-    let listing = state
-        .store
-        .creator_listings(creator_id)
-        .await?
-        .into_iter()
-        .find(|l| l.slug == slug)
-        .ok_or(AppError::NotFound)?;
+    let id = state.store.listing_id_by_slug(slug).await?.ok_or(AppError::NotFound)?;
+    let listing =
+        state.store.owned_listing(id).await?.filter(|l| l.creator_id == creator_id).ok_or(AppError::NotFound)?;
     let files = state.store.listing_files(listing.id).await?;
     Ok(to_studio(listing, files))
 }
