@@ -153,6 +153,8 @@ pub struct CreatorProfile {
     pub handle: String,
     pub display_name: String,
     pub bio: String,
+    /// `/api/v1/creators/{handle}/avatar?v=…` when the creator chose a picture.
+    pub avatar_url: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -160,7 +162,19 @@ impl From<colophon_store::AccountRow> for Me {
     fn from(a: colophon_store::AccountRow) -> Self {
         Self {
             email: a.email,
-            creator: a.creator.map(|c| CreatorProfile { handle: c.handle, display_name: c.display_name, bio: c.bio }),
+            creator: a.creator.map(|c| CreatorProfile {
+                handle: c.handle,
+                display_name: c.display_name,
+                bio: c.bio,
+                avatar_url: None,
+            }),
         }
     }
+}
+
+/// The public address of a creator's avatar, versioned by the picture's hash
+/// so caches fetch each new one.
+pub fn avatar_url(handle: &str, sha256: &[u8]) -> String {
+    let v: String = sha256.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("/api/v1/creators/{handle}/avatar?v={v}")
 }

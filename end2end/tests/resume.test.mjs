@@ -122,7 +122,8 @@ test('an upload cut off mid-way resumes after a reload', async () => {
   // One upload was opened in all; the second attempt went on from the first chunk's end.
   assert.equal(starts.length, 1, 'no second upload was opened');
   assert.equal(puts[2], firstChunkEnd, `after the reload the upload resumed at ${firstChunkEnd}: ${puts}`);
-  assert.ok((await page.evaluate(() => window.progressLabels)).some((l) => l.startsWith('Resuming at')), 'the page said it resumed');
+  const labels = await page.evaluate(() => window.progressLabels);
+  assert.ok(labels.some((l) => /^Uploading \(resumed at \d+ %\)/.test(l)), `the page said it resumed: ${labels}`);
   assert.equal(server.sql('SELECT count(*), lower(hex(sha256)) FROM listing_files;').trim(), `1|${lora.sha256}`);
   assert.deepEqual(errors, []);
 });

@@ -49,6 +49,23 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   await page.getByTestId('creator-profile').waitFor();
   assert.match(await page.getByTestId('creator-profile').textContent(), /@mira/);
 
+  // A picture: a GIF is refused in the page; a 300×200 PNG becomes a 256×256 square.
+  await waitForHydration(page);
+  const editor = page.getByTestId('avatar-editor');
+  await editor.getByTestId('avatar-initial').waitFor();
+  const gif = join(ARTIFACTS, 'not-a-picture.gif');
+  writeFileSync(gif, Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'));
+  await editor.getByTestId('avatar-input').setInputFiles(gif);
+  await editor.getByRole('button', { name: 'Save picture' }).click();
+  await editor.getByRole('alert').filter({ hasText: 'PNG, JPEG or WebP' }).waitFor();
+  await editor.getByTestId('avatar-input').setInputFiles(writePng(join(ARTIFACTS, 'mira.png'), 300, 200));
+  await editor.getByRole('button', { name: 'Save picture' }).click();
+  await editor.getByRole('status').filter({ hasText: 'Picture saved.' }).waitFor();
+  const shown = editor.getByTestId('avatar');
+  await shown.waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="avatar-editor"] img')?.naturalWidth > 0);
+  assert.equal(await shown.evaluate((img) => img.naturalWidth), 256);
+
   // Generate the key: mismatched passphrases are caught first.
   await waitForHydration(page);
   await page.getByLabel('Passphrase', { exact: true }).fill('a long studio passphrase');
@@ -165,6 +182,8 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   await page.getByRole('link', { name: titles.edition }).first().click();
   const madeWith = page.getByTestId('made-with');
   await madeWith.waitFor();
+  // The listing shows the creator's picture.
+  await page.waitForFunction(() => document.querySelector('img[data-testid="avatar"]')?.naturalWidth === 256);
   assert.match(await madeWith.textContent(), new RegExp(`${titles.lora} · lora by Mira Lindqvist \\(credited as lora\\)`));
   assert.match(await madeWith.textContent(), new RegExp(`${titles.workflow} · workflow by Mira Lindqvist \\(credited as workflow\\)`));
   await page.getByTestId('generation').locator('summary').click();

@@ -1,5 +1,6 @@
 //! The Colophon web server as a library, so tests can start it on port 0.
 
+pub mod avatars;
 pub mod caller;
 pub mod config;
 pub mod csrf;

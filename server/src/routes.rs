@@ -69,6 +69,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/studio/listings/{slug}/status", post(studio::set_status))
         .route("/api/v1/studio/sales", get(studio::sales))
         .route("/api/v1/listings/{slug}/preview/{size}", get(previews::listing_preview))
+        .route(
+            "/api/v1/me/avatar",
+            axum::routing::put(crate::avatars::put)
+                .delete(crate::avatars::delete)
+                // Read with its own limit (crate::avatars::MAX_BYTES), answered in JSON.
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/api/v1/creators/{handle}/avatar", get(crate::avatars::get))
         .route("/api/v1/uploads", post(uploads::start))
         .route(
             "/api/v1/uploads/{id}",

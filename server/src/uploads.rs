@@ -352,6 +352,24 @@ impl Uploads {
         Ok(self.view(&UploadRow { received: to as i64, ..u }, &listing.slug))
     }
 
+    /// Stores a small derived file (an avatar) at `key` in the object store.
+    pub async fn put_object(&self, key: &str, bytes: Vec<u8>) -> Result<(), AppError> {
+        self.objects.put(&ObjectPath::from(key), bytes.into()).await.map(|_| ()).map_err(internal)
+    }
+
+    /// Reads a small file from the object store whole.
+    pub async fn get_object(&self, key: &str) -> Result<Bytes, AppError> {
+        let got = self.objects.get(&ObjectPath::from(key)).await.map_err(internal)?;
+        got.bytes().await.map_err(internal)
+    }
+
+    /// Deletes an object; a failure is logged (an unreferenced object harms nobody).
+    pub async fn delete_object(&self, key: &str) {
+        if let Err(e) = self.objects.delete(&ObjectPath::from(key)).await {
+            tracing::warn!(error = %e, key, "could not delete an object");
+        }
+    }
+
     /// Cancels an upload.
     pub async fn cancel(&self, account: &AccountRow, id: &str) -> Result<(), AppError> {
         self.owned_upload(account, id).await?;

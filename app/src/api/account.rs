@@ -113,7 +113,16 @@ pub async fn current_account() -> Result<Option<Me>, ApiError> {
             let store = crate::error::server_context::<Store>()?;
             let session = session().await?;
             let Some(id) = session_account_id(&session).await else { return Ok(None) };
-            Ok(store.account(id).await?.map(Me::from))
+            let Some(account) = store.account(id).await? else { return Ok(None) };
+            let avatar = match &account.creator {
+                Some(c) => store.avatar_of(c.id).await?.map(|a| crate::types::avatar_url(&c.handle, &a.sha256)),
+                None => None,
+            };
+            let mut me = Me::from(account);
+            if let Some(c) = me.creator.as_mut() {
+                c.avatar_url = avatar;
+            }
+            Ok(Some(me))
         }
         .await,
     )

@@ -152,6 +152,8 @@ pub struct ListingDetail {
     /// draft | published | archived
     pub status: String,
     pub creator_handle: String,
+    /// The creator's avatar, when they chose one.
+    pub creator_avatar: Option<String>,
     pub creator_bio: String,
     /// The creator's active key.
     pub key_fingerprint: Option<String>,
@@ -328,6 +330,8 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 return Err(not_found());
             }
             let creator = store.creator(l.creator_id).await?.ok_or_else(not_found)?;
+            let creator_avatar =
+                store.avatar_of(l.creator_id).await?.map(|a| crate::types::avatar_url(&creator.handle, &a.sha256));
             let key_fingerprint = store
                 .creator_keys(l.creator_id)
                 .await?
@@ -384,6 +388,7 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 tags: l.tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
                 status: l.status.as_str().to_owned(),
                 creator_handle: creator.handle,
+                creator_avatar,
                 creator_bio: creator.bio,
                 key_fingerprint,
                 license_words,

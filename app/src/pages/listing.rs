@@ -98,11 +98,14 @@ fn Listing(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
             <aside class="flex flex-col gap-4">
                 <p class="text-xs font-medium uppercase tracking-wide text-amber-700">{kind}</p>
                 <h1 class="text-3xl font-bold tracking-tight" data-testid="listing-heading">{d.card.title.clone()}</h1>
-                <p class="text-stone-700">
-                    "by "
-                    <a href=format!("/?creator={}", d.creator_handle) class="font-medium underline">{d.card.creator.clone()}</a>
-                    <span class="text-stone-500">{format!(" @{}", d.creator_handle)}</span>
-                </p>
+                <div class="flex items-center gap-3 text-stone-700">
+                    <crate::components::avatar::Avatar url=d.creator_avatar.clone() name=d.card.creator.clone() size=40 />
+                    <p>
+                        "by "
+                        <a href=format!("/?creator={}", d.creator_handle) class="font-medium underline">{d.card.creator.clone()}</a>
+                        <span class="text-stone-500">{format!(" @{}", d.creator_handle)}</span>
+                    </p>
+                </div>
                 {d.key_fingerprint.clone().map(|f| view! {
                     <p class="text-sm text-stone-600">"Signing key " <code class="font-mono" data-testid="key-fingerprint">{f}</code></p>
                 })}

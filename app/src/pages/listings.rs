@@ -463,9 +463,10 @@ mod browser {
             ListingKind::Edition => vec![],
         };
         // 3. Resume what this browser left unfinished for this file, or open an upload.
+        let mut label = "Uploading".to_owned();
         let up = match resumable(listing_id, &sha, size).await {
             Some(up) => {
-                progress.set(Some((format!("Resuming at {:.0} %", 100.0 * up.offset / size), up.offset / size)));
+                label = format!("Uploading (resumed at {:.0} %)", 100.0 * up.offset / size);
                 up
             }
             None => {
@@ -513,7 +514,7 @@ mod browser {
                 return Err(fail(resp).await);
             }
             at = end;
-            progress.set(Some(("Uploading".into(), at / size)));
+            progress.set(Some((label.clone(), at / size)));
         }
         // 6. Sign. An image's statement carries its perceptual hash, which the
         //    server computes from the bytes it now holds (docs/FORMATS.md §12).

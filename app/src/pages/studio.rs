@@ -99,10 +99,11 @@ fn BecomeCreatorForm(action: ServerAction<BecomeCreator>) -> impl IntoView {
 fn CreatorStudio(profile: CreatorProfile) -> impl IntoView {
     view! {
         <div class="flex flex-col gap-1" data-testid="creator-profile">
-            <p class="text-xl font-semibold">{profile.display_name}</p>
+            <p class="text-xl font-semibold">{profile.display_name.clone()}</p>
             <p class="text-stone-600">"@" {profile.handle}</p>
             <p class="text-stone-700">{profile.bio}</p>
         </div>
+        <crate::components::avatar::AvatarEditor url=profile.avatar_url name=profile.display_name />
         <crate::pages::keys::KeyPanel />
         <crate::pages::listings::ListingsPanel />
         <crate::pages::sales::SalesPanel />

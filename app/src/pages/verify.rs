@@ -121,6 +121,21 @@ pub struct ChainReading {
     pub head: u64,
 }
 
+/// The receipt must be anchored in the registry the verifier trusts. Nothing
+/// a chain node answers can change that, so it is decided before any read
+/// (a node asked about an address without code answers nothing useful).
+pub fn check_registry(receipt: &Receipt, registry: &str) -> Result<(), String> {
+    let anchor = receipt.anchor.as_ref().ok_or("This entry is not anchored on-chain yet.")?;
+    if !anchor.contract.eq_ignore_ascii_case(registry.trim()) {
+        return Err(format!(
+            "Anchored in contract {}, which is not the registry you check against ({}).",
+            anchor.contract,
+            registry.trim()
+        ));
+    }
+    Ok(())
+}
+
 /// The whole verdict once the chain has answered: the receipt must be
 /// anchored in the registry the verifier trusts, on the chain the node serves,
 /// and every check — now including the on-chain root — must pass.
@@ -132,14 +147,8 @@ pub fn chain_verdict(
     registry: &str,
     reading: &ChainReading,
 ) -> Result<String, String> {
+    check_registry(receipt, registry)?;
     let anchor = receipt.anchor.as_ref().ok_or("This entry is not anchored on-chain yet.")?;
-    if !anchor.contract.eq_ignore_ascii_case(registry.trim()) {
-        return Err(format!(
-            "Anchored in contract {}, which is not the registry you check against ({}).",
-            anchor.contract,
-            registry.trim()
-        ));
-    }
     if reading.chain_id != anchor.chain_id {
         return Err(format!(
             "The chain node serves chain {}, but the anchor is on chain {}.",
@@ -652,9 +661,10 @@ fn ChainCheck(receipt: Receipt, hash: ContentHash, sale: bool, key: KeyStatus) -
     let reading = LocalResource::new(move || read_chain(chain.get(), tree_size));
     move || {
         let settings = chain.get();
-        let verdict = match reading.get() {
-            None => return view! { <p data-testid="verify-chain" class="text-sm text-stone-600">"Reading the root from the chain…"</p> }.into_any(),
-            Some(reading) => reading.and_then(|r| chain_verdict(&hash, &receipt, sale, key, &settings.registry, &r)),
+        let verdict = match (check_registry(&receipt, &settings.registry), reading.get()) {
+            (Err(refused), _) => Err(refused),
+            (Ok(()), None) => return view! { <p data-testid="verify-chain" class="text-sm text-stone-600">"Reading the root from the chain…"</p> }.into_any(),
+            (Ok(()), Some(reading)) => reading.and_then(|r| chain_verdict(&hash, &receipt, sale, key, &settings.registry, &r)),
         };
         match verdict {
             Ok(text) => view! { <p data-testid="verify-chain" class="text-sm font-medium text-emerald-700">{text}</p> }.into_any(),

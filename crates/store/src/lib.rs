@@ -14,6 +14,7 @@ macro_rules! dispatch {
 
 mod accounts;
 mod anchors;
+mod avatars;
 mod error;
 mod files;
 mod listings;
@@ -35,6 +36,7 @@ use std::{str::FromStr, time::Duration};
 
 pub use accounts::{AccountRow, CreatorRow, KeyRow, KeyState, NewKey};
 pub use anchors::{AnchorRow, AnchorStatus, AnchorUpdate, covering_anchor};
+pub use avatars::AvatarRow;
 pub use error::StoreError;
 pub use files::{CreditRow, FileRow, ListingDraft, NewFile, OwnedListing, UploadRow};
 pub use listings::{
