@@ -322,7 +322,7 @@ async fn check_sales_and_files(
         if unique.len() != numbers.len() {
             bad.push(format!("{slug}: an edition number was sold twice: {numbers:?}"));
         }
-        let size = i64::try_from(*sizes.get(slug).unwrap_or(&0)).unwrap_or(0);
+        let size = i64::from(sizes.get(slug).copied().unwrap_or(0));
         if numbers.len() as i64 > size || numbers.iter().any(|n| !(1..=size).contains(n)) {
             bad.push(format!("{slug}: oversold or out of range: {} orders, numbers {numbers:?}", numbers.len()));
         }
@@ -369,12 +369,7 @@ async fn check_anchoring(server: &Server) -> anyhow::Result<(Vec<String>, u64, u
         }
         covered = e.tree_size;
         let (_, p) = tab.get_json(&format!("/api/v1/log/consistency?from={}&to={size}", e.tree_size)).await?;
-        let proof: Vec<merkle::Hash> = p["proof"]
-            .as_array()
-            .context("proof")?
-            .iter()
-            .map(|h| hex32(h.as_str().unwrap_or_default()))
-            .collect::<Result<_, _>>()?;
+        let proof = proof_of(&p)?;
         if let Err(err) = merkle::verify_consistency(e.tree_size, size, &e.root.0, &root, &proof) {
             bad.push(format!("the root anchored for size {} is not a prefix of the log: {err}", e.tree_size));
         }
@@ -387,12 +382,7 @@ async fn check_anchoring(server: &Server) -> anyhow::Result<(Vec<String>, u64, u
     for leaf in 0..size {
         let (_, p) = tab.get_json(&format!("/api/v1/log/inclusion?leaf_index={leaf}&tree_size={size}")).await?;
         let leaf_hash = hex32(p["leaf_hash"].as_str().unwrap_or_default())?;
-        let proof: Vec<merkle::Hash> = p["proof"]
-            .as_array()
-            .context("proof")?
-            .iter()
-            .map(|h| hex32(h.as_str().unwrap_or_default()))
-            .collect::<Result<_, _>>()?;
+        let proof = proof_of(&p)?;
         if let Err(err) = merkle::verify_inclusion(&leaf_hash, leaf, size, &proof, &anchored) {
             bad.push(format!("leaf {leaf} does not verify against the anchored root: {err}"));
         }
@@ -428,6 +418,11 @@ async fn check_rows(data: &Path) -> anyhow::Result<Vec<String>> {
     Ok(bad)
 }
 
+/// The `proof` of an inclusion or consistency answer.
+fn proof_of(answer: &Value) -> anyhow::Result<Vec<merkle::Hash>> {
+    answer["proof"].as_array().context("proof")?.iter().map(|h| hex32(h.as_str().unwrap_or_default())).collect()
+}
+
 fn hex32(s: &str) -> anyhow::Result<[u8; 32]> {
     let v = hex::decode(s)?;
     v.try_into().map_err(|_| anyhow::anyhow!("not 32 bytes: {s}"))
@@ -455,8 +450,8 @@ async fn main() -> anyhow::Result<()> {
         let key = SigningKey::from_seed(&[i as u8 + 1; 32]);
         tab.become_creator(&format!("maker{i}"), &key).await?;
         let mut listings = Vec::new();
-        for j in 0..2 {
-            let l = tab.create_listing("edition", &format!("Fault line {i}-{j}"), EDITION_SIZES[j]).await?;
+        for (j, &edition_size) in EDITION_SIZES.iter().enumerate() {
+            let l = tab.create_listing("edition", &format!("Fault line {i}-{j}"), edition_size).await?;
             let bytes = png(32, 32, (i * 10 + j) as u64);
             let up = tab.start_upload(&l, &bytes).await?;
             let id = up["upload_id"].as_str().context("id")?.to_owned();
@@ -554,6 +549,8 @@ async fn main() -> anyhow::Result<()> {
     println!("| violations | {} |", violations.len());
     println!("\nseed {seed}; {:.0} s", started.elapsed().as_secs_f64());
     if !violations.is_empty() {
+        violations.sort();
+        violations.dedup();
         for v in &violations {
             eprintln!("VIOLATION: {v}");
         }
