@@ -30,6 +30,7 @@ pub fn is_transport(e: &anyhow::Error) -> bool {
 
 impl Tab {
     pub fn new(base: &str) -> Self {
+        colophon_ledger::install_tls();
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -266,6 +267,7 @@ pub fn png(w: u32, h: u32, seed: u64) -> Vec<u8> {
 
 /// Waits until the server answers `/healthz` (any status: it answers 503 while the chain catches up).
 pub async fn wait_until_up(base: &str, within: Duration) -> anyhow::Result<()> {
+    colophon_ledger::install_tls();
     let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
     let deadline = std::time::Instant::now() + within;
     loop {

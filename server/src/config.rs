@@ -51,6 +51,83 @@ pub struct Config {
     pub public_rpc_url: Option<String>,
     /// `COLOPHON_WEBHOOK_RETRY_BASE_MS` and `COLOPHON_WEBHOOK_ALLOW_PRIVATE`.
     pub webhooks: crate::jobs::webhooks::WebhookSettings,
+    /// `COLOPHON_OBJECT_STORE`: where originals, previews and avatars live.
+    pub object_store: ObjectStoreConfig,
+}
+
+/// Where files are kept (`COLOPHON_OBJECT_STORE`).
+#[derive(Debug)]
+pub enum ObjectStoreConfig {
+    /// `local` (the default): a directory, `DATA_DIR/files`.
+    Local,
+    /// `s3://BUCKET[/PREFIX]`: Amazon S3 or any S3-compatible store, set up by
+    /// the standard `AWS_*` variables ([`S3_VARIABLES`]).
+    S3 {
+        bucket: String,
+        /// Keys are stored under this prefix (no leading or trailing `/`); may be empty.
+        prefix: String,
+        /// The `AWS_*` variables that were set, by name (values are secret).
+        options: Vec<(&'static str, SecretString)>,
+    },
+}
+
+/// The `AWS_*` variables read for an S3 object store (object_store's names).
+/// Unset ones fall back to object_store's own defaults; credentials may also
+/// come from the instance, container or web-identity providers these name.
+pub const S3_VARIABLES: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT",
+    "AWS_ENDPOINT_URL",
+    "AWS_ALLOW_HTTP",
+    "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_METADATA_ENDPOINT",
+    "AWS_IMDSV1_FALLBACK",
+    "AWS_UNSIGNED_PAYLOAD",
+    "AWS_CHECKSUM_ALGORITHM",
+    "AWS_SERVER_SIDE_ENCRYPTION",
+    "AWS_SSE_KMS_KEY_ID",
+    "AWS_SSE_BUCKET_KEY_ENABLED",
+    "AWS_REQUEST_PAYER",
+];
+
+impl ObjectStoreConfig {
+    fn from_lookup(var: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let Some(raw) = var("COLOPHON_OBJECT_STORE") else { return Ok(Self::Local) };
+        let raw = raw.trim();
+        if raw == "local" {
+            return Ok(Self::Local);
+        }
+        let invalid = |reason: &str| ConfigError::Invalid { name: "COLOPHON_OBJECT_STORE", reason: reason.into() };
+        let rest = raw.strip_prefix("s3://").ok_or_else(|| invalid("use local or s3://BUCKET[/PREFIX]"))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        // S3's bucket naming rules: 3–63 of a-z 0-9 . -, starting and ending with a letter or digit.
+        let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        if !(3..=63).contains(&bucket.len())
+            || !bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+            || !edge_ok(bucket.chars().next())
+            || !edge_ok(bucket.chars().last())
+        {
+            return Err(invalid("the bucket name must be 3 to 63 characters of a-z, 0-9, '.' and '-'"));
+        }
+        let prefix = prefix.trim_matches('/');
+        if prefix.split('/').any(|part| part.is_empty() || part == "." || part == "..") && !prefix.is_empty() {
+            return Err(invalid("the prefix must be path segments without empty, '.' or '..' parts"));
+        }
+        let options =
+            S3_VARIABLES.iter().filter_map(|name| var(name).map(|v| (*name, SecretString::from(v)))).collect();
+        Ok(Self::S3 { bucket: bucket.to_owned(), prefix: prefix.to_owned(), options })
+    }
 }
 
 /// Which chain to anchor on.
@@ -164,6 +241,7 @@ impl Config {
                 .map_or(webhook_defaults.retry_base, std::time::Duration::from_millis),
             allow_private: matches!(var("COLOPHON_WEBHOOK_ALLOW_PRIVATE").as_deref(), Some("1" | "true" | "on")),
         };
+        let object_store = ObjectStoreConfig::from_lookup(&var)?;
         let d = crate::uploads::UploadLimits::default();
         let upload_limits = crate::uploads::UploadLimits {
             image: parsed(&var, "COLOPHON_MAX_IMAGE_BYTES")?.unwrap_or(d.image),
@@ -186,6 +264,7 @@ impl Config {
             public_rpc_url,
             webhooks,
             upload_limits,
+            object_store,
         })
     }
 }
@@ -237,6 +316,52 @@ mod tests {
         assert!(err.to_string().contains("DATABASE_URL"), "{err}");
         let err = config(&[("COLOPHON_RPC_URL", "http://node:8545")]).expect_err("registry missing");
         assert!(err.to_string().contains("COLOPHON_REGISTRY_ADDRESS"), "{err}");
+    }
+
+    #[test]
+    fn object_store_is_local_unless_an_s3_url_is_given() {
+        assert!(matches!(config(&[]).expect("valid").object_store, ObjectStoreConfig::Local));
+        assert!(matches!(
+            config(&[("COLOPHON_OBJECT_STORE", "local")]).expect("valid").object_store,
+            ObjectStoreConfig::Local
+        ));
+        let c = config(&[
+            ("COLOPHON_OBJECT_STORE", "s3://colophon-files/prod/eu/"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI-secret"),
+            ("AWS_ENDPOINT", "https://s3.eu-central-1.amazonaws.com"),
+            ("AWS_NOT_A_SETTING", "ignored"),
+        ])
+        .expect("valid");
+        let ObjectStoreConfig::S3 { bucket, prefix, options } = &c.object_store else { panic!("expected S3") };
+        assert_eq!((bucket.as_str(), prefix.as_str()), ("colophon-files", "prod/eu"));
+        let names: Vec<_> = options.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT"]);
+        assert!(!format!("{c:?}").contains("wJalrXUtnFEMI"), "credentials must not appear in Debug output");
+        let ObjectStoreConfig::S3 { prefix, .. } =
+            config(&[("COLOPHON_OBJECT_STORE", "s3://bucket.name-1")]).expect("valid").object_store
+        else {
+            panic!("expected S3")
+        };
+        assert_eq!(prefix, "");
+    }
+
+    #[test]
+    fn bad_object_store_urls_say_what_is_wrong() {
+        for (url, says) in [
+            ("gs://bucket", "use local or s3://BUCKET[/PREFIX]"),
+            ("/srv/files", "use local or s3://BUCKET[/PREFIX]"),
+            ("s3://", "bucket name"),
+            ("s3://Upper", "bucket name"),
+            ("s3://ab", "bucket name"),
+            ("s3://-bucket", "bucket name"),
+            ("s3://bucket/a//b", "prefix"),
+            ("s3://bucket/../etc", "prefix"),
+        ] {
+            let err = config(&[("COLOPHON_OBJECT_STORE", url)]).expect_err(url);
+            let msg = err.to_string();
+            assert!(msg.starts_with("COLOPHON_OBJECT_STORE is not valid") && msg.contains(says), "{url}: {msg}");
+        }
     }
 
     #[test]

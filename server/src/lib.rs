@@ -42,6 +42,7 @@ impl Application {
     /// Opens the database (migrating it), connects to or starts the chain,
     /// and binds the listening socket.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        colophon_ledger::install_tls();
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
 
@@ -89,8 +90,10 @@ impl Application {
         tracing::info!(chain_id = chain.chain_id(), registry = %chain.registry(), "chain ready");
 
         let sessions = sessions::Sessions::new(store.clone());
-        let uploads = uploads::Uploads::local(store.clone(), &config.data_dir, config.upload_limits)
-            .context("cannot prepare the file store")?;
+        let uploads =
+            uploads::Uploads::open(store.clone(), &config.data_dir, &config.object_store, config.upload_limits)
+                .await
+                .context("cannot prepare the file store")?;
         let operator = colophon_market::OperatorKey::load_or_create(&config.operator_key)?;
         tracing::info!(operator_key = %operator.public_key().to_hex(), "operator key ready");
         let market =

@@ -32,7 +32,7 @@ use object_store::{ObjectStore, ObjectStoreExt as _, WriteMultipart, path::Path 
 use serde::Serialize;
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 
-use crate::error::AppError;
+use crate::{config::ObjectStoreConfig, error::AppError};
 
 /// Per-kind size limits (bytes).
 #[derive(Clone, Copy, Debug)]
@@ -175,14 +175,26 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 }
 
 impl Uploads {
-    /// Files under `data_dir/files`, staging under `data_dir/uploads`.
-    pub fn local(store: Store, data_dir: &std::path::Path, limits: UploadLimits) -> anyhow::Result<Self> {
-        let files = data_dir.join("files");
+    /// Files in the configured object store (`DATA_DIR/files` by default;
+    /// checked writable before the server takes requests), staging under
+    /// `DATA_DIR/uploads`.
+    pub async fn open(
+        store: Store,
+        data_dir: &std::path::Path,
+        config: &ObjectStoreConfig,
+        limits: UploadLimits,
+    ) -> anyhow::Result<Self> {
+        let objects = match config {
+            ObjectStoreConfig::Local => open_local(data_dir)?,
+            ObjectStoreConfig::S3 { bucket, prefix, options } => open_s3(bucket, prefix, options)?,
+        };
+        probe(objects.as_ref())
+            .await
+            .map_err(|e| anyhow::anyhow!("COLOPHON_OBJECT_STORE: {} {e}", describe(config)))?;
+        // Staged chunks stay on this instance's disk until `complete` streams them to the store.
         let staging = data_dir.join("uploads");
-        std::fs::create_dir_all(&files)?;
         std::fs::create_dir_all(&staging)?;
-        let objects = object_store::local::LocalFileSystem::new_with_prefix(&files)?;
-        Ok(Self { store, objects: Arc::new(objects), staging, limits, image_limits: ImageLimits::default() })
+        Ok(Self { store, objects, staging, limits, image_limits: ImageLimits::default() })
     }
 
     /// Streams a stored file, or the byte range `range` of it.
@@ -523,16 +535,37 @@ impl Uploads {
     }
 
     /// Streams the staged file into the object store; returns both hashes and
-    /// the bytes validation needs (the whole file, or a LoRA's header).
+    /// the bytes validation needs (the whole file, or a LoRA's header). A
+    /// failure part-way aborts the multipart upload, so no parts are left behind.
     async fn copy_to_store(
         &self,
         u: &UploadRow,
         key: &ObjectPath,
         keep_all: bool,
     ) -> Result<(lora::LoraHashes, Vec<u8>), AppError> {
-        let mut file = tokio::fs::File::open(self.staging_path(&u.id)).await.map_err(internal)?;
         let upload = self.objects.put_multipart(key).await.map_err(internal)?;
         let mut writer = WriteMultipart::new(upload);
+        match self.stream_staged(u, &mut writer, keep_all).await {
+            Ok(done) => {
+                writer.finish().await.map_err(internal)?;
+                Ok(done)
+            }
+            Err(e) => {
+                if let Err(abort) = writer.abort().await {
+                    tracing::warn!(error = %abort, key = %key, "could not abort a multipart upload");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn stream_staged(
+        &self,
+        u: &UploadRow,
+        writer: &mut WriteMultipart,
+        keep_all: bool,
+    ) -> Result<(lora::LoraHashes, Vec<u8>), AppError> {
+        let mut file = tokio::fs::File::open(self.staging_path(&u.id)).await.map_err(internal)?;
         let mut hasher = LoraHasher::new();
         let mut head = Vec::new();
         let head_limit = if keep_all { usize::MAX } else { (8 + lora::DEFAULT_MAX_HEADER) as usize };
@@ -550,7 +583,6 @@ impl Uploads {
             writer.wait_for_capacity(4).await.map_err(internal)?;
             writer.put(Bytes::copy_from_slice(chunk));
         }
-        writer.finish().await.map_err(internal)?;
         Ok((hasher.finalize(), head))
     }
 
@@ -712,6 +744,52 @@ struct Inspected {
     phash: Option<i64>,
     /// What an image's generation metadata credits (kind, hex prefix).
     credits: Vec<(String, String)>,
+}
+
+fn open_local(data_dir: &std::path::Path) -> anyhow::Result<Arc<dyn ObjectStore>> {
+    let files = data_dir.join("files");
+    std::fs::create_dir_all(&files)?;
+    Ok(Arc::new(object_store::local::LocalFileSystem::new_with_prefix(&files)?))
+}
+
+fn open_s3(
+    bucket: &str,
+    prefix: &str,
+    options: &[(&'static str, secrecy::SecretString)],
+) -> anyhow::Result<Arc<dyn ObjectStore>> {
+    use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+    use secrecy::ExposeSecret as _;
+    colophon_ledger::install_tls();
+    let mut builder = AmazonS3Builder::new().with_bucket_name(bucket);
+    for (name, value) in options {
+        let key: AmazonS3ConfigKey =
+            name.to_ascii_lowercase().parse().map_err(|_| anyhow::anyhow!("{name} is not an S3 setting"))?;
+        builder = builder.with_config(key, value.expose_secret());
+    }
+    // The builder's message names the setting at fault, never a credential's value.
+    let s3 = builder.build().map_err(|e| anyhow::anyhow!("COLOPHON_OBJECT_STORE: s3://{bucket}: {e}"))?;
+    Ok(if prefix.is_empty() {
+        Arc::new(s3)
+    } else {
+        Arc::new(object_store::prefix::PrefixStore::new(s3, prefix.to_owned()))
+    })
+}
+
+fn describe(config: &ObjectStoreConfig) -> String {
+    match config {
+        ObjectStoreConfig::Local => "the local file store".to_owned(),
+        ObjectStoreConfig::S3 { bucket, prefix, .. } if prefix.is_empty() => format!("s3://{bucket}"),
+        ObjectStoreConfig::S3 { bucket, prefix, .. } => format!("s3://{bucket}/{prefix}"),
+    }
+}
+
+/// Writes and deletes a small object: the server needs both, and finding out
+/// at start beats refusing the first upload (wrong credentials, no bucket,
+/// a read-only policy).
+async fn probe(objects: &dyn ObjectStore) -> Result<(), String> {
+    let key = ObjectPath::from(format!(".colophon/probe-{}", new_id("prb")));
+    objects.put(&key, Bytes::from_static(b"colophon").into()).await.map_err(|e| format!("cannot be written: {e}"))?;
+    objects.delete(&key).await.map_err(|e| format!("cannot be deleted from: {e}"))
 }
 
 /// `prefix_` + 24 random base32 characters (120 bits).

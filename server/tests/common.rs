@@ -46,6 +46,25 @@ pub fn anvil_bin() -> String {
         .to_string()
 }
 
+/// The configuration `TestApp` runs with: port 0, its own anvil, no demo, plus `extra`.
+pub fn test_config(data_dir: &Path, database_url: Option<String>, extra: &[(&'static str, String)]) -> Config {
+    server::telemetry::init_for_tests();
+    colophon_ledger::install_tls();
+    let mut vars = HashMap::from([
+        ("COLOPHON_ADDR", "127.0.0.1:0".to_owned()),
+        ("COLOPHON_DATA_DIR", data_dir.display().to_string()),
+        ("COLOPHON_ANVIL_PORT", "0".to_owned()),
+        ("COLOPHON_ANVIL_BIN", anvil_bin()),
+        ("COLOPHON_SITE_ROOT", data_dir.join("site").display().to_string()),
+        ("COLOPHON_DEMO", "0".to_owned()),
+    ]);
+    if let Some(url) = database_url {
+        vars.insert("DATABASE_URL", url);
+    }
+    vars.extend(extra.iter().cloned());
+    Config::from_lookup(|k| vars.get(k).cloned()).expect("test config")
+}
+
 impl TestApp {
     /// A fresh database of `backend` and a fresh data directory.
     pub async fn spawn(backend: Backend) -> Self {
@@ -64,21 +83,7 @@ impl TestApp {
 
     /// The server on an existing data directory (to test restarts).
     pub async fn spawn_with(data_dir: &Path, database_url: Option<String>, extra: &[(&'static str, String)]) -> Self {
-        server::telemetry::init_for_tests();
-        let mut vars = HashMap::from([
-            ("COLOPHON_ADDR", "127.0.0.1:0".to_owned()),
-            ("COLOPHON_DATA_DIR", data_dir.display().to_string()),
-            ("COLOPHON_ANVIL_PORT", "0".to_owned()),
-            ("COLOPHON_ANVIL_BIN", anvil_bin()),
-            ("COLOPHON_SITE_ROOT", data_dir.join("site").display().to_string()),
-            ("COLOPHON_DEMO", "0".to_owned()),
-        ]);
-        if let Some(url) = database_url {
-            vars.insert("DATABASE_URL", url);
-        }
-        vars.extend(extra.iter().cloned());
-        let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
-        let app = Application::build(config).await.expect("server starts");
+        let app = Application::build(test_config(data_dir, database_url, extra)).await.expect("server starts");
         let addr = app.local_addr();
         let store = app.state().store.clone();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -149,6 +154,7 @@ impl TestApp {
 /// A client that keeps cookies and does not follow redirects, like a browser tab.
 #[allow(dead_code)]
 pub fn browser() -> reqwest::Client {
+    colophon_ledger::install_tls();
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 /// GETs `path` from `server` as JSON; `Ok(None)` on 404.
 pub async fn get_json<T: DeserializeOwned>(server: &str, path: &str) -> Result<Option<T>, String> {
     let url = format!("{}{path}", server.trim_end_matches('/'));
+    colophon_ledger::install_tls();
     let resp = reqwest::get(&url).await.map_err(|e| format!("cannot reach {url}: {e}"))?;
     match resp.status().as_u16() {
         200 => resp.json().await.map(Some).map_err(|e| format!("{url} answered something unreadable: {e}")),

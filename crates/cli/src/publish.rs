@@ -324,6 +324,7 @@ async fn publish(a: &Args) -> Result<(Vec<Action>, bool), String> {
         .map_err(|e| format!("cannot read the key file {}: {e}", a.key.display()))
         .and_then(|t| KeyFile::from_json(&t).map_err(|e| format!("{}: {e}", a.key.display())))?;
     let public = key_file.check().map_err(|e| format!("{}: {e}", a.key.display()))?;
+    colophon_ledger::install_tls();
     let api = Api { http: reqwest::Client::new(), server: a.server.clone(), token };
 
     // The token works, the account is a creator, and this key file is their active key.

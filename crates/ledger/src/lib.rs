@@ -11,6 +11,9 @@ use alloy::{
 };
 use serde::{Deserialize, Serialize};
 
+mod tls;
+pub use tls::install_tls;
+
 sol!(
     /// The ProvenanceRegistry contract (bindings from the committed artifact).
     #[sol(rpc)]
@@ -87,6 +90,7 @@ pub enum TxState {
 }
 
 fn provider(rpc_url: &str, signer: Option<PrivateKeySigner>) -> Result<DynProvider, LedgerError> {
+    install_tls();
     let url = rpc_url.parse().map_err(|_| LedgerError::BadUrl(rpc_url.to_owned()))?;
     Ok(match signer {
         // The node's pending count decides each nonce (SimpleNonceManager), not a

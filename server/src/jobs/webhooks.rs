@@ -155,6 +155,7 @@ impl WebhookWorker {
                 next: None,
             };
         }
+        colophon_ledger::install_tls();
         let client = match reqwest::Client::builder()
             .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
