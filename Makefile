@@ -1,9 +1,9 @@
 # Colophon: two commands. Everything else is a helper they call.
 #   make run   build and serve on the embedded defaults (SQLite, local files, local chain)
 #   make test  every check: fmt, clippy (ssr + wasm32), cargo-deny, forge, Rust tests on SQLite and PostgreSQL, browser journeys
-# Measurements (not part of `make test`): make bench | make soak | make faults
+# Measurements (not part of `make test`): make bench | make soak | make faults | make fuzz
 .DEFAULT_GOAL := help
-.PHONY: help run test bench soak faults build setup sqlx-prepare contract-artifacts clean
+.PHONY: help run test bench soak faults fuzz build setup sqlx-prepare contract-artifacts clean
 
 help:
 	@echo "make run    build and serve Colophon at http://127.0.0.1:3000"
@@ -26,6 +26,10 @@ soak:
 # 100 SIGKILLs of the server (and chain) mid-operation, then every promise checked.
 faults:
 	@scripts/faults
+
+# Every cargo-fuzz target for FUZZ_SECONDS (default 300) each; exits 1 on a crash.
+fuzz:
+	@scripts/fuzz
 
 # Helpers
 build:
