@@ -71,6 +71,22 @@ pub struct Uploads {
     staging: PathBuf,
     pub limits: UploadLimits,
     image_limits: ImageLimits,
+    /// Uploads a `complete` is working on in this process. Their staged bytes
+    /// live on this process' disk, so a second `complete` of one upload (a
+    /// double click, a retry racing the first try) can only arrive here.
+    completing: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+/// Holds an upload for one `complete`; dropping it lets the next one in.
+struct Completing {
+    set: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    id: String,
+}
+
+impl Drop for Completing {
+    fn drop(&mut self) {
+        self.set.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.id);
+    }
 }
 
 impl std::fmt::Debug for Uploads {
@@ -194,7 +210,7 @@ impl Uploads {
         // Staged chunks stay on this instance's disk until `complete` streams them to the store.
         let staging = data_dir.join("uploads");
         std::fs::create_dir_all(&staging)?;
-        Ok(Self { store, objects, staging, limits, image_limits: ImageLimits::default() })
+        Ok(Self { store, objects, staging, limits, image_limits: ImageLimits::default(), completing: Arc::default() })
     }
 
     /// Streams a stored file, or the byte range `range` of it.
@@ -415,6 +431,7 @@ impl Uploads {
         id: &str,
         req: CompleteUpload,
     ) -> Result<RegisteredFile, AppError> {
+        let _completing = self.claim(id)?;
         let u = self.owned_upload(account, id).await?;
         if u.received != u.size {
             return Err(AppError::Conflict(format!(
@@ -437,6 +454,16 @@ impl Uploads {
             let _ = tokio::fs::remove_file(self.staging_path(id)).await;
         }
         result
+    }
+
+    fn claim(&self, id: &str) -> Result<Completing, AppError> {
+        let mut set = self.completing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !set.insert(id.to_owned()) {
+            return Err(AppError::Conflict(
+                "This upload is already being completed by another request; ask for its status in a moment.".into(),
+            ));
+        }
+        Ok(Completing { set: self.completing.clone(), id: id.to_owned() })
     }
 
     async fn check_signature(
@@ -509,7 +536,13 @@ impl Uploads {
                 Some(p) => self.store.similar_files(p, SIMILAR_DISTANCE, 20).await?,
                 None => vec![],
             };
-            let (leaf_index, version) = self.store.register_file(&new, &entry).await?;
+            let (leaf_index, version) = self.store.register_file(&new, &entry).await.map_err(|e| match e {
+                // The file id is the upload id: a second `complete` of the same upload lost the race.
+                colophon_store::StoreError::Conflict { .. } => {
+                    AppError::Conflict("This upload has already been completed.".into())
+                }
+                e => e.into(),
+            })?;
             tracing::info!(file_id = %u.id, listing = listing.id, leaf_index, version, "file registered");
             Ok(RegisteredFile {
                 file_id: u.id.clone(),
@@ -526,12 +559,22 @@ impl Uploads {
             })
         }
         .await;
+        // Two `complete`s of one upload write the same key with the same bytes;
+        // the one that lost must not delete what the winner registered. When
+        // in doubt (the database does not answer), keep the object: an
+        // unreferenced one harms nobody, a missing registered one does.
         if outcome.is_err()
+            && !self.is_registered(&u.id, &u.sha256).await.unwrap_or(true)
             && let Err(e) = self.objects.delete(&key).await
         {
             tracing::warn!(error = %e, key = %key, "could not delete a refused file from the object store");
         }
         outcome
+    }
+
+    /// Whether a file version with this id (= upload id) is registered.
+    async fn is_registered(&self, file_id: &str, sha256: &[u8; 32]) -> Result<bool, AppError> {
+        Ok(self.store.files_by_hash(sha256).await?.iter().any(|f| f.id == file_id))
     }
 
     /// Streams the staged file into the object store; returns both hashes and
@@ -565,7 +608,14 @@ impl Uploads {
         writer: &mut WriteMultipart,
         keep_all: bool,
     ) -> Result<(lora::LoraHashes, Vec<u8>), AppError> {
-        let mut file = tokio::fs::File::open(self.staging_path(&u.id)).await.map_err(internal)?;
+        let mut file = tokio::fs::File::open(self.staging_path(&u.id)).await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                // Staged on another instance, or lost with its disk: the upload must start again.
+                AppError::Conflict("This upload's bytes are no longer on the server; start the upload again.".into())
+            } else {
+                internal(e)
+            }
+        })?;
         let mut hasher = LoraHasher::new();
         let mut head = Vec::new();
         let head_limit = if keep_all { usize::MAX } else { (8 + lora::DEFAULT_MAX_HEADER) as usize };

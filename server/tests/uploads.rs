@@ -251,3 +251,47 @@ async fn the_studio_page_always_renders_for_a_creator() {
     }
     app.stop().await;
 }
+
+/// A double-clicked "complete" (or a pipeline's retry racing the first try):
+/// the upload is registered once, and the request that lost never deletes
+/// the stored file the winner registered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_completes_register_once_and_keep_the_file() {
+    for backend in colophon_store::testing::BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let key = SigningKey::from_seed(&[26; 32]);
+        let c = Creator { tab: creator_with_key(&app, "twice", &key).await, key };
+        let ed = listing(&app, &c, "edition", "Double Click").await;
+        for round in 0..6u32 {
+            let bytes = png(200 + round, 120);
+            let res = start(&app, &c, ed["id"].as_i64().expect("id"), &bytes).await;
+            assert_eq!(res.status(), StatusCode::CREATED);
+            let up: Value = res.json().await.expect("json");
+            let id = up["upload_id"].as_str().expect("id").to_owned();
+            assert_eq!(put(&app, &c, &id, 0, &bytes).await.status(), StatusCode::OK);
+            let body = statement(&c, &ed, &up, ContentKind::EditionImage, &bytes, vec![]);
+            let (a, b, d) = tokio::join!(
+                complete(&app, &c, &id, &body),
+                complete(&app, &c, &id, &body),
+                complete(&app, &c, &id, &body)
+            );
+            let statuses = [a.0, b.0, d.0];
+            assert_eq!(
+                statuses.iter().filter(|s| **s == StatusCode::CREATED).count(),
+                1,
+                "round {round}: {a:?} {b:?} {d:?}"
+            );
+            for (s, v) in [&a, &b, &d] {
+                assert!(
+                    [StatusCode::CREATED, StatusCode::CONFLICT, StatusCode::NOT_FOUND].contains(s),
+                    "round {round}: {s} {v}"
+                );
+            }
+            let stored = app.data_dir.join("files").join(ed["id"].to_string()).join(&id);
+            assert_eq!(std::fs::read(&stored).ok(), Some(bytes), "round {round}: the registered file is kept");
+        }
+        let files = app.store.listing_files(ed["id"].as_i64().expect("id")).await.expect("files");
+        assert_eq!(files.len(), 6, "one version per upload");
+        app.stop().await;
+    }
+}
