@@ -1,7 +1,8 @@
 #![no_main]
-//! Any bytes as an image's generation metadata — as a whole PNG, and as the
-//! text of AUTOMATIC1111's `parameters` and ComfyUI's `prompt`/`workflow` —
-//! never panics and never exceeds the documented bounds.
+//! Any bytes as an image's generation metadata — as a whole PNG, as any image
+//! (sniffed: PNG text chunks, JPEG/WebP EXIF), and as the text of
+//! AUTOMATIC1111's `parameters` and ComfyUI's `prompt`/`workflow` — never
+//! panics and never exceeds the documented bounds.
 
 use colophon_formats::generation::{self, MAX_MODELS, MAX_PROMPT, MAX_SETTINGS};
 use libfuzzer_sys::fuzz_target;
@@ -15,6 +16,9 @@ fn bounded(g: &generation::Generation) {
 
 fuzz_target!(|data: &[u8]| {
     if let Some(g) = generation::from_png(data) {
+        bounded(&g);
+    }
+    if let Some(g) = generation::from_image(data) {
         bounded(&g);
     }
     let text = String::from_utf8_lossy(data);
