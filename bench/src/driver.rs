@@ -380,6 +380,18 @@ impl LocalServer {
 pub struct Rng(pub u64);
 
 impl Rng {
+    /// A generator for one task from a seed drawn off another generator.
+    /// `Rng(seed)` itself would walk the parent's own sequence (xorshift's
+    /// next state is its output), so tasks seeded one after another, or in
+    /// later rounds, would repeat each other's values: scramble the seed first
+    /// (splitmix64's finaliser).
+    pub fn seeded(seed: u64) -> Self {
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Self((z ^ (z >> 31)) | 1)
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;

@@ -58,7 +58,7 @@ struct Shop {
 }
 
 async fn user(i: usize, shop: Arc<Shop>, base: String, stop: Arc<AtomicBool>, stats: Arc<Mutex<Stats>>, seed: u64) {
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::seeded(seed);
     let tab = Tab::new(&base);
     let signed_up = tab.sign_up(&format!("soak{i}@soak.test")).await;
     if let Err(e) = signed_up {
