@@ -23,7 +23,8 @@ function anvilBin() {
 /** Starts colophon-server; resolves once it prints its URL. `demo: true` seeds the demo store. */
 export async function startServer({ demo = false } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'colophon-e2e-'));
-  const bin = join(ROOT, 'target', 'debug', 'colophon-server');
+  // The journeys run the debug build; `make bench` points this at its release build.
+  const bin = process.env.COLOPHON_E2E_SERVER_BIN || join(ROOT, 'target', 'debug', 'colophon-server');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: scripts/build debug builds it`);
   const child = spawn(bin, [], {
     cwd: ROOT,
