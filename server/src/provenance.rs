@@ -92,11 +92,15 @@ pub struct KeyView {
 #[derive(Debug, Serialize)]
 pub struct ProvenanceView {
     pub content_hash: ContentHash,
+    /// In log order: every registration (on the first page only), then the
+    /// page of sales and licences [`SalesPage`] describes.
     pub matches: Vec<Match>,
     /// For an image: its perceptual hash (docs/FORMATS.md §12) and other
     /// registered images within 10 of its 64 bits — possible copies.
     pub perceptual_hash: Option<String>,
     pub similar: Vec<crate::uploads::SimilarView>,
+    /// Which of the hash's sales `matches` holds.
+    pub sales: SalesPage,
 }
 
 fn hexes(hashes: &[[u8; 32]]) -> Vec<String> {
@@ -110,14 +114,7 @@ fn internal(err: impl std::error::Error + Send + Sync + 'static) -> AppError {
 pub async fn checkpoint(store: &Store) -> Result<Checkpoint, AppError> {
     let tree_size = store.log_size().await.map_err(internal)?;
     let root = store.log_root(tree_size).await.map_err(internal)?;
-    let anchor = store
-        .anchors()
-        .await
-        .map_err(internal)?
-        .iter()
-        .rev()
-        .find(|a| a.status == colophon_store::AnchorStatus::Confirmed)
-        .and_then(AnchorView::from_row);
+    let anchor = store.latest_confirmed_anchor().await.map_err(internal)?.as_ref().and_then(AnchorView::from_row);
     Ok(Checkpoint { tree_size, root: hex::encode(root), anchor })
 }
 
@@ -155,33 +152,101 @@ pub async fn consistency(store: &Store, from: u64, to: u64) -> Result<Consistenc
     })
 }
 
-pub async fn provenance(store: &Store, content_hash: ContentHash) -> Result<ProvenanceView, AppError> {
-    let entries = store.log_entries_for_content(&content_hash.0).await.map_err(internal)?;
-    if entries.is_empty() {
+/// Which of a hash's sales `GET /api/v1/provenance/{sha256}` returns.
+#[derive(Clone, Copy, Debug)]
+pub struct SalesQuery {
+    /// Only sales below this leaf index (the previous page's `next_before`).
+    pub before: Option<u64>,
+    pub limit: u32,
+}
+
+impl SalesQuery {
+    pub const DEFAULT_LIMIT: u32 = 20;
+    pub const MAX_LIMIT: u32 = 100;
+}
+
+impl Default for SalesQuery {
+    fn default() -> Self {
+        Self { before: None, limit: Self::DEFAULT_LIMIT }
+    }
+}
+
+/// Where a page of sales stands among all of them.
+#[derive(Debug, Serialize)]
+pub struct SalesPage {
+    /// Sales and licences of this hash in the whole log.
+    pub total: u64,
+    /// How many of them this response holds.
+    pub shown: usize,
+    /// Pass as `before` for the next older page; `null` on the last.
+    pub next_before: Option<u64>,
+}
+
+pub async fn provenance(
+    store: &Store,
+    content_hash: ContentHash,
+    query: SalesQuery,
+) -> Result<ProvenanceView, AppError> {
+    // One row past the page says whether an older page exists.
+    let mut found = store.content_entries(&content_hash.0, query.before, query.limit + 1).await.map_err(internal)?;
+    if found.registrations.is_empty() && found.sales_total == 0 {
         return Err(AppError::NotFound);
     }
-    // Read once for all matches: the anchors, and the live root for entries
-    // no anchor covers yet.
-    let anchors = store.anchors().await.map_err(internal)?;
-    let size = store.log_size().await.map_err(internal)?;
-    let mut live_root = None;
-    let mut matches = Vec::with_capacity(entries.len());
+    let more = found.sales.len() > query.limit as usize;
+    found.sales.truncate(query.limit as usize);
+    let sales = SalesPage {
+        total: found.sales_total,
+        shown: found.sales.len(),
+        next_before: if more { found.sales.last().map(|e| e.leaf_index) } else { None },
+    };
+    // Registrations head the first page only; later pages hold sales alone.
+    let mut entries = if query.before.is_none() { found.registrations } else { Vec::new() };
+    entries.extend(found.sales);
+    entries.sort_by_key(|e| e.leaf_index);
+    let mut matches = receipts(store, entries).await?;
+    // One look-up per signer: many sales share the operator key.
     let mut keys: std::collections::HashMap<String, Option<KeyView>> = std::collections::HashMap::new();
-    for entry in entries {
-        let covering = colophon_store::covering_anchor(&anchors, entry.leaf_index + 1);
-        if covering.is_none() && live_root.is_none() {
-            live_root = Some(store.log_root(size).await.map_err(internal)?);
-        }
-        let mut m = to_match(store, entry, covering, (size, live_root.unwrap_or_default())).await?;
-        // One look-up per signer: many sales share the operator key.
+    for m in &mut matches {
         if !keys.contains_key(&m.signer_key_id) {
             keys.insert(m.signer_key_id.clone(), key_view(store, &m.signer_key_id).await?);
         }
         m.key = keys[&m.signer_key_id].clone();
-        matches.push(m);
     }
     let (perceptual_hash, similar) = look_alikes(store, &content_hash).await?;
-    Ok(ProvenanceView { content_hash, matches, perceptual_hash, similar })
+    Ok(ProvenanceView { content_hash, matches, perceptual_hash, similar, sales })
+}
+
+/// The matches for `entries` (ascending leaf order), each with its receipt:
+/// the proof to the first confirmed anchor covering it, or to the live root.
+/// Reads each anchor once and every proof's nodes in one query.
+async fn receipts(store: &Store, entries: Vec<LogEntryRow>) -> Result<Vec<Match>, AppError> {
+    let size = store.log_size().await.map_err(internal)?;
+    let mut anchors: Vec<Option<AnchorRow>> = Vec::with_capacity(entries.len());
+    let mut last: Option<(u64, Option<AnchorRow>)> = None;
+    for entry in &entries {
+        let needed = entry.leaf_index + 1;
+        // The smallest confirmed anchor covering leaf L also is the smallest
+        // covering any later leaf it covers; none covering L covers none after.
+        let covering = match &last {
+            Some((from, anchor)) if *from <= needed && anchor.as_ref().is_none_or(|a| a.tree_size >= needed) => {
+                anchor.clone()
+            }
+            _ => store.confirmed_anchor_covering(needed).await.map_err(internal)?,
+        };
+        last = Some((needed, covering.clone()));
+        anchors.push(covering);
+    }
+    let live_root =
+        if anchors.iter().any(Option::is_none) { store.log_root(size).await.map_err(internal)? } else { [0; 32] };
+    let wanted: Vec<(u64, u64)> =
+        entries.iter().zip(&anchors).map(|(e, a)| (e.leaf_index, a.as_ref().map_or(size, |a| a.tree_size))).collect();
+    let proofs = store.inclusion_proofs(&wanted).await.map_err(internal)?;
+    entries
+        .into_iter()
+        .zip(anchors)
+        .zip(proofs)
+        .map(|((entry, anchor), proof)| to_match(entry, anchor.as_ref(), (size, live_root), &proof))
+        .collect()
 }
 
 async fn key_view(store: &Store, key_id_hex: &str) -> Result<Option<KeyView>, AppError> {
@@ -222,11 +287,11 @@ async fn look_alikes(
     Ok((None, vec![]))
 }
 
-async fn to_match(
-    store: &Store,
+fn to_match(
     entry: LogEntryRow,
     covering: Option<&AnchorRow>,
     (log_size, live_root): (u64, [u8; 32]),
+    proof: &[[u8; 32]],
 ) -> Result<Match, AppError> {
     let key = PublicKey::from_bytes(&entry.public_key).map_err(internal)?;
     // Entries were verified when appended; decoding again keeps the API honest.
@@ -244,28 +309,21 @@ async fn to_match(
         ),
         None => (log_size, live_root, None),
     };
-    let proof = store.inclusion_proof(entry.leaf_index, tree_size).await.map_err(internal)?;
     Ok(Match {
         key: None,
         leaf_index: entry.leaf_index,
         signer_key_id: key.key_id().to_hex(),
         signer_fingerprint: key.key_id().fingerprint(),
         anchored: anchor.is_some(),
-        receipt: Receipt::new(&signed, entry.leaf_index, tree_size, &proof, &root, anchor),
+        receipt: Receipt::new(&signed, entry.leaf_index, tree_size, proof, &root, anchor),
         statement: signed.statement,
     })
 }
 
 /// The receipt of one log entry: its statement, the inclusion proof to the
-/// newest confirmed anchor covering it (or to the live root until one does).
+/// first confirmed anchor covering it (or to the live root until one does).
 pub async fn receipt_for_leaf(store: &Store, leaf_index: u64) -> Result<Receipt, AppError> {
     let entry = store.log_entry(leaf_index).await.map_err(internal)?.ok_or(AppError::NotFound)?;
-    let anchors = store.anchors().await.map_err(internal)?;
-    let covering = colophon_store::covering_anchor(&anchors, leaf_index + 1);
-    let size = store.log_size().await.map_err(internal)?;
-    let live_root = match covering {
-        Some(_) => [0; 32],
-        None => store.log_root(size).await.map_err(internal)?,
-    };
-    Ok(to_match(store, entry, covering, (size, live_root)).await?.receipt)
+    let mut matches = receipts(store, vec![entry]).await?;
+    matches.pop().map(|m| m.receipt).ok_or(AppError::NotFound)
 }

@@ -46,6 +46,23 @@ async fn register(app: &TestApp, key: &SigningKey, file: &[u8]) -> ContentHash {
     hash
 }
 
+/// Appends an EditionSold of `hash` signed by `operator`; returns its leaf index.
+async fn sell(app: &TestApp, operator: &SigningKey, hash: ContentHash, edition: u64) -> u64 {
+    let signed = Statement::EditionSold {
+        listing_id: "lst_api".into(),
+        content_hash: hash,
+        edition,
+        edition_size: 1000,
+        buyer_ref: [edition as u8; 32],
+        price_minor: 500,
+        currency: "EUR".into(),
+        time_ms: 1_795_000_000_000 + edition,
+    }
+    .sign(operator)
+    .expect("sign");
+    app.store.append_log_entry(&NewLogEntry::from_signed(&signed, Utc::now())).await.expect("append")
+}
+
 fn h32(v: &Value) -> [u8; 32] {
     let mut out = [0u8; 32];
     hex::decode_to_slice(v.as_str().expect("hex string"), &mut out).expect("hex");
@@ -91,6 +108,94 @@ async fn checkpoint_proofs_and_provenance() {
         assert_eq!(h32(&cons["from_root"]), root6, "the old root is unchanged");
         verify_consistency(6, 7, &root6, &h32(&cons["to_root"]), &proof).expect("the log only grew");
 
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_hashs_sales_come_a_page_at_a_time_and_each_receipt_verifies() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let (creator, operator) = (SigningKey::from_seed(&[3; 32]), SigningKey::from_seed(&[4; 32]));
+        let hash = register(&app, &creator, b"a popular edition").await;
+        let other = register(&app, &creator, b"another file").await;
+        let mut sold = Vec::new();
+        for edition in 1..=25 {
+            sold.push(sell(&app, &operator, hash, edition).await);
+            if edition % 5 == 0 {
+                sell(&app, &operator, other, edition).await;
+            }
+        }
+        sold.reverse();
+        let served = &app;
+        let page = |query: String| async move {
+            let url = format!("/api/v1/provenance/{hash}{query}");
+            let resp = served.get(&url).await;
+            assert_eq!(resp.status(), 200, "{url}");
+            resp.json::<Value>().await.expect("json")
+        };
+        let leaves = |body: &Value| -> Vec<u64> {
+            body["matches"]
+                .as_array()
+                .expect("matches")
+                .iter()
+                .map(|m| m["leaf_index"].as_u64().expect("leaf"))
+                .collect()
+        };
+
+        // The first page: the registration and the newest 20 sales, in log order.
+        let first = page(String::new()).await;
+        assert_eq!(first["sales"]["total"], 25, "{backend:?}");
+        assert_eq!(first["sales"]["shown"], 20);
+        let mut want: Vec<u64> = sold[..20].to_vec();
+        want.push(0);
+        want.sort_unstable();
+        assert_eq!(leaves(&first), want);
+        assert_eq!(first["sales"]["next_before"], sold[19]);
+        // Every receipt on it checks: signature and proof (to the live root: nothing is anchored here).
+        for m in first["matches"].as_array().expect("matches") {
+            let receipt: Receipt = serde_json::from_value(m["receipt"].clone()).expect("receipt");
+            let checked = if m["statement"]["type"] == "edition_sold" {
+                colophon_provenance::verify_sale(&hash, &receipt, None)
+            } else {
+                verify(&hash, &receipt, None, KeyStatus::Active)
+            };
+            assert!(matches!(checked, Err(colophon_provenance::VerifyError::Unanchored { .. })), "{checked:?}");
+        }
+
+        // The next page: the 5 older sales only, and no further cursor.
+        let second = page(format!("?before={}", sold[19])).await;
+        assert_eq!(leaves(&second), sold[20..].iter().rev().copied().collect::<Vec<_>>(), "{backend:?}");
+        assert!(second["sales"]["next_before"].is_null());
+        assert_eq!(second["sales"]["shown"], 5);
+
+        // Smaller pages walk the same sales exactly once each.
+        let mut walked = Vec::new();
+        let mut query = "?limit=7".to_owned();
+        loop {
+            let body = page(query.clone()).await;
+            let sales: Vec<u64> = body["matches"]
+                .as_array()
+                .expect("matches")
+                .iter()
+                .filter(|m| m["statement"]["type"] == "edition_sold")
+                .map(|m| m["leaf_index"].as_u64().expect("leaf"))
+                .rev()
+                .collect();
+            walked.extend(sales);
+            match body["sales"]["next_before"].as_u64() {
+                Some(before) => query = format!("?limit=7&before={before}"),
+                None => break,
+            }
+        }
+        assert_eq!(walked, sold, "{backend:?}");
+
+        for bad in ["?limit=0", "?limit=101", "?limit=ten", "?before=-1"] {
+            let resp = app.get(&format!("/api/v1/provenance/{hash}{bad}")).await;
+            assert_eq!(resp.status(), 400, "{bad}");
+            let body: Value = resp.json().await.expect("a JSON error");
+            assert!(body["message"].as_str().expect("message").contains('`'), "{bad}: {body}");
+        }
         app.stop().await;
     }
 }
@@ -179,6 +284,8 @@ async fn the_served_openapi_document_describes_what_the_api_answers() {
         ("/api/v1/log/consistency", "/api/v1/log/consistency?from=1&to=2".into(), 200),
         ("/api/v1/log/consistency", "/api/v1/log/consistency?from=3&to=2".into(), 400),
         ("/api/v1/provenance/{sha256}", format!("/api/v1/provenance/{hash}"), 200),
+        ("/api/v1/provenance/{sha256}", format!("/api/v1/provenance/{hash}?limit=1&before=1"), 200),
+        ("/api/v1/provenance/{sha256}", format!("/api/v1/provenance/{hash}?limit=500"), 400),
         ("/api/v1/provenance/{sha256}", format!("/api/v1/provenance/{}", "cd".repeat(32)), 404),
         ("/api/v1/provenance/{sha256}", "/api/v1/provenance/nothex".into(), 400),
         ("/api/v1/operator", "/api/v1/operator".into(), 200),

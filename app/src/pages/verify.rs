@@ -41,6 +41,32 @@ pub struct ProvenanceResponse {
     pub matches: Vec<MatchJson>,
     #[serde(default)]
     pub similar: Vec<SimilarJson>,
+    #[serde(default)]
+    pub sales: SalesJson,
+}
+
+/// Which of the hash's sales a response holds (newest first across pages).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SalesJson {
+    pub total: u64,
+    pub shown: u64,
+    pub next_before: Option<u64>,
+}
+
+/// Sales per look-up unless `/verify?sales=N` asks for another page size (1 to 100).
+pub const SALES_PER_PAGE: u32 = 20;
+
+/// The page size a `sales` query value asks for, within the API's 1 to 100.
+pub fn sales_per_page(raw: Option<&str>) -> u32 {
+    raw.and_then(|v| v.trim().parse::<u32>().ok()).filter(|n| (1..=100).contains(n)).unwrap_or(SALES_PER_PAGE)
+}
+
+/// The look-up's path: a page of `limit` sales, older than `before` when given.
+pub fn provenance_path(hash: &str, limit: u32, before: Option<u64>) -> String {
+    match before {
+        Some(b) => format!("/api/v1/provenance/{hash}?limit={limit}&before={b}"),
+        None => format!("/api/v1/provenance/{hash}?limit={limit}"),
+    }
 }
 
 /// A registered image whose perceptual hash is close to this one's.
@@ -264,8 +290,8 @@ fn remember_chain_settings(settings: &ChainSettings) {
 }
 
 #[cfg(feature = "hydrate")]
-async fn fetch_provenance(hash: String) -> Result<Option<ProvenanceResponse>, String> {
-    let resp = gloo_net::http::Request::get(&format!("/api/v1/provenance/{hash}"))
+async fn fetch_provenance(path: String) -> Result<Option<ProvenanceResponse>, String> {
+    let resp = gloo_net::http::Request::get(&path)
         .send()
         .await
         .map_err(|_| "Could not reach Colophon. Check your connection and try again.".to_owned())?;
@@ -280,7 +306,7 @@ async fn fetch_provenance(hash: String) -> Result<Option<ProvenanceResponse>, St
 }
 
 #[cfg(not(feature = "hydrate"))]
-async fn fetch_provenance(_hash: String) -> Result<Option<ProvenanceResponse>, String> {
+async fn fetch_provenance(_path: String) -> Result<Option<ProvenanceResponse>, String> {
     Err("Look-ups run in your browser once the page has loaded.".to_owned())
 }
 
@@ -316,9 +342,10 @@ pub fn check_receipt(text: &str) -> Result<(ContentHash, String), String> {
 #[component]
 pub fn VerifyPage() -> impl IntoView {
     // `/verify?hash=…` (a certificate's QR code) arrives with the hash filled in.
-    let initial = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("hash").unwrap_or_default());
+    let (initial, per_page) = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| (q.get("hash").unwrap_or_default(), sales_per_page(q.get("sales").as_deref())));
     let (hash, set_hash) = signal(initial);
-    let lookup = Action::new_local(|hash: &String| fetch_provenance(hash.clone()));
+    let lookup = Action::new_local(move |hash: &String| fetch_provenance(provenance_path(hash, per_page, None)));
     let feedback = move || match classify_hash(&hash.get()) {
         HashInput::Empty => ("text-stone-600", "Paste a 64-digit SHA-256 hash.".to_owned()),
         HashInput::Valid => {
@@ -493,7 +520,7 @@ pub fn VerifyPage() -> impl IntoView {
                     lookup
                         .value()
                         .get()
-                        .map(|result| view! { <LookupResult result hash=hash.get_untracked() /> })
+                        .map(|result| view! { <LookupResult result hash=hash.get_untracked() per_page /> })
                 }}
             </div>
             <details class="rounded border border-stone-200 bg-white p-4 text-sm" data-testid="chain-settings">
@@ -539,7 +566,7 @@ pub fn VerifyPage() -> impl IntoView {
 }
 
 #[component]
-fn LookupResult(result: Result<Option<ProvenanceResponse>, String>, hash: String) -> impl IntoView {
+fn LookupResult(result: Result<Option<ProvenanceResponse>, String>, hash: String, per_page: u32) -> impl IntoView {
     let Ok(parsed) = ContentHash::parse(&hash) else {
         return view! { <p role="alert">"Not a SHA-256 hash."</p> }.into_any();
     };
@@ -556,12 +583,9 @@ fn LookupResult(result: Result<Option<ProvenanceResponse>, String>, hash: String
         .into_any(),
         Ok(Some(found)) => view! {
             <ul class="flex flex-col gap-4">
-                {found
-                    .matches
-                    .into_iter()
-                    .map(|m| view! { <MatchCard m hash=parsed /> })
-                    .collect_view()}
+                {ordered(found.matches).into_iter().map(|m| view! { <MatchCard m hash=parsed /> }).collect_view()}
             </ul>
+            <OlderSales hash=parsed sales=found.sales per_page />
             {(!found.similar.is_empty()).then(|| view! {
                 <section class="rounded border border-amber-300 bg-amber-50 p-4" data-testid="look-alikes">
                     <h2 class="font-semibold">"Registered images that look like this one"</h2>
@@ -582,12 +606,81 @@ fn LookupResult(result: Result<Option<ProvenanceResponse>, String>, hash: String
     }
 }
 
+/// A sale or licence (signed by the operator), not a creator's registration.
+fn is_sale(m: &MatchJson) -> bool {
+    matches!(m.statement["type"].as_str(), Some("edition_sold" | "license_granted"))
+}
+
+/// The page's order: registrations in log order, then sales newest first.
+pub fn ordered(matches: Vec<MatchJson>) -> Vec<MatchJson> {
+    let (sales, mut out): (Vec<_>, Vec<_>) = matches.into_iter().partition(is_sale);
+    out.extend(sales.into_iter().rev());
+    out
+}
+
+/// How many of the hash's sales are on the page, and a button that loads the
+/// next older page (each card checked in the browser like the first ones).
+#[component]
+fn OlderSales(hash: ContentHash, sales: SalesJson, per_page: u32) -> impl IntoView {
+    let total = sales.total;
+    let shown = RwSignal::new(sales.shown);
+    let cursor = RwSignal::new(sales.next_before);
+    let older = RwSignal::new(Vec::<MatchJson>::new());
+    let error = RwSignal::new(None::<String>);
+    let load = Action::new_local(move |before: &u64| {
+        fetch_provenance(provenance_path(&hash.to_hex(), per_page, Some(*before)))
+    });
+    Effect::new(move |_| {
+        if let Some(result) = load.value().get() {
+            match result {
+                Ok(Some(page)) => {
+                    error.set(None);
+                    shown.update(|n| *n += page.sales.shown);
+                    cursor.set(page.sales.next_before);
+                    // Newest first, like the first page: older pages go below.
+                    older.update(|all| all.extend(ordered(page.matches)));
+                }
+                Ok(None) => cursor.set(None),
+                Err(e) => error.set(Some(e)),
+            }
+        }
+    });
+    view! {
+        <Show when=move || { total > 0 }>
+            <ul class="flex flex-col gap-4">
+                {move || older.get().into_iter().map(|m| view! { <MatchCard m hash /> }).collect_view()}
+            </ul>
+            <p class="text-sm text-stone-700" data-testid="verify-sales-count">
+                {move || {
+                    let noun = if total == 1 { "sale" } else { "sales" };
+                    if shown.get() >= total {
+                        format!("All {total} {noun} of this file are shown.")
+                    } else {
+                        format!("Showing the newest {} of {total} {noun} of this file.", shown.get())
+                    }
+                }}
+            </p>
+            {move || cursor.get().map(|before| view! {
+                <button
+                    type="button"
+                    class="self-start rounded-md border border-stone-300 bg-white px-4 py-2 text-sm font-medium disabled:opacity-40"
+                    disabled=move || load.pending().get()
+                    on:click=move |_| { load.dispatch(before); }
+                >
+                    {move || if load.pending().get() { "Loading…" } else { "Show older sales" }}
+                </button>
+            })}
+            {move || error.get().map(|e| view! { <p role="alert" class="text-sm text-rose-700">{e}</p> })}
+        </Show>
+    }
+}
+
 #[component]
 fn MatchCard(m: MatchJson, hash: ContentHash) -> impl IntoView {
     let kind = m.statement["type"].as_str().unwrap_or("statement").replace('_', " ");
     let listing = m.statement["listing_id"].as_str().unwrap_or_default().to_owned();
     // Sales are signed by the marketplace's operator key, registrations by the creator.
-    let sale = matches!(m.statement["type"].as_str(), Some("edition_sold" | "license_granted"));
+    let sale = is_sale(&m);
     let standing = if sale { Ok((KeyStatus::Active, String::new())) } else { key_standing(&m.receipt, m.key.as_ref()) };
     let (check, key_text, standing_status) = match standing {
         Ok((status, text)) => (check_in_browser(&hash, &m.receipt, sale, status), text, Some(status)),
@@ -685,6 +778,41 @@ mod tests {
         assert_eq!(classify_hash(""), HashInput::Empty);
         assert_eq!(classify_hash("abc"), HashInput::WrongLength(3));
         assert_eq!(classify_hash("xyz"), HashInput::NotHex);
+    }
+
+    #[test]
+    fn the_sales_page_size_comes_from_the_url_within_the_apis_bounds() {
+        assert_eq!(sales_per_page(None), SALES_PER_PAGE);
+        assert_eq!(sales_per_page(Some("5")), 5);
+        assert_eq!(sales_per_page(Some("100")), 100);
+        for junk in ["0", "101", "-3", "ten", ""] {
+            assert_eq!(sales_per_page(Some(junk)), SALES_PER_PAGE, "{junk}");
+        }
+        assert_eq!(provenance_path("ab", 5, None), "/api/v1/provenance/ab?limit=5");
+        assert_eq!(provenance_path("ab", 5, Some(9)), "/api/v1/provenance/ab?limit=5&before=9");
+    }
+
+    #[test]
+    fn registrations_come_first_then_sales_newest_first() {
+        let vector: serde_json::Value =
+            serde_json::from_str(include_str!("../../../crates/provenance/vectors/receipt.json")).expect("vector");
+        let receipt: Receipt = serde_json::from_value(vector["receipt"].clone()).expect("receipt");
+        let m = |leaf: u64, kind: &str| MatchJson {
+            leaf_index: leaf,
+            statement: serde_json::json!({ "type": kind }),
+            signer_fingerprint: String::new(),
+            receipt: receipt.clone(),
+            key: None,
+        };
+        let page = vec![
+            m(1, "content_registered"),
+            m(4, "edition_sold"),
+            m(6, "content_registered"),
+            m(7, "license_granted"),
+            m(9, "edition_sold"),
+        ];
+        let leaves: Vec<u64> = ordered(page).iter().map(|m| m.leaf_index).collect();
+        assert_eq!(leaves, [1, 6, 9, 7, 4]);
     }
 
     #[test]

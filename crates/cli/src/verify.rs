@@ -25,6 +25,15 @@ pub struct Args {
 #[derive(Deserialize)]
 struct ProvenanceJson {
     matches: Vec<MatchJson>,
+    #[serde(default)]
+    sales: SalesJson,
+}
+
+/// How many of the file's sales the answer holds: the newest page of them.
+#[derive(Default, Deserialize)]
+struct SalesJson {
+    total: u64,
+    shown: u64,
 }
 
 #[derive(Deserialize)]
@@ -145,6 +154,12 @@ pub async fn run(a: Args) -> u8 {
         let path = format!("/api/v1/provenance/{}", hash.to_hex());
         match net::get_json::<ProvenanceJson>(server, &path).await {
             Ok(Some(view)) => {
+                if view.sales.total > view.sales.shown && !a.json {
+                    eprintln!(
+                        "  checking the newest {} of this file's {} sales (older pages: ?before= on {path})",
+                        view.sales.shown, view.sales.total
+                    );
+                }
                 for m in view.matches {
                     let status = key_status(&m.receipt, m.key.as_ref());
                     server_keys.push((m.receipt.public_key.clone(), status.clone()));

@@ -120,7 +120,12 @@ impl Store {
     /// The smallest confirmed anchor at or above `tree_size`: the root a
     /// receipt for a leaf below `tree_size` can be proven against.
     pub async fn confirmed_anchor_covering(&self, tree_size: u64) -> Result<Option<AnchorRow>, StoreError> {
-        Ok(covering_anchor(&self.anchors().await?, tree_size).cloned())
+        dispatch!(self, confirmed_anchor_covering(tree_size))
+    }
+
+    /// The confirmed anchor of the largest tree, if any is confirmed.
+    pub async fn latest_confirmed_anchor(&self) -> Result<Option<AnchorRow>, StoreError> {
+        dispatch!(self, latest_confirmed_anchor())
     }
 }
 

@@ -42,7 +42,7 @@ pub use files::{CreditRow, FileRow, ListingDraft, NewFile, OwnedListing, UploadR
 pub use listings::{
     ListingKind, ListingRow, ListingStatus, NewCreator, NewListing, SearchPage, SearchQuery, Sort, search_terms,
 };
-pub use log::{LogEntryRow, NewLogEntry};
+pub use log::{ContentEntries, LogEntryRow, NewLogEntry};
 pub use orders::{Allocation, Checkout, OrderRow, Purchase, Refusal, SaleRow, SaleTerms};
 pub use previews::{MAX_PREVIEW_ATTEMPTS, NewPreview, PreviewJob, PreviewJobStatus, PreviewRow, SimilarFile};
 pub use styles::StyleRow;

@@ -42,6 +42,17 @@ impl<'a> NewLogEntry<'a> {
     }
 }
 
+/// What the log holds about one content hash ([`Store::content_entries`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContentEntries {
+    /// Every ContentRegistered statement of the hash, oldest first.
+    pub registrations: Vec<LogEntryRow>,
+    /// A page of its EditionSold and LicenseGranted statements, newest first.
+    pub sales: Vec<LogEntryRow>,
+    /// How many sales and licences the hash has in all.
+    pub sales_total: u64,
+}
+
 /// A stored log entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntryRow {
@@ -101,14 +112,15 @@ impl Store {
         }
     }
 
-    /// Entries about `content_hash` (registrations, sales, licences), oldest first.
-    pub async fn log_entries_for_content(&self, content_hash: &[u8; 32]) -> Result<Vec<LogEntryRow>, StoreError> {
-        match self {
-            #[cfg(feature = "sqlite")]
-            Self::Sqlite(pool) => crate::sqlite::log_entries_for_content(pool, content_hash).await,
-            #[cfg(feature = "postgres")]
-            Self::Postgres(pool) => crate::postgres::log_entries_for_content(pool, content_hash).await,
-        }
+    /// What the log holds about `content_hash`: every registration, and a
+    /// page of its sales and licences (newest first, below leaf `before`).
+    pub async fn content_entries(
+        &self,
+        content_hash: &[u8; 32],
+        before: Option<u64>,
+        limit: u32,
+    ) -> Result<ContentEntries, StoreError> {
+        dispatch!(self, content_entries(content_hash, before, limit))
     }
 
     async fn nodes(&self, wanted: &[(u32, u64)]) -> Result<NodeMap, StoreError> {
@@ -130,13 +142,28 @@ impl Store {
 
     /// The inclusion proof for `leaf_index` in the tree of `size` entries.
     pub async fn inclusion_proof(&self, leaf_index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
-        if leaf_index >= size || size > self.log_size().await? {
-            return Err(StoreError::Corrupt(format!("no leaf {leaf_index} in a log of size {size}")));
-        }
+        let mut proofs = self.inclusion_proofs(&[(leaf_index, size)]).await?;
+        Ok(proofs.pop().unwrap_or_default())
+    }
+
+    /// Inclusion proofs for `(leaf_index, tree_size)` pairs, in order, from
+    /// one read of the nodes they need between them.
+    pub async fn inclusion_proofs(&self, wanted: &[(u64, u64)]) -> Result<Vec<Vec<Hash>>, StoreError> {
+        let log_size = self.log_size().await?;
         let recorder = NodeRecorder::new();
-        let _ = merkle::inclusion_proof(&recorder, leaf_index, size);
+        for &(leaf_index, size) in wanted {
+            if leaf_index >= size || size > log_size {
+                return Err(StoreError::Corrupt(format!("no leaf {leaf_index} in a log of size {size}")));
+            }
+            let _ = merkle::inclusion_proof(&recorder, leaf_index, size);
+        }
         let nodes = self.nodes(&recorder.wanted()).await?;
-        merkle::inclusion_proof(&nodes, leaf_index, size).map_err(|e| StoreError::Corrupt(e.to_string()))
+        wanted
+            .iter()
+            .map(|&(leaf_index, size)| {
+                merkle::inclusion_proof(&nodes, leaf_index, size).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
     }
 
     /// The consistency proof from the tree of `old` entries to the tree of `new`.

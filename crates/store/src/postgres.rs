@@ -75,7 +75,7 @@ pub(crate) async fn published_listings(pool: &PgPool, limit: i64) -> Result<Vec<
 // --- log ---------------------------------------------------------------------
 
 use crate::{
-    AnchorRow, AnchorUpdate, LogEntryRow, NewLogEntry,
+    AnchorRow, AnchorUpdate, ContentEntries, LogEntryRow, NewLogEntry,
     log::{nodes_for_append, to_array, to_i64, to_u64},
 };
 use colophon_provenance::merkle::{Hash, NodeMap, append_needs};
@@ -98,14 +98,7 @@ pub(crate) async fn append_in_tx(tx: &mut sqlx::PgConnection, e: &NewLogEntry<'_
     .fetch_one(&mut *tx)
     .await?;
     let leaf_index = to_u64(index, "log size")?;
-    let mut siblings = NodeMap::default();
-    for (level, idx) in append_needs(leaf_index) {
-        let (l, i) = (i64::from(level), to_i64(idx)?);
-        let hash = sqlx::query_scalar!("SELECT hash FROM log_nodes WHERE level = $1 AND idx = $2", l, i)
-            .fetch_one(&mut *tx)
-            .await?;
-        siblings.0.insert((level, idx), to_array(&hash, "log node")?);
-    }
+    let siblings = read_nodes(&mut *tx, &append_needs(leaf_index)).await?;
     let kind = i64::from(e.kind);
     let (leaf_hash, public_key, signature) = (&e.leaf_hash[..], &e.public_key[..], &e.signature[..]);
     let content_hash = e.content_hash.as_ref().map(|h| &h[..]);
@@ -149,33 +142,74 @@ pub(crate) async fn log_entry(pool: &PgPool, leaf_index: u64) -> Result<Option<L
     row.map(|r| crate::log::log_entry_row!(r)).transpose()
 }
 
-pub(crate) async fn log_entries_for_content(
+pub(crate) async fn content_entries(
     pool: &PgPool,
     content_hash: &[u8; 32],
-) -> Result<Vec<LogEntryRow>, StoreError> {
+    before: Option<u64>,
+    limit: u32,
+) -> Result<ContentEntries, StoreError> {
     let hash = &content_hash[..];
-    let rows = sqlx::query!(
+    let before = before.map_or(Ok(i64::MAX), to_i64)?;
+    let limit = i64::from(limit);
+    // One snapshot: the page and the total agree.
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+    // Kind 1 is ContentRegistered; the others about a file are sales and licences.
+    let registrations = sqlx::query!(
         r#"SELECT leaf_index AS "leaf_index!: i64", leaf_hash, kind AS "kind!: i64", statement, public_key, signature
-           FROM log_entries WHERE content_hash = $1 ORDER BY leaf_index"#,
+           FROM log_entries WHERE content_hash = $1 AND kind = 1 ORDER BY leaf_index"#,
         hash
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
-    rows.into_iter().map(|r| crate::log::log_entry_row!(r)).collect()
+    let sales = sqlx::query!(
+        r#"SELECT leaf_index AS "leaf_index!: i64", leaf_hash, kind AS "kind!: i64", statement, public_key, signature
+           FROM log_entries WHERE content_hash = $1 AND kind <> 1 AND leaf_index < $2
+           ORDER BY leaf_index DESC LIMIT $3"#,
+        hash,
+        before,
+        limit,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT COUNT(*) AS "n!: i64" FROM log_entries WHERE content_hash = $1 AND kind <> 1"#,
+        hash
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ContentEntries {
+        registrations: registrations.into_iter().map(|r| crate::log::log_entry_row!(r)).collect::<Result<_, _>>()?,
+        sales: sales.into_iter().map(|r| crate::log::log_entry_row!(r)).collect::<Result<_, _>>()?,
+        sales_total: to_u64(total, "sale count")?,
+    })
 }
 
 pub(crate) async fn log_nodes(pool: &PgPool, wanted: &[(u32, u64)]) -> Result<NodeMap, StoreError> {
-    let mut conn = pool.acquire().await?;
+    read_nodes(&mut *pool.acquire().await?, wanted).await
+}
+
+/// The stored nodes among `wanted`, in one query of primary-key look-ups.
+async fn read_nodes(conn: &mut sqlx::PgConnection, wanted: &[(u32, u64)]) -> Result<NodeMap, StoreError> {
     let mut nodes = NodeMap::default();
-    for &(level, idx) in wanted {
-        let (l, i) = (i64::from(level), to_i64(idx)?);
-        let hash: Option<Vec<u8>> =
-            sqlx::query_scalar!("SELECT hash FROM log_nodes WHERE level = $1 AND idx = $2", l, i)
-                .fetch_optional(&mut *conn)
-                .await?;
-        if let Some(hash) = hash {
-            nodes.0.insert((level, idx), to_array::<32>(&hash, "log node")? as Hash);
-        }
+    if wanted.is_empty() {
+        return Ok(nodes);
+    }
+    let levels: Vec<i64> = wanted.iter().map(|&(l, _)| i64::from(l)).collect();
+    let indices = wanted.iter().map(|&(_, i)| to_i64(i)).collect::<Result<Vec<_>, _>>()?;
+    let rows = sqlx::query!(
+        r#"SELECT n.level, n.idx, n.hash
+           FROM UNNEST($1::int8[], $2::int8[]) AS w(level, idx)
+           JOIN log_nodes AS n ON n.level = w.level AND n.idx = w.idx"#,
+        &levels,
+        &indices,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let level = u32::try_from(r.level).map_err(|_| StoreError::Corrupt("log node level".into()))?;
+        nodes.0.insert((level, to_u64(r.idx, "log node index")?), to_array::<32>(&r.hash, "log node")? as Hash);
     }
     Ok(nodes)
 }
@@ -226,6 +260,30 @@ pub(crate) async fn update_anchor(pool: &PgPool, tree_size: u64, u: &AnchorUpdat
     .execute(pool)
     .await?;
     Ok(())
+}
+
+pub(crate) async fn confirmed_anchor_covering(pool: &PgPool, tree_size: u64) -> Result<Option<AnchorRow>, StoreError> {
+    let size = to_i64(tree_size)?;
+    let row = sqlx::query!(
+        r#"SELECT tree_size AS "tree_size!: i64", root, status, chain_id AS "chain_id!: i64", contract, tx_hash,
+                  block_number AS "block_number: i64", attempts AS "attempts!: i64", last_error
+           FROM anchors WHERE status = 'confirmed' AND tree_size >= $1 ORDER BY tree_size LIMIT 1"#,
+        size
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| crate::anchors::anchor_row!(r)).transpose()
+}
+
+pub(crate) async fn latest_confirmed_anchor(pool: &PgPool) -> Result<Option<AnchorRow>, StoreError> {
+    let row = sqlx::query!(
+        r#"SELECT tree_size AS "tree_size!: i64", root, status, chain_id AS "chain_id!: i64", contract, tx_hash,
+                  block_number AS "block_number: i64", attempts AS "attempts!: i64", last_error
+           FROM anchors WHERE status = 'confirmed' ORDER BY tree_size DESC LIMIT 1 -- postgres"#
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| crate::anchors::anchor_row!(r)).transpose()
 }
 
 pub(crate) async fn anchors(pool: &PgPool) -> Result<Vec<AnchorRow>, StoreError> {

@@ -71,7 +71,7 @@ pub(crate) async fn published_listings(pool: &SqlitePool, limit: i64) -> Result<
 // --- log ---------------------------------------------------------------------
 
 use crate::{
-    AnchorRow, AnchorUpdate, LogEntryRow, NewLogEntry,
+    AnchorRow, AnchorUpdate, ContentEntries, LogEntryRow, NewLogEntry,
     log::{nodes_for_append, to_array, to_i64, to_u64},
 };
 use colophon_provenance::merkle::{Hash, NodeMap, append_needs};
@@ -93,14 +93,7 @@ pub(crate) async fn append_in_tx(tx: &mut sqlx::SqliteConnection, e: &NewLogEntr
             .fetch_one(&mut *tx)
             .await?;
     let leaf_index = to_u64(index, "log size")?;
-    let mut siblings = NodeMap::default();
-    for (level, idx) in append_needs(leaf_index) {
-        let (l, i) = (i64::from(level), to_i64(idx)?);
-        let hash = sqlx::query_scalar!("SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2", l, i)
-            .fetch_one(&mut *tx)
-            .await?;
-        siblings.0.insert((level, idx), to_array(&hash, "log node")?);
-    }
+    let siblings = read_nodes(&mut *tx, &append_needs(leaf_index)).await?;
     let kind = i64::from(e.kind);
     let (leaf_hash, public_key, signature) = (&e.leaf_hash[..], &e.public_key[..], &e.signature[..]);
     let content_hash = e.content_hash.as_ref().map(|h| &h[..]);
@@ -142,33 +135,72 @@ pub(crate) async fn log_entry(pool: &SqlitePool, leaf_index: u64) -> Result<Opti
     row.map(|r| crate::log::log_entry_row!(r)).transpose()
 }
 
-pub(crate) async fn log_entries_for_content(
+pub(crate) async fn content_entries(
     pool: &SqlitePool,
     content_hash: &[u8; 32],
-) -> Result<Vec<LogEntryRow>, StoreError> {
+    before: Option<u64>,
+    limit: u32,
+) -> Result<ContentEntries, StoreError> {
     let hash = &content_hash[..];
-    let rows = sqlx::query!(
+    let before = before.map_or(Ok(i64::MAX), to_i64)?;
+    let limit = i64::from(limit);
+    // One read transaction: the page and the total come from the same snapshot.
+    let mut tx = pool.begin().await?;
+    // Kind 1 is ContentRegistered; the others about a file are sales and licences.
+    let registrations = sqlx::query!(
         r#"SELECT leaf_index AS "leaf_index!: i64", leaf_hash, kind AS "kind!: i64", statement, public_key, signature
-           FROM log_entries WHERE content_hash = ?1 ORDER BY leaf_index"#,
+           FROM log_entries WHERE content_hash = ?1 AND kind = 1 ORDER BY leaf_index"#,
         hash
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
-    rows.into_iter().map(|r| crate::log::log_entry_row!(r)).collect()
+    let sales = sqlx::query!(
+        r#"SELECT leaf_index AS "leaf_index!: i64", leaf_hash, kind AS "kind!: i64", statement, public_key, signature
+           FROM log_entries WHERE content_hash = ?1 AND kind <> 1 AND leaf_index < ?2
+           ORDER BY leaf_index DESC LIMIT ?3"#,
+        hash,
+        before,
+        limit,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT COUNT(*) AS "n!: i64" FROM log_entries WHERE content_hash = ?1 AND kind <> 1"#,
+        hash
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ContentEntries {
+        registrations: registrations.into_iter().map(|r| crate::log::log_entry_row!(r)).collect::<Result<_, _>>()?,
+        sales: sales.into_iter().map(|r| crate::log::log_entry_row!(r)).collect::<Result<_, _>>()?,
+        sales_total: to_u64(total, "sale count")?,
+    })
 }
 
 pub(crate) async fn log_nodes(pool: &SqlitePool, wanted: &[(u32, u64)]) -> Result<NodeMap, StoreError> {
-    let mut conn = pool.acquire().await?;
+    read_nodes(&mut *pool.acquire().await?, wanted).await
+}
+
+/// The stored nodes among `wanted`, in one query: the pairs go in as a JSON
+/// array of `[level, idx]` and each is a primary-key look-up.
+async fn read_nodes(conn: &mut sqlx::SqliteConnection, wanted: &[(u32, u64)]) -> Result<NodeMap, StoreError> {
     let mut nodes = NodeMap::default();
-    for &(level, idx) in wanted {
-        let (l, i) = (i64::from(level), to_i64(idx)?);
-        let hash: Option<Vec<u8>> =
-            sqlx::query_scalar!("SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2", l, i)
-                .fetch_optional(&mut *conn)
-                .await?;
-        if let Some(hash) = hash {
-            nodes.0.insert((level, idx), to_array::<32>(&hash, "log node")? as Hash);
-        }
+    if wanted.is_empty() {
+        return Ok(nodes);
+    }
+    let pairs = serde_json::to_string(wanted).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let rows = sqlx::query!(
+        r#"SELECT n.level AS "level!: i64", n.idx AS "idx!: i64", n.hash
+           FROM json_each(?1) AS w
+           JOIN log_nodes AS n ON n.level = json_extract(w.value, '$[0]') AND n.idx = json_extract(w.value, '$[1]')"#,
+        pairs
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let level = u32::try_from(r.level).map_err(|_| StoreError::Corrupt("log node level".into()))?;
+        nodes.0.insert((level, to_u64(r.idx, "log node index")?), to_array::<32>(&r.hash, "log node")? as Hash);
     }
     Ok(nodes)
 }
@@ -219,6 +251,33 @@ pub(crate) async fn update_anchor(pool: &SqlitePool, tree_size: u64, u: &AnchorU
     .execute(pool)
     .await?;
     Ok(())
+}
+
+pub(crate) async fn confirmed_anchor_covering(
+    pool: &SqlitePool,
+    tree_size: u64,
+) -> Result<Option<AnchorRow>, StoreError> {
+    let size = to_i64(tree_size)?;
+    let row = sqlx::query!(
+        r#"SELECT tree_size AS "tree_size!: i64", root, status, chain_id AS "chain_id!: i64", contract, tx_hash,
+                  block_number AS "block_number: i64", attempts AS "attempts!: i64", last_error
+           FROM anchors WHERE status = 'confirmed' AND tree_size >= ?1 ORDER BY tree_size LIMIT 1"#,
+        size
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| crate::anchors::anchor_row!(r)).transpose()
+}
+
+pub(crate) async fn latest_confirmed_anchor(pool: &SqlitePool) -> Result<Option<AnchorRow>, StoreError> {
+    let row = sqlx::query!(
+        r#"SELECT tree_size AS "tree_size!: i64", root, status, chain_id AS "chain_id!: i64", contract, tx_hash,
+                  block_number AS "block_number: i64", attempts AS "attempts!: i64", last_error
+           FROM anchors WHERE status = 'confirmed' ORDER BY tree_size DESC LIMIT 1"#
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| crate::anchors::anchor_row!(r)).transpose()
 }
 
 pub(crate) async fn anchors(pool: &SqlitePool) -> Result<Vec<AnchorRow>, StoreError> {

@@ -11,7 +11,7 @@ use colophon_provenance::ContentHash;
 
 use crate::{
     error::AppError,
-    provenance::{self, Checkpoint, ConsistencyView, InclusionView, ProvenanceView},
+    provenance::{self, Checkpoint, ConsistencyView, InclusionView, ProvenanceView, SalesQuery},
     state::AppState,
 };
 
@@ -40,12 +40,25 @@ pub async fn consistency(
     provenance::consistency(&state.store, from, to).await.map(Json)
 }
 
+/// `?limit=` (sales per page, 1 to 100, default 20) and `?before=` (a
+/// previous page's `sales.next_before`).
 pub async fn by_hash(
     State(state): State<AppState>,
     Path(hash): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<ProvenanceView>, AppError> {
     let hash = ContentHash::parse(&hash).map_err(|e| AppError::BadRequest(format!("not a SHA-256 hash: {e}")))?;
-    provenance::provenance(&state.store, hash).await.map(Json)
+    let mut query = SalesQuery::default();
+    if params.contains_key("limit") {
+        query.limit = u32::try_from(number(&params, "limit")?)
+            .ok()
+            .filter(|n| (1..=SalesQuery::MAX_LIMIT).contains(n))
+            .ok_or_else(|| AppError::BadRequest(format!("`limit` must be from 1 to {}", SalesQuery::MAX_LIMIT)))?;
+    }
+    if params.contains_key("before") {
+        query.before = Some(number(&params, "before")?);
+    }
+    provenance::provenance(&state.store, hash, query).await.map(Json)
 }
 
 /// The API's OpenAPI 3.1 document (`app/src/openapi.json`, also rendered at
