@@ -158,3 +158,45 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   assert.deepEqual(errors, [], 'no script errors');
   await context.close();
 });
+
+test('a verifier pages through a popular file’s sales, newest first, each checked in the browser', async () => {
+  // The demo store's most-sold file, read from the ledger itself (kind 5 = EditionSold).
+  const [hash, total] = server
+    .sql("SELECT lower(hex(content_hash)), count(*) FROM log_entries WHERE kind = 5 GROUP BY content_hash ORDER BY count(*) DESC LIMIT 1;")
+    .trim()
+    .split('|');
+  assert.ok(Number(total) >= 3, `a file with several sales: ${total}`);
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // Two sales a page, so the older ones take more than one click.
+  await page.goto(`${server.url}/verify?hash=${hash}&sales=2`);
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Look up in the ledger' }).click();
+  const count = page.getByTestId('verify-sales-count');
+  await count.filter({ hasText: `Showing the newest 2 of ${total} sales of this file.` }).waitFor();
+  const sales = page.getByTestId('verify-match').filter({ has: page.getByTestId('verify-sale') });
+  assert.equal(await sales.count(), 2);
+  assert.equal(await page.getByTestId('verify-match').filter({ hasText: 'content registered' }).count(), 1, 'the registration heads the list');
+
+  const older = page.getByRole('button', { name: 'Show older sales' });
+  for (let shown = 2; shown < Number(total); shown = Math.min(shown + 2, Number(total))) {
+    await older.click();
+    await sales.nth(Math.min(shown + 2, Number(total)) - 1).waitFor();
+  }
+  await count.filter({ hasText: `All ${total} sales of this file are shown.` }).waitFor();
+  assert.equal(await older.count(), 0, 'no more pages to load');
+  assert.equal(await sales.count(), Number(total));
+  // Newest first, no sale twice, and every one verified here.
+  const leaves = [];
+  for (let i = 0; i < Number(total); i++) {
+    const card = sales.nth(i);
+    leaves.push(Number((await card.textContent()).match(/Log entry #(\d+) of/)[1]));
+    assert.match(await card.getByTestId('verify-browser-check').textContent(), /Signature and inclusion proof verified in your browser/);
+  }
+  assert.deepEqual(leaves, [...leaves].sort((a, b) => b - a), `newest first: ${leaves}`);
+  assert.equal(new Set(leaves).size, leaves.length, 'no sale shown twice');
+  await page.screenshot({ path: join(ARTIFACTS, 'verify-sales-pages.png'), fullPage: true });
+  assert.deepEqual(errors, [], 'no script errors');
+  await page.close();
+});
