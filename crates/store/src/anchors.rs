@@ -123,6 +123,18 @@ impl Store {
         dispatch!(self, confirmed_anchor_covering(tree_size))
     }
 
+    /// The anchors a reconciliation pass looks at, smallest size first: every
+    /// pending or sent one, and the confirmed ones from `confirmed_since_block`
+    /// on (still inside the reorg window). Not the whole history.
+    pub async fn anchors_to_reconcile(&self, confirmed_since_block: u64) -> Result<Vec<AnchorRow>, StoreError> {
+        dispatch!(self, anchors_to_reconcile(confirmed_since_block))
+    }
+
+    /// The largest size recorded for anchoring and not superseded (0 if none).
+    pub async fn latest_live_anchor_size(&self) -> Result<u64, StoreError> {
+        dispatch!(self, latest_live_anchor_size())
+    }
+
     /// The confirmed anchor of the largest tree, if any is confirmed.
     pub async fn latest_confirmed_anchor(&self) -> Result<Option<AnchorRow>, StoreError> {
         dispatch!(self, latest_confirmed_anchor())

@@ -275,6 +275,34 @@ pub(crate) async fn confirmed_anchor_covering(pool: &PgPool, tree_size: u64) -> 
     row.map(|r| crate::anchors::anchor_row!(r)).transpose()
 }
 
+pub(crate) async fn anchors_to_reconcile(
+    pool: &PgPool,
+    confirmed_since_block: u64,
+) -> Result<Vec<AnchorRow>, StoreError> {
+    let block = to_i64(confirmed_since_block)?;
+    let rows = sqlx::query!(
+        r#"SELECT tree_size AS "tree_size!: i64", root, status, chain_id AS "chain_id!: i64", contract, tx_hash,
+                  block_number AS "block_number: i64", attempts AS "attempts!: i64", last_error
+           FROM anchors
+           WHERE status IN ('pending', 'sent') OR (status = 'confirmed' AND block_number >= $1)
+           ORDER BY tree_size"#,
+        block
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|r| crate::anchors::anchor_row!(r)).collect()
+}
+
+pub(crate) async fn latest_live_anchor_size(pool: &PgPool) -> Result<u64, StoreError> {
+    let size = sqlx::query_scalar!(
+        r#"SELECT tree_size AS "tree_size!: i64" FROM anchors WHERE status <> 'superseded'
+           ORDER BY tree_size DESC LIMIT 1 -- postgres"#
+    )
+    .fetch_optional(pool)
+    .await?;
+    size.map_or(Ok(0), |s| to_u64(s, "tree size"))
+}
+
 pub(crate) async fn latest_confirmed_anchor(pool: &PgPool) -> Result<Option<AnchorRow>, StoreError> {
     let row = sqlx::query!(
         r#"SELECT tree_size AS "tree_size!: i64", root, status, chain_id AS "chain_id!: i64", contract, tx_hash,

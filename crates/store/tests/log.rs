@@ -134,7 +134,7 @@ async fn the_anchor_outbox_records_each_size_once() {
         store.insert_anchor_intent(15, &root, 31337, "0xabc", now()).await.expect("intent");
         store.insert_anchor_intent(20, &root, 31337, "0xabc", now()).await.expect("intent");
         store
-            .update_anchor(20, &AnchorUpdate { tx_hash: Some("0xbeef"), ..confirmed.clone() })
+            .update_anchor(20, &AnchorUpdate { tx_hash: Some("0xbeef"), block_number: Some(9), ..confirmed.clone() })
             .await
             .expect("confirmed");
         for (size, want) in [(3, Some(10)), (10, Some(10)), (11, Some(20)), (16, Some(20)), (20, Some(20)), (21, None)]
@@ -143,6 +143,25 @@ async fn the_anchor_outbox_records_each_size_once() {
             assert_eq!(got, want, "{backend:?} covering {size}");
         }
         assert_eq!(store.latest_confirmed_anchor().await.expect("latest").map(|a| a.tree_size), Some(20));
+
+        // A reconciliation pass reads the unfinished anchors and the recently confirmed ones.
+        let sizes = |rows: Vec<colophon_store::AnchorRow>| rows.iter().map(|a| a.tree_size).collect::<Vec<_>>();
+        for (since, want) in [(0, vec![10, 15, 20]), (5, vec![10, 15, 20]), (6, vec![15, 20]), (10, vec![15])] {
+            assert_eq!(
+                sizes(store.anchors_to_reconcile(since).await.expect("open")),
+                want,
+                "{backend:?} since {since}"
+            );
+        }
+        assert_eq!(store.latest_live_anchor_size().await.expect("live"), 20);
+        let superseded = AnchorUpdate { status: AnchorStatus::Superseded, ..confirmed.clone() };
+        store.update_anchor(20, &superseded).await.expect("superseded");
+        assert_eq!(
+            store.latest_live_anchor_size().await.expect("live"),
+            15,
+            "{backend:?}: a superseded size is not live"
+        );
+        assert_eq!(sizes(store.anchors_to_reconcile(0).await.expect("open")), [10, 15]);
         store.close().await;
         db.drop_db().await;
     }

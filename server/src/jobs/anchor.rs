@@ -124,9 +124,8 @@ impl Anchorer {
         if let Ok(size) = self.store.log_size().await {
             health.log_size = size;
         }
-        if let Ok(anchors) = self.store.anchors().await {
-            health.anchored_size =
-                anchors.iter().filter(|a| a.status == AnchorStatus::Confirmed).map(|a| a.tree_size).max().unwrap_or(0);
+        if let Ok(latest) = self.store.latest_confirmed_anchor().await {
+            health.anchored_size = latest.map_or(0, |a| a.tree_size);
         }
         result
     }
@@ -137,15 +136,7 @@ impl Anchorer {
             return Ok(());
         }
         let size = self.store.log_size().await?;
-        let last = self
-            .store
-            .anchors()
-            .await?
-            .iter()
-            .filter(|a| a.status != AnchorStatus::Superseded)
-            .map(|a| a.tree_size)
-            .max()
-            .unwrap_or(0);
+        let last = self.store.latest_live_anchor_size().await?;
         if size <= last || size <= self.chain_latest_size().await? {
             return Ok(());
         }
@@ -194,7 +185,10 @@ impl Anchorer {
         let head = self.chain.block_number().await?;
         let latest_on_chain = self.chain_latest_size().await?;
         let mut in_flight = false;
-        for anchor in self.store.anchors().await? {
+        // Confirmed anchors older than the reorg window are settled: the
+        // pass reads the unfinished and recent ones only, not the history.
+        let since = (head + 1).saturating_sub(REORG_WINDOW);
+        for anchor in self.store.anchors_to_reconcile(since).await? {
             let recent = anchor.block_number.is_some_and(|b| b + REORG_WINDOW > head);
             let check = match anchor.status {
                 AnchorStatus::Pending | AnchorStatus::Sent => true,

@@ -5,3 +5,11 @@
 DROP INDEX log_entries_content;
 CREATE INDEX log_entries_content ON log_entries (content_hash, leaf_index);
 CREATE INDEX log_entries_content_kind ON log_entries (content_hash, kind);
+
+-- Anchors are read by status, never as a whole history: the anchor job's pass
+-- wants the unfinished ones and the confirmed ones inside the reorg window
+-- (status, block_number); receipts and the checkpoint want the smallest
+-- confirmed anchor at or above a size, or the largest (status, tree_size).
+DROP INDEX anchors_status;
+CREATE INDEX anchors_status_block ON anchors (status, block_number);
+CREATE INDEX anchors_status_size ON anchors (status, tree_size);
