@@ -13,3 +13,6 @@ CREATE INDEX log_entries_content_kind ON log_entries (content_hash, kind);
 DROP INDEX anchors_status;
 CREATE INDEX anchors_status_block ON anchors (status, block_number);
 CREATE INDEX anchors_status_size ON anchors (status, tree_size);
+
+-- A listing page shows its newest sales, by log index.
+CREATE INDEX orders_listing_leaf ON orders (listing_id, log_leaf);

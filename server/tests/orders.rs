@@ -183,6 +183,18 @@ async fn collectors_buy_download_and_keep_receipts_and_only_they_can() {
     // The listing page counts down what is left.
     let page = anna.get(app.url(&format!("/listings/{slug}"))).send().await.expect("page").text().await.expect("html");
     assert!(page.contains("9 of 10 left"), "the page shows what is left");
+
+    // Its history lists the newest sales first, a page's worth however many sold.
+    let (s, b) = order(&app, &bea, &slug, Some("bea-first-buy"), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, detail) = call(&app, &anonymous, "store/listing", &[("slug", &slug)]).await;
+    assert_eq!(s, StatusCode::OK);
+    let detail: Value = serde_json::from_str(&detail).expect("json");
+    let editions: Vec<i64> =
+        detail["sales"].as_array().expect("sales").iter().filter_map(|s| s["edition"].as_i64()).collect();
+    assert_eq!(editions, [2, 1], "newest first");
+    let newest = app.store.listing_sales(id, 1).await.expect("sales");
+    assert_eq!(newest.iter().map(|s| s.edition).collect::<Vec<_>>(), [Some(2)], "a limit keeps the newest");
     app.stop().await;
 }
 

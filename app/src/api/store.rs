@@ -135,6 +135,10 @@ pub struct AnchorInfo {
     pub tree_size: u64,
 }
 
+/// How many of a listing's newest sales its page lists (the verify page and
+/// `GET /api/v1/provenance/{sha256}` page through all of them).
+pub const SALES_SHOWN: u32 = 50;
+
 /// One sale on the listing page (buyers stay anonymous).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SaleEntry {
@@ -351,7 +355,7 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
             let made_with = credit_views(store.made_with(id).await?);
             let used_in = credit_views(store.used_in(id).await?);
             let sales = store
-                .listing_sales(id)
+                .listing_sales(id, SALES_SHOWN)
                 .await?
                 .into_iter()
                 .map(|s| SaleEntry {

@@ -355,7 +355,7 @@ fn SalesHistory(d: ListingDetail) -> impl IntoView {
             <section aria-labelledby="history-heading">
                 <h2 id="history-heading" class="text-lg font-semibold">"History"</h2>
                 <ol class="mt-2 flex flex-col gap-1 text-sm text-stone-700" data-testid="sales-history">
-                    {d.sales.iter().rev().map(|s| view! {
+                    {d.sales.iter().map(|s| view! {
                         <li>
                             {match s.edition {
                                 Some(e) => format!("Edition #{e} sold"),
@@ -365,6 +365,14 @@ fn SalesHistory(d: ListingDetail) -> impl IntoView {
                         </li>
                     }).collect_view()}
                 </ol>
+                {(d.card.sold > d.sales.len() as i64).then(|| view! {
+                    <p class="mt-2 text-sm text-stone-600" data-testid="sales-history-more">
+                        {format!("The newest {} of {} sales. ", d.sales.len(), d.card.sold)}
+                        {d.file.as_ref().map(|f| view! {
+                            <a class="underline" href=format!("/verify?hash={}", f.sha256)>"Every sale, with its receipt"</a>
+                        })}
+                    </p>
+                })}
             </section>
         }
     })

@@ -188,9 +188,10 @@ impl Store {
         dispatch!(self, creator_sales(creator_id))
     }
 
-    /// The sales (edition numbers and times) of one listing, oldest first.
-    pub async fn listing_sales(&self, listing_id: i64) -> Result<Vec<SaleRow>, StoreError> {
-        dispatch!(self, listing_sales(listing_id))
+    /// The newest `limit` sales (edition numbers and times) of one listing,
+    /// newest first: a page's worth, however many it sold.
+    pub async fn listing_sales(&self, listing_id: i64, limit: u32) -> Result<Vec<SaleRow>, StoreError> {
+        dispatch!(self, listing_sales(listing_id, limit))
     }
 
     /// A listing's sale window and cap.

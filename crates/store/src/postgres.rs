@@ -947,14 +947,16 @@ pub(crate) async fn creator_sales(pool: &PgPool, creator_id: i64) -> Result<Vec<
     rows.into_iter().map(|r| crate::orders::sale_row!(r)).collect()
 }
 
-pub(crate) async fn listing_sales(pool: &PgPool, listing_id: i64) -> Result<Vec<SaleRow>, StoreError> {
+pub(crate) async fn listing_sales(pool: &PgPool, listing_id: i64, limit: u32) -> Result<Vec<SaleRow>, StoreError> {
+    let limit = i64::from(limit);
     let rows = sqlx::query!(
         r#"SELECT o.id AS order_id, o.listing_id, l.title, l.kind, o.edition, l.edition_size, o.price_minor, o.currency,
                   o.log_leaf, o.created_at
            FROM orders o JOIN listings l ON l.id = o.listing_id
            WHERE o.listing_id = $1 AND o.status = 'paid'
-           ORDER BY o.log_leaf"#,
-        listing_id
+           ORDER BY o.log_leaf DESC LIMIT $2"#,
+        listing_id,
+        limit,
     )
     .fetch_all(pool)
     .await?;

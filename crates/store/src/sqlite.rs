@@ -957,15 +957,17 @@ pub(crate) async fn creator_sales(pool: &SqlitePool, creator_id: i64) -> Result<
     rows.into_iter().map(|r| crate::orders::sale_row!(r)).collect()
 }
 
-pub(crate) async fn listing_sales(pool: &SqlitePool, listing_id: i64) -> Result<Vec<SaleRow>, StoreError> {
+pub(crate) async fn listing_sales(pool: &SqlitePool, listing_id: i64, limit: u32) -> Result<Vec<SaleRow>, StoreError> {
+    let limit = i64::from(limit);
     let rows = sqlx::query!(
         r#"SELECT o.id AS "order_id!", o.listing_id AS "listing_id!: i64", l.title, l.kind, o.edition AS "edition: i64",
                   l.edition_size AS "edition_size: i64", o.price_minor AS "price_minor!: i64", o.currency,
                   o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>"
            FROM orders o JOIN listings l ON l.id = o.listing_id
            WHERE o.listing_id = ?1 AND o.status = 'paid'
-           ORDER BY o.log_leaf"#,
-        listing_id
+           ORDER BY o.log_leaf DESC LIMIT ?2"#,
+        listing_id,
+        limit,
     )
     .fetch_all(pool)
     .await?;
