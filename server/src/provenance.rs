@@ -188,7 +188,8 @@ pub async fn provenance(
     query: SalesQuery,
 ) -> Result<ProvenanceView, AppError> {
     // One row past the page says whether an older page exists.
-    let mut found = store.content_entries(&content_hash.0, query.before, query.limit + 1).await.map_err(internal)?;
+    let mut found =
+        store.content_entries(&content_hash.0, query.before, query.limit.saturating_add(1)).await.map_err(internal)?;
     if found.registrations.is_empty() && found.sales_total == 0 {
         return Err(AppError::NotFound);
     }
