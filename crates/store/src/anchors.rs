@@ -53,15 +53,6 @@ pub struct AnchorRow {
     pub last_error: Option<String>,
 }
 
-/// Among `anchors`, the smallest confirmed one at or above `tree_size` (for
-/// callers that already hold the list and look up many leaves).
-pub fn covering_anchor(anchors: &[AnchorRow], tree_size: u64) -> Option<&AnchorRow> {
-    anchors
-        .iter()
-        .filter(|a| a.status == AnchorStatus::Confirmed && a.tree_size >= tree_size)
-        .min_by_key(|a| a.tree_size)
-}
-
 /// A change of an anchor's state.
 #[derive(Clone, Debug)]
 pub struct AnchorUpdate<'a> {

@@ -35,7 +35,7 @@ mod webhooks;
 use std::{str::FromStr, time::Duration};
 
 pub use accounts::{AccountRow, CreatorRow, KeyRow, KeyState, NewKey};
-pub use anchors::{AnchorRow, AnchorStatus, AnchorUpdate, covering_anchor};
+pub use anchors::{AnchorRow, AnchorStatus, AnchorUpdate};
 pub use avatars::AvatarRow;
 pub use error::StoreError;
 pub use files::{CreditRow, FileRow, ListingDraft, NewFile, OwnedListing, UploadRow};

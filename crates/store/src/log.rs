@@ -178,6 +178,12 @@ impl Store {
     }
 }
 
+/// A `log_nodes` row (both backends) as its `(level, idx)` and hash.
+pub(crate) fn node_row(level: i64, idx: i64, hash: &[u8]) -> Result<((u32, u64), Hash), StoreError> {
+    let level = u32::try_from(level).map_err(|_| StoreError::Corrupt("log node level".into()))?;
+    Ok(((level, to_u64(idx, "log node index")?), to_array::<32>(hash, "log node")?))
+}
+
 /// The nodes an append of leaf `index` writes, given the siblings it reads.
 pub(crate) fn nodes_for_append(index: u64, leaf: Hash, siblings: NodeMap) -> Result<Vec<(u32, u64, Hash)>, StoreError> {
     merkle::nodes_completed_by(&siblings, index, leaf).map_err(storage)

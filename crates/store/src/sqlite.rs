@@ -72,9 +72,9 @@ pub(crate) async fn published_listings(pool: &SqlitePool, limit: i64) -> Result<
 
 use crate::{
     AnchorRow, AnchorUpdate, ContentEntries, LogEntryRow, NewLogEntry,
-    log::{nodes_for_append, to_array, to_i64, to_u64},
+    log::{node_row, nodes_for_append, to_array, to_i64, to_u64},
 };
-use colophon_provenance::merkle::{Hash, NodeMap, append_needs};
+use colophon_provenance::merkle::{NodeMap, append_needs};
 
 #[tracing::instrument(skip_all)]
 pub(crate) async fn append_log_entry(pool: &SqlitePool, e: &NewLogEntry<'_>) -> Result<u64, StoreError> {
@@ -199,8 +199,8 @@ async fn read_nodes(conn: &mut sqlx::SqliteConnection, wanted: &[(u32, u64)]) ->
     .fetch_all(&mut *conn)
     .await?;
     for r in rows {
-        let level = u32::try_from(r.level).map_err(|_| StoreError::Corrupt("log node level".into()))?;
-        nodes.0.insert((level, to_u64(r.idx, "log node index")?), to_array::<32>(&r.hash, "log node")? as Hash);
+        let (at, hash) = node_row(r.level, r.idx, &r.hash)?;
+        nodes.0.insert(at, hash);
     }
     Ok(nodes)
 }
