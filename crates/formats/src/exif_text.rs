@@ -26,9 +26,7 @@ const XP_COMMENT: Tag = Tag(exif::Context::Tiff, 0x9c9c);
 /// block or it is unreadable.
 pub fn texts(bytes: &[u8]) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
-        return out;
-    };
+    let Some(exif) = read_exif(bytes) else { return out };
     let little_endian = exif.little_endian();
     for tag in [Tag::Make, Tag::Model, Tag::ImageDescription, Tag::UserComment, XP_COMMENT] {
         let Some(field) = exif.get_field(tag, In::PRIMARY) else { continue };
@@ -56,6 +54,41 @@ pub fn texts(bytes: &[u8]) -> BTreeMap<String, String> {
         }
     }
     out
+}
+
+/// The EXIF block, read leniently: a bad field or a broken link between IFDs
+/// (piexif, which AUTOMATIC1111 uses, writes a next-IFD offset that points
+/// into the text) loses that part only, never the fields read before it.
+/// WebP's EXIF chunk may start with JPEG's `Exif\0\0` marker (ComfyUI's
+/// animated saver and AUTOMATIC1111 write it; the WebP spec says the TIFF
+/// header comes first): both forms are read.
+fn read_exif(bytes: &[u8]) -> Option<exif::Exif> {
+    let mut reader = exif::Reader::new();
+    reader.continue_on_error(true);
+    let lenient = |r: Result<exif::Exif, exif::Error>| r.or_else(|e| e.distill_partial_result(|_| ())).ok();
+    if crate::sniff(bytes) == Some(crate::FileType::Webp) {
+        let raw = webp_exif_chunk(bytes)?;
+        let raw = raw.strip_prefix(b"Exif\0\0").unwrap_or(raw);
+        return lenient(reader.read_raw(raw.to_vec()));
+    }
+    lenient(reader.read_from_container(&mut Cursor::new(bytes)))
+}
+
+/// The payload of a WebP file's first `EXIF` chunk (RIFF: 12-byte header,
+/// then `fourcc, u32le size, data, pad to even`).
+fn webp_exif_chunk(bytes: &[u8]) -> Option<&[u8]> {
+    let mut at = 12usize;
+    while let Some(head) = bytes.get(at..at.checked_add(8)?) {
+        let size = u32::from_le_bytes(head[4..8].try_into().ok()?) as usize;
+        let start = at + 8;
+        let end = start.checked_add(size)?;
+        if &head[..4] == b"EXIF" {
+            // A truncated chunk gives what is there.
+            return bytes.get(start..end.min(bytes.len()));
+        }
+        at = end.checked_add(size & 1)?;
+    }
+    None
 }
 
 /// AUTOMATIC1111's text ends in a settings line that names at least the steps

@@ -16,6 +16,8 @@
 //!   ComfyUI metadata in PNG text chunks and in JPEG/WebP EXIF, bounded.
 
 #[cfg(feature = "image")]
+mod comfy;
+#[cfg(feature = "image")]
 mod exif_text;
 #[cfg(feature = "image")]
 pub mod generation;
@@ -23,6 +25,8 @@ pub mod generation;
 pub mod image;
 pub mod license;
 pub mod lora;
+#[cfg(feature = "image")]
+mod png_text;
 pub mod sniff;
 pub mod workflow;
 

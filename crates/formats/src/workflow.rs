@@ -350,6 +350,8 @@ fn model_kind(node_type: &str, hint: Option<&str>) -> String {
         "lora"
     } else if t.contains("controlnet") || t.contains("control_net") {
         "controlnet"
+    } else if t.contains("hypernetwork") {
+        "hypernetwork"
     } else if t.contains("upscale") {
         "upscale_model"
     } else if t.contains("clipvision") || t.contains("clip_vision") {

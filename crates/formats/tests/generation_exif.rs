@@ -205,11 +205,11 @@ fn photos_and_hostile_exif_credit_nothing() {
     let mut huge = tiff(true, &[(0x010e, BYTE, vec![1; 8])], &[]);
     huge[8 + 2 + 4..8 + 2 + 8].copy_from_slice(&u32::MAX.to_le_bytes());
     assert_eq!(generation::from_image(&jpeg_with(&huge)), None);
-    // A WebP whose EXIF chunk claims 4 GiB reads nothing (and allocates nothing of the sort).
+    // A WebP whose EXIF chunk claims 4 GiB: what the file holds is read, nothing of the claimed size is allocated.
     let mut webp = webp_with(&tiff(true, &[(0x0110, ASCII, ascii(&format!("prompt:{COMFY_PROMPT}")))], &[]));
     let exif_at = webp.windows(4).rposition(|w| w == b"EXIF").expect("chunk");
     webp[exif_at + 4..exif_at + 8].copy_from_slice(&u32::MAX.to_le_bytes());
-    assert_eq!(generation::from_image(&webp), None);
+    assert_eq!(generation::from_image(&webp).map(|g| g.tool), Some("comfyui".to_owned()));
 }
 
 fn bounded(g: &generation::Generation) {
@@ -237,4 +237,40 @@ proptest::proptest! {
             bounded(&g);
         }
     }
+}
+
+/// piexif's layout as AUTOMATIC1111 writes it: big-endian, IFD0 holding only
+/// the Exif pointer, and an Exif IFD whose next-IFD offset is garbage (it
+/// points into the comment). A strict reader drops the whole block; the
+/// comment must still be read.
+#[test]
+fn automatic1111_jpeg_with_a_broken_next_ifd_offset() {
+    let mut exif = tiff(false, &[], &[(0x9286, UNDEFINED, unicode_comment(PARAMETERS, false))]);
+    // The Exif IFD starts after the 8-byte header and IFD0 (2 + 12 + 4 bytes); its next-IFD offset follows its one entry.
+    let next_at = 8 + 18 + 2 + 12;
+    exif[next_at..next_at + 4].copy_from_slice(&0x5549_4e43u32.to_be_bytes()); // "UINC", as seen in the wild
+    let g = generation::from_image(&jpeg_with(&exif)).expect("the comment is read despite the bad link");
+    assert_eq!((g.tool.as_str(), g.seed), ("automatic1111", Some(1_234_567_890_123)));
+    assert_eq!(g.prompt.as_deref(), Some("ink wash heron, <lora:inkwash_v2:0.7>"));
+    // The same damage in a WebP.
+    let g = generation::from_image(&webp_with(&exif)).expect("webp too");
+    assert_eq!(g.seed, Some(1_234_567_890_123));
+}
+
+/// ComfyUI's animated WebP saver (and AUTOMATIC1111's WebP) start the EXIF
+/// chunk with JPEG's `Exif\0\0` marker before the TIFF header.
+#[test]
+fn webp_exif_with_the_jpeg_marker() {
+    let workflow = include_str!("fixtures/txt2img_lora.ui.json").replace('\n', " ");
+    let exif = tiff(
+        false,
+        &[(0x010f, ASCII, ascii(&format!("workflow:{workflow}"))), (0x0110, ASCII, ascii(&format!("prompt:{COMFY_PROMPT}")))],
+        &[],
+    );
+    let marked = webp_with(&[b"Exif\0\0".as_slice(), &exif].concat());
+    let g = generation::from_image(&marked).expect("read through the marker");
+    assert_eq!(g.tool, "comfyui");
+    assert_eq!(g.seed, Some(918_273_645));
+    assert_eq!(g.workflow_hash, Some(Workflow::parse(workflow.as_bytes()).expect("fixture").canonical_hash));
+    assert_eq!(generation::from_image(&webp_with(&exif)), Some(g), "with or without the marker alike");
 }
