@@ -290,7 +290,7 @@ fn MadeWith(d: ListingDetail) -> impl IntoView {
     };
     let (signed_in, slug) = (d.signed_in, d.card.slug.clone());
     let generation = d.generation.clone().map(|g| {
-        let tool = if g.tool == "comfyui" { "ComfyUI" } else { "AUTOMATIC1111" };
+        let tool = colophon_formats::generator_name(&g.tool);
         view! {
             <details class="mt-2 text-sm" data-testid="generation">
                 <summary class="cursor-pointer">{format!("Generation metadata ({tool}), as the image states it")}</summary>

@@ -35,6 +35,19 @@ pub use lora::{LoraHasher, LoraHashes, LoraHeader, LoraInfo};
 pub use sniff::{FileType, sniff};
 pub use workflow::{Workflow, WorkflowFormat};
 
+/// The name a person knows a generator by, from the `tool` id that
+/// generation metadata records (`generation::Generation::tool`).
+pub fn generator_name(tool: &str) -> &'static str {
+    match tool {
+        "automatic1111" => "AUTOMATIC1111",
+        "comfyui" => "ComfyUI",
+        "fooocus" => "Fooocus",
+        "invokeai" => "InvokeAI",
+        "novelai" => "NovelAI",
+        _ => "an unknown tool",
+    }
+}
+
 /// A parse failure a creator can act on: the message says what is wrong with
 /// the file, never how the server works.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -91,9 +91,16 @@ impl Workflow {
         p
     }
 
-    /// Parses a workflow file (UTF-8 JSON, optional BOM).
+    /// Parses a workflow file (UTF-8 JSON, optional BOM). The document is
+    /// first walked without keeping anything, so one with more than
+    /// [`MAX_JSON_VALUES`] values or nested deeper than [`MAX_DEPTH`] is
+    /// refused before a tree of it is built.
     pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") || bytes.get(1) == Some(&0) {
+            return Err(FormatError::new("the workflow is UTF-16 text; save it as UTF-8 JSON"));
+        }
+        check_json_size(bytes)?;
         let value: Value =
             serde_json::from_slice(bytes).map_err(|e| FormatError::new(format!("not valid JSON: {e}")))?;
         Self::from_value(&value)
@@ -115,6 +122,91 @@ impl Workflow {
             ))
         }
     }
+}
+
+/// Most JSON values (objects, arrays, strings, numbers …) a workflow file
+/// may hold: real 5,000-node graphs hold a few hundred thousand.
+pub const MAX_JSON_VALUES: usize = 1_000_000;
+/// Deepest nesting of arrays and objects a workflow file may have.
+pub const MAX_DEPTH: usize = 64;
+
+/// Counts values and depth with serde's streaming visitor, keeping nothing.
+fn check_json_size(bytes: &[u8]) -> Result<(), FormatError> {
+    use serde::de::{DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::cell::Cell;
+    struct Counter<'a> {
+        count: &'a Cell<usize>,
+        depth: usize,
+    }
+    impl Counter<'_> {
+        fn bump<E: serde::de::Error>(&self) -> Result<(), E> {
+            self.count.set(self.count.get() + 1);
+            if self.count.get() > MAX_JSON_VALUES {
+                return Err(E::custom(format!("the workflow holds more than {MAX_JSON_VALUES} JSON values")));
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Counter<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Counter<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+            self.bump()
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+            self.bump()
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+            self.bump()
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+            self.bump()
+        }
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+            self.bump()
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+            self.bump()
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            self.bump()?;
+            if self.depth >= MAX_DEPTH {
+                return Err(serde::de::Error::custom(format!("the workflow is nested more than {MAX_DEPTH} levels deep")));
+            }
+            while seq.next_element_seed(Counter { count: self.count, depth: self.depth + 1 })?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            self.bump()?;
+            if self.depth >= MAX_DEPTH {
+                return Err(serde::de::Error::custom(format!("the workflow is nested more than {MAX_DEPTH} levels deep")));
+            }
+            while map.next_key::<IgnoredAny>()?.is_some() {
+                map.next_value_seed(Counter { count: self.count, depth: self.depth + 1 })?;
+            }
+            Ok(())
+        }
+    }
+    let count = Cell::new(0);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let walked = (&mut de).deserialize_any(Counter { count: &count, depth: 0 }).and_then(|()| de.end());
+    walked.map_err(|e| {
+        let msg = e.to_string();
+        // Our own limits read as they are; the parser's errors say where the JSON broke.
+        if msg.starts_with("the workflow") {
+            FormatError::new(msg.split(" at line ").next().unwrap_or(&msg).to_owned())
+        } else {
+            FormatError::new(format!("not valid JSON: {msg}"))
+        }
+    })
 }
 
 fn id_string(v: &Value) -> Option<String> {
@@ -143,6 +235,20 @@ fn parse_ui(top: &Map<String, Value>) -> Result<Workflow, FormatError> {
         if !(link.is_array() || link.is_object()) {
             return Err(FormatError::new(format!("link {i} is neither an array nor an object")));
         }
+    }
+    let subgraphs: Vec<&Map<String, Value>> = top
+        .get("definitions")
+        .and_then(|d| d.get("subgraphs"))
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(Value::as_object).collect())
+        .unwrap_or_default();
+    let inner_nodes: usize =
+        subgraphs.iter().map(|g| g.get("nodes").and_then(Value::as_array).map_or(0, Vec::len)).sum();
+    if nodes.len() + inner_nodes > MAX_NODES {
+        return Err(FormatError::new(format!(
+            "the workflow has {} nodes (subgraphs included); the limit is {MAX_NODES}",
+            nodes.len() + inner_nodes
+        )));
     }
 
     let mut out = Vec::with_capacity(nodes.len());
@@ -173,50 +279,97 @@ fn parse_ui(top: &Map<String, Value>) -> Result<Workflow, FormatError> {
         let title = obj.get("title").and_then(Value::as_str).map(str::to_owned);
         let inputs: Vec<(String, Value)> =
             widgets.iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect();
-        for (_, v) in &inputs {
-            collect_model(&id, &class_type, None, v, &mut models);
-        }
-        // Newer frontends embed model download info: properties.models[] = {name, url, hash, hash_type, directory}.
-        if let Some(list) = obj.get("properties").and_then(|p| p.get("models")).and_then(Value::as_array) {
-            for m in list {
-                let Some(name) = m.get("name").and_then(Value::as_str) else { continue };
-                let sha = m
-                    .get("hash")
-                    .and_then(Value::as_str)
-                    .filter(|_| {
-                        m.get("hash_type").and_then(Value::as_str).is_none_or(|t| t.eq_ignore_ascii_case("sha256"))
-                    })
-                    .and_then(|h| ContentHash::parse(h).ok())
-                    .map(|h| h.to_hex());
-                let url = m.get("url").and_then(Value::as_str).map(str::to_owned);
-                if let Some(existing) = models.iter_mut().find(|r: &&mut ModelRef| r.node_id == id && r.name == name) {
-                    existing.sha256 = existing.sha256.take().or(sha);
-                    existing.url = existing.url.take().or(url);
-                } else {
-                    let directory = m.get("directory").and_then(Value::as_str).unwrap_or("");
-                    models.push(ModelRef {
-                        kind: model_kind(&class_type, Some(directory)),
-                        name: name.to_owned(),
-                        node_id: id.clone(),
-                        node_type: class_type.clone(),
-                        sha256: sha,
-                        url,
-                    });
-                }
-            }
-        }
+        collect_node_models(&id, &class_type, obj, &mut models);
         canonical_nodes.push((sort_key(&id), canonical_ui_node(obj)));
         out.push(WorkflowNode { id, class_type, title, inputs });
     }
     canonical_nodes.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut canonical_links: Vec<Value> = links.iter().map(canonical_link).collect();
-    canonical_links.sort_by_key(|l| serde_json_canonicalizer::to_string(l).unwrap_or_default());
+    check_ui_links("the workflow", &links, &seen, false)?;
     let mut canonical = Map::new();
     canonical.insert("format".into(), "ui".into());
     canonical.insert("nodes".into(), Value::Array(canonical_nodes.into_iter().map(|(_, n)| n).collect()));
-    canonical.insert("links".into(), Value::Array(canonical_links));
-    if let Some(defs) = top.get("definitions") {
-        canonical.insert("definitions".into(), defs.clone());
+    canonical.insert("links".into(), Value::Array(canonical_links(&links)));
+    // Subgraphs: each definition's nodes and links count like the top level's
+    // (models inside them are found; links are checked), and only what runs
+    // goes into the canonical form.
+    let mut link_count = links.len();
+    if let Some(Value::Object(defs)) = top.get("definitions") {
+        let mut canonical_defs = Map::new();
+        for (key, value) in defs {
+            if key != "subgraphs" {
+                canonical_defs.insert(key.clone(), value.clone());
+            }
+        }
+        let mut list = Vec::new();
+        for (i, g) in subgraphs.iter().enumerate() {
+            let gid = g.get("id").and_then(Value::as_str).unwrap_or_default();
+            let label = format!("subgraph {}", g.get("name").and_then(Value::as_str).unwrap_or(gid));
+            let inner = g.get("nodes").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let inner_links = g.get("links").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let mut ids = std::collections::BTreeSet::new();
+            let mut canon = Vec::new();
+            for (j, node) in inner.iter().enumerate() {
+                let obj = node.as_object().ok_or_else(|| FormatError::new(format!("{label}: node {j} is not an object")))?;
+                let id = obj
+                    .get("id")
+                    .and_then(id_string)
+                    .ok_or_else(|| FormatError::new(format!("{label}: node {j} has no valid \"id\"")))?;
+                let class_type = obj.get("type").and_then(Value::as_str).unwrap_or_default();
+                collect_node_models(&format!("{gid}:{id}"), class_type, obj, &mut models);
+                canon.push((sort_key(&id), canonical_ui_node(obj)));
+                ids.insert(id);
+            }
+            check_ui_links(&label, inner_links, &ids, true)?;
+            canon.sort_by(|a, b| a.0.cmp(&b.0));
+            link_count += inner_links.len();
+            let io = |key: &str| -> Value {
+                Value::Array(
+                    g.get(key)
+                        .and_then(Value::as_array)
+                        .map(|l| l.iter().map(|s| s.as_object().map(|o| pick(o, &["name", "type", "linkIds"])).unwrap_or(Value::Null)).collect())
+                        .unwrap_or_default(),
+                )
+            };
+            let mut def = Map::new();
+            def.insert("id".into(), Value::String(gid.to_owned()));
+            def.insert("name".into(), g.get("name").cloned().unwrap_or(Value::Null));
+            def.insert("inputs".into(), io("inputs"));
+            def.insert("outputs".into(), io("outputs"));
+            def.insert("widgets".into(), g.get("widgets").cloned().unwrap_or(Value::Array(vec![])));
+            def.insert("nodes".into(), Value::Array(canon.into_iter().map(|(_, n)| n).collect()));
+            def.insert("links".into(), Value::Array(canonical_links(inner_links)));
+            list.push((gid.to_owned(), i, Value::Object(def)));
+        }
+        list.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        if !list.is_empty() {
+            canonical_defs.insert("subgraphs".into(), Value::Array(list.into_iter().map(|(_, _, d)| d).collect()));
+        }
+        canonical.insert("definitions".into(), Value::Object(canonical_defs));
+    }
+    // Legacy group nodes (`extra.groupNodes`, instances typed `workflow/NAME`
+    // or `workflow>NAME`): what runs inside them counts too.
+    if let Some(Value::Object(groups)) = top.get("extra").and_then(|e| e.get("groupNodes")) {
+        let mut canonical_groups = Map::new();
+        for (name, group) in groups {
+            let inner = group.get("nodes").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let mut canon = Vec::new();
+            for (j, node) in inner.iter().enumerate() {
+                let Some(obj) = node.as_object() else { continue };
+                let class_type = obj.get("type").and_then(Value::as_str).unwrap_or_default();
+                collect_node_models(&format!("{name}:{j}"), class_type, obj, &mut models);
+                let mut n = canonical_ui_node(obj);
+                if let (Value::Object(m), Some(index)) = (&mut n, obj.get("index")) {
+                    m.insert("index".into(), index.clone());
+                }
+                canon.push(n);
+            }
+            let mut g = Map::new();
+            g.insert("nodes".into(), Value::Array(canon));
+            g.insert("links".into(), group.get("links").cloned().unwrap_or(Value::Array(vec![])));
+            g.insert("external".into(), group.get("external").cloned().unwrap_or(Value::Array(vec![])));
+            canonical_groups.insert(name.clone(), Value::Object(g));
+        }
+        canonical.insert("group_nodes".into(), Value::Object(canonical_groups));
     }
     models.sort();
     models.dedup();
@@ -224,7 +377,7 @@ fn parse_ui(top: &Map<String, Value>) -> Result<Workflow, FormatError> {
         format: WorkflowFormat::Ui,
         nodes: out,
         models,
-        link_count: links.len(),
+        link_count,
         canonical_hash: hash_value(&Value::Object(canonical))?,
     })
 }
@@ -280,6 +433,7 @@ fn parse_api(top: &Map<String, Value>) -> Result<Workflow, FormatError> {
     let mut models = Vec::new();
     let mut canonical_nodes = Map::new();
     let mut link_count = 0;
+    let mut edges: Vec<(String, String)> = Vec::new();
     let mut ids: Vec<&String> = top.keys().collect();
     ids.sort_by_key(|id| sort_key(id));
     for id in ids {
@@ -297,12 +451,15 @@ fn parse_api(top: &Map<String, Value>) -> Result<Workflow, FormatError> {
         };
         let mut literal = Vec::new();
         for (name, v) in &inputs {
-            let is_link = v.as_array().is_some_and(|a| a.len() == 2 && id_string(&a[0]).is_some() && a[1].is_u64());
+            // ComfyUI writes a link as `["<node id>", slot]`, the id always a
+            // string; a list of numbers (`[1024, 1024]`) is a literal value.
+            let is_link = v.as_array().is_some_and(|a| a.len() == 2 && a[0].is_string() && a[1].is_u64());
             if is_link {
                 let from = id_string(&v[0]).unwrap_or_default();
                 if !top.contains_key(&from) {
                     return Err(FormatError::new(format!("node {id} input \"{name}\" links to missing node {from}")));
                 }
+                edges.push((from, id.clone()));
                 link_count += 1;
             } else {
                 collect_model(id, &class_type, Some(name), v, &mut models);
@@ -313,6 +470,7 @@ fn parse_api(top: &Map<String, Value>) -> Result<Workflow, FormatError> {
         canonical_nodes.insert(id.clone(), pick(obj, &["class_type", "inputs"]));
         nodes.push(WorkflowNode { id: id.clone(), class_type, title, inputs: literal });
     }
+    refuse_cycles(&edges)?;
     let mut canonical = Map::new();
     canonical.insert("format".into(), "api".into());
     canonical.insert("nodes".into(), Value::Object(canonical_nodes));
@@ -325,6 +483,116 @@ fn parse_api(top: &Map<String, Value>) -> Result<Workflow, FormatError> {
         link_count,
         canonical_hash: hash_value(&Value::Object(canonical))?,
     })
+}
+
+/// The model files an editor-format node loads: file names among its
+/// widget values, and the `properties.models[]` download entries newer
+/// frontends embed (name, url, hash, hash_type, directory).
+fn collect_node_models(id: &str, class_type: &str, obj: &Map<String, Value>, models: &mut Vec<ModelRef>) {
+    let widgets: Vec<&Value> = match obj.get("widgets_values") {
+        Some(Value::Array(w)) => w.iter().collect(),
+        Some(Value::Object(m)) => m.values().collect(),
+        _ => Vec::new(),
+    };
+    for v in widgets {
+        collect_model(id, class_type, None, v, models);
+    }
+    let Some(list) = obj.get("properties").and_then(|p| p.get("models")).and_then(Value::as_array) else { return };
+    for m in list {
+        let Some(name) = m.get("name").and_then(Value::as_str) else { continue };
+        let sha = m
+            .get("hash")
+            .and_then(Value::as_str)
+            .filter(|_| m.get("hash_type").and_then(Value::as_str).is_none_or(|t| t.eq_ignore_ascii_case("sha256")))
+            .and_then(|h| ContentHash::parse(h).ok())
+            .map(|h| h.to_hex());
+        let url = m.get("url").and_then(Value::as_str).map(str::to_owned);
+        if let Some(existing) = models.iter_mut().find(|r| r.node_id == id && r.name == name) {
+            existing.sha256 = existing.sha256.take().or(sha);
+            existing.url = existing.url.take().or(url);
+        } else {
+            let directory = m.get("directory").and_then(Value::as_str).unwrap_or("");
+            models.push(ModelRef {
+                kind: model_kind(class_type, Some(directory)),
+                name: name.to_owned(),
+                node_id: id.to_owned(),
+                node_type: class_type.to_owned(),
+                sha256: sha,
+                url,
+            });
+        }
+    }
+}
+
+/// A UI link's (id, origin node, target node), from the array or object form.
+fn ui_link_ends(link: &Value) -> Option<(String, String, String)> {
+    match link {
+        Value::Array(a) if a.len() >= 4 => Some((id_string(&a[0])?, id_string(&a[1])?, id_string(&a[3])?)),
+        Value::Object(o) => Some((
+            id_string(o.get("id")?)?,
+            id_string(o.get("origin_id")?)?,
+            id_string(o.get("target_id")?)?,
+        )),
+        _ => None,
+    }
+}
+
+/// Every link joins two nodes of its graph (inside a subgraph, -10 and -20
+/// are the subgraph's own input and output), and the links form no cycle.
+fn check_ui_links(
+    scope: &str,
+    links: &[Value],
+    ids: &std::collections::BTreeSet<String>,
+    subgraph: bool,
+) -> Result<(), FormatError> {
+    let mut edges = Vec::with_capacity(links.len());
+    for (i, link) in links.iter().enumerate() {
+        let (id, from, to) = ui_link_ends(link)
+            .ok_or_else(|| FormatError::new(format!("{scope}: link {i} does not name its two nodes")))?;
+        for end in [&from, &to] {
+            let io = subgraph && (end == "-10" || end == "-20");
+            if !io && !ids.contains(end) {
+                return Err(FormatError::new(format!("{scope}: link {id} joins missing node {end}")));
+            }
+        }
+        edges.push((from, to));
+    }
+    refuse_cycles(&edges).map_err(|e| FormatError::new(format!("{scope}: {}", e.0)))
+}
+
+/// ComfyUI cannot run a graph whose links loop: refuse one, naming a node on the loop.
+fn refuse_cycles(edges: &[(String, String)]) -> Result<(), FormatError> {
+    let mut next: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut incoming: BTreeMap<&str, usize> = BTreeMap::new();
+    for (from, to) in edges {
+        next.entry(from).or_default().push(to);
+        *incoming.entry(to).or_default() += 1;
+        incoming.entry(from).or_default();
+    }
+    // Kahn's algorithm: whatever is never freed lies on (or after) a cycle.
+    let mut ready: Vec<&str> = incoming.iter().filter(|(_, n)| **n == 0).map(|(k, _)| *k).collect();
+    while let Some(n) = ready.pop() {
+        for &m in next.get(n).map(Vec::as_slice).unwrap_or_default() {
+            if let Some(c) = incoming.get_mut(m) {
+                *c -= 1;
+                if *c == 0 {
+                    ready.push(m);
+                }
+            }
+        }
+    }
+    match incoming.iter().find(|(_, n)| **n > 0) {
+        Some((node, _)) => Err(FormatError::new(format!(
+            "the links form a cycle that reaches node {node}; ComfyUI cannot run a graph that loops"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn canonical_links(links: &[Value]) -> Vec<Value> {
+    let mut out: Vec<Value> = links.iter().map(canonical_link).collect();
+    out.sort_by_key(|l| serde_json_canonicalizer::to_string(l).unwrap_or_default());
+    out
 }
 
 fn collect_model(node_id: &str, node_type: &str, input: Option<&str>, v: &Value, out: &mut Vec<ModelRef>) {
