@@ -71,9 +71,7 @@ impl<'a> Graph<'a> {
     fn is_sampler(&self, id: &str) -> bool {
         let class = self.class(id).to_ascii_lowercase();
         class.contains("sampler")
-            && self
-                .inputs(id)
-                .is_some_and(|i| ["seed", "noise_seed", "noise"].iter().any(|k| i.contains_key(*k)))
+            && self.inputs(id).is_some_and(|i| ["seed", "noise_seed", "noise"].iter().any(|k| i.contains_key(*k)))
     }
 
     /// Breadth-first over linked inputs from `start` (not included), nearer
@@ -153,7 +151,8 @@ impl<'a> Graph<'a> {
                 _ => break,
             }
         }
-        let found = self.upstream(std::slice::from_ref(&src), |n| !self.is_sampler(n) && self.text_of(n).is_some(), &["clip"])?;
+        let found =
+            self.upstream(std::slice::from_ref(&src), |n| !self.is_sampler(n) && self.text_of(n).is_some(), &["clip"])?;
         self.text_of(&found)
     }
 }
@@ -172,9 +171,7 @@ pub fn read(nodes: &Map<String, Value>) -> Reading {
         .or_else(|| ids.iter().find(|id| g.is_sampler(id)).map(|id| (*id).clone()));
     let mut r = Reading::default();
     // Without a sampler wired to a prompt, the first text encoder's text is the best guess.
-    let first_text = || {
-        ids.iter().filter(|id| g.class(id).starts_with("CLIPTextEncode")).find_map(|id| g.text_of(id))
-    };
+    let first_text = || ids.iter().filter(|id| g.class(id).starts_with("CLIPTextEncode")).find_map(|id| g.text_of(id));
     let Some(sampler) = sampler else {
         r.prompt = first_text();
         return r;
@@ -314,10 +311,8 @@ pub fn api_from_ui(top: &Map<String, Value>) -> Map<String, Value> {
         let mut inputs = Map::new();
         let slots = n.get("inputs").and_then(Value::as_array).unwrap_or(&empty);
         // Widget names: the inputs that are widgets, in order, else the core table.
-        let widget_inputs: Vec<&str> = slots
-            .iter()
-            .filter_map(|s| s.get("widget").and_then(|w| w.get("name")).and_then(Value::as_str))
-            .collect();
+        let widget_inputs: Vec<&str> =
+            slots.iter().filter_map(|s| s.get("widget").and_then(|w| w.get("name")).and_then(Value::as_str)).collect();
         let values: Vec<Value> = match n.get("widgets_values") {
             Some(Value::Array(v)) => v.clone(),
             Some(Value::Object(m)) => {

@@ -124,9 +124,13 @@ pub fn from_png(bytes: &[u8]) -> Option<Generation> {
 /// by the shape of what it wrote (docs/FORMATS.md §13).
 pub fn from_texts(texts: &BTreeMap<String, String>) -> Option<Generation> {
     let json = |k: &str| {
-        texts.get(k).and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok()).filter(serde_json::Value::is_object)
+        texts
+            .get(k)
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+            .filter(serde_json::Value::is_object)
     };
-    let workflow_hash = || texts.get("workflow").and_then(|w| Workflow::parse(w.as_bytes()).ok()).map(|w| w.canonical_hash);
+    let workflow_hash =
+        || texts.get("workflow").and_then(|w| Workflow::parse(w.as_bytes()).ok()).map(|w| w.canonical_hash);
     if let Some(p) = texts.get("parameters") {
         if let Some(v) = json("parameters") {
             // Fooocus (`fooocus_scheme: fooocus`) writes its own JSON; other JSON here is no prompt.
@@ -158,7 +162,11 @@ pub fn from_texts(texts: &BTreeMap<String, String>) -> Option<Generation> {
     if let Some(v) = json("Comment")
         && (texts.get("Software").is_some_and(|s| s.starts_with("NovelAI")) || texts.contains_key("Description"))
     {
-        return Some(novelai(&v, texts.get("Description").map(String::as_str), texts.get("Source").map(String::as_str)));
+        return Some(novelai(
+            &v,
+            texts.get("Description").map(String::as_str),
+            texts.get("Source").map(String::as_str),
+        ));
     }
     if texts.contains_key("prompt") || texts.contains_key("workflow") {
         return Some(comfyui(texts.get("prompt").map(String::as_str), texts.get("workflow").map(String::as_str)));
@@ -294,7 +302,8 @@ fn split_bracketed_negative(text: &str) -> (String, Option<String>) {
 
 /// InvokeAI 2 `sd-metadata` (JSON), with its `Dream` command line beside it.
 pub fn invokeai_legacy(v: &serde_json::Value, dream: Option<&str>) -> Generation {
-    let mut g = dream.map(invokeai_dream).unwrap_or_else(|| Generation { tool: "invokeai".into(), ..Default::default() });
+    let mut g =
+        dream.map(invokeai_dream).unwrap_or_else(|| Generation { tool: "invokeai".into(), ..Default::default() });
     let image = v.get("image").unwrap_or(&serde_json::Value::Null);
     let prompt = match image.get("prompt") {
         Some(serde_json::Value::Array(parts)) => parts.first().and_then(|p| p.get("prompt")).cloned(),
@@ -479,12 +488,10 @@ pub fn comfyui(prompt: Option<&str>, workflow: Option<&str>) -> Generation {
         g.workflow_hash = Some(w.canonical_hash);
         collect_models(&mut g, &w);
     }
-    let graph = prompt
-        .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-        .and_then(|v| match v {
-            serde_json::Value::Object(m) if m.values().all(|n| n.get("class_type").is_some()) => Some(m),
-            _ => None,
-        });
+    let graph = prompt.and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok()).and_then(|v| match v {
+        serde_json::Value::Object(m) if m.values().all(|n| n.get("class_type").is_some()) => Some(m),
+        _ => None,
+    });
     if let Some(graph) = &graph
         && let Ok(w) = Workflow::from_value(&serde_json::Value::Object(graph.clone()))
     {

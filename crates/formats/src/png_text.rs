@@ -175,7 +175,10 @@ pub fn stealth(bytes: &[u8]) -> Option<String> {
         let text = if compressed {
             use std::io::Read as _;
             let mut out = Vec::new();
-            flate2::read::GzDecoder::new(payload.as_slice()).take(STEALTH_MAX_TEXT as u64 + 1).read_to_end(&mut out).ok()?;
+            flate2::read::GzDecoder::new(payload.as_slice())
+                .take(STEALTH_MAX_TEXT as u64 + 1)
+                .read_to_end(&mut out)
+                .ok()?;
             if out.len() > STEALTH_MAX_TEXT {
                 return None;
             }

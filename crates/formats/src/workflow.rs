@@ -179,7 +179,9 @@ fn check_json_size(bytes: &[u8]) -> Result<(), FormatError> {
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
             self.bump()?;
             if self.depth >= MAX_DEPTH {
-                return Err(serde::de::Error::custom(format!("the workflow is nested more than {MAX_DEPTH} levels deep")));
+                return Err(serde::de::Error::custom(format!(
+                    "the workflow is nested more than {MAX_DEPTH} levels deep"
+                )));
             }
             while seq.next_element_seed(Counter { count: self.count, depth: self.depth + 1 })?.is_some() {}
             Ok(())
@@ -187,7 +189,9 @@ fn check_json_size(bytes: &[u8]) -> Result<(), FormatError> {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             self.bump()?;
             if self.depth >= MAX_DEPTH {
-                return Err(serde::de::Error::custom(format!("the workflow is nested more than {MAX_DEPTH} levels deep")));
+                return Err(serde::de::Error::custom(format!(
+                    "the workflow is nested more than {MAX_DEPTH} levels deep"
+                )));
             }
             while map.next_key::<IgnoredAny>()?.is_some() {
                 map.next_value_seed(Counter { count: self.count, depth: self.depth + 1 })?;
@@ -309,7 +313,8 @@ fn parse_ui(top: &Map<String, Value>) -> Result<Workflow, FormatError> {
             let mut ids = std::collections::BTreeSet::new();
             let mut canon = Vec::new();
             for (j, node) in inner.iter().enumerate() {
-                let obj = node.as_object().ok_or_else(|| FormatError::new(format!("{label}: node {j} is not an object")))?;
+                let obj =
+                    node.as_object().ok_or_else(|| FormatError::new(format!("{label}: node {j} is not an object")))?;
                 let id = obj
                     .get("id")
                     .and_then(id_string)
@@ -326,7 +331,13 @@ fn parse_ui(top: &Map<String, Value>) -> Result<Workflow, FormatError> {
                 Value::Array(
                     g.get(key)
                         .and_then(Value::as_array)
-                        .map(|l| l.iter().map(|s| s.as_object().map(|o| pick(o, &["name", "type", "linkIds"])).unwrap_or(Value::Null)).collect())
+                        .map(|l| {
+                            l.iter()
+                                .map(|s| {
+                                    s.as_object().map(|o| pick(o, &["name", "type", "linkIds"])).unwrap_or(Value::Null)
+                                })
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 )
             };
@@ -528,11 +539,9 @@ fn collect_node_models(id: &str, class_type: &str, obj: &Map<String, Value>, mod
 fn ui_link_ends(link: &Value) -> Option<(String, String, String)> {
     match link {
         Value::Array(a) if a.len() >= 4 => Some((id_string(&a[0])?, id_string(&a[1])?, id_string(&a[3])?)),
-        Value::Object(o) => Some((
-            id_string(o.get("id")?)?,
-            id_string(o.get("origin_id")?)?,
-            id_string(o.get("target_id")?)?,
-        )),
+        Value::Object(o) => {
+            Some((id_string(o.get("id")?)?, id_string(o.get("origin_id")?)?, id_string(o.get("target_id")?)?))
+        }
         _ => None,
     }
 }

@@ -264,7 +264,10 @@ fn webp_exif_with_the_jpeg_marker() {
     let workflow = include_str!("fixtures/txt2img_lora.ui.json").replace('\n', " ");
     let exif = tiff(
         false,
-        &[(0x010f, ASCII, ascii(&format!("workflow:{workflow}"))), (0x0110, ASCII, ascii(&format!("prompt:{COMFY_PROMPT}")))],
+        &[
+            (0x010f, ASCII, ascii(&format!("workflow:{workflow}"))),
+            (0x0110, ASCII, ascii(&format!("prompt:{COMFY_PROMPT}"))),
+        ],
         &[],
     );
     let marked = webp_with(&[b"Exif\0\0".as_slice(), &exif].concat());

@@ -70,7 +70,8 @@ fn fooocus_json_is_read_as_fooocus_not_dumped_into_the_prompt() {
     assert_eq!(g.models[0].hash.as_deref(), Some("0a1b2c3d4e"));
     assert_eq!((g.models[1].kind.as_str(), g.models[1].weight.as_deref()), ("lora", Some("0.1")));
     // Fooocus' a1111 scheme: AUTOMATIC1111 text, recognised as Fooocus.
-    let a1111 = "a fox\nNegative prompt: blurry\nSteps: 30, Sampler: DPM++ 2M SDE Karras, Seed: 5, Version: Fooocus v2.5.5";
+    let a1111 =
+        "a fox\nNegative prompt: blurry\nSteps: 30, Sampler: DPM++ 2M SDE Karras, Seed: 5, Version: Fooocus v2.5.5";
     let g = read(&[text("parameters", a1111), text("fooocus_scheme", "a1111")]);
     assert_eq!((g.tool.as_str(), g.seed, g.prompt.as_deref()), ("fooocus", Some(5), Some("a fox")));
     // JSON of no known shape claims nothing and never lands in the prompt.
@@ -87,7 +88,11 @@ fn invokeai_in_all_three_shapes() {
     assert_eq!(g.negative_prompt.as_deref(), Some("photo"));
     assert_eq!(g.settings["scheduler"], "dpmpp_2m");
     assert_eq!(g.models[0].hash.as_deref(), Some("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
-    assert_eq!((g.models[1].name.as_str(), g.models[1].hash.as_deref()), ("inkwash", None), "a BLAKE3 hash matches no file here");
+    assert_eq!(
+        (g.models[1].name.as_str(), g.models[1].hash.as_deref()),
+        ("inkwash", None),
+        "a BLAKE3 hash matches no file here"
+    );
     assert_eq!(g.models[1].weight.as_deref(), Some("0.6"));
 
     let dream = r#""a lighthouse at dusk [blurry, text]" -s 40 -S 2718 -W 512 -H 768 -C 7.5 -A k_lms"#;

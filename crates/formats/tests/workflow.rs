@@ -168,7 +168,8 @@ fn literal_lists_in_api_format_are_values_not_links() {
 
 #[test]
 fn cycles_and_links_to_missing_nodes_are_refused() {
-    let api = r#"{"1": {"class_type": "A", "inputs": {"x": ["2", 0]}}, "2": {"class_type": "B", "inputs": {"y": ["1", 0]}}}"#;
+    let api =
+        r#"{"1": {"class_type": "A", "inputs": {"x": ["2", 0]}}, "2": {"class_type": "B", "inputs": {"y": ["1", 0]}}}"#;
     assert!(Workflow::parse(api.as_bytes()).expect_err("cycle").0.contains("cycle"));
     let mut v = ui();
     let first = v["nodes"][0]["id"].clone();
@@ -177,8 +178,11 @@ fn cycles_and_links_to_missing_nodes_are_refused() {
     // A loop in the editor graph: KSampler's output back into the checkpoint loader.
     let mut v = ui();
     let ids: Vec<Value> = v["nodes"].as_array().expect("nodes").iter().map(|n| n["id"].clone()).collect();
-    let sampler = v["nodes"].as_array().expect("nodes").iter().find(|n| n["type"] == "KSampler").expect("k")["id"].clone();
-    let loader = v["nodes"].as_array().expect("nodes").iter().find(|n| n["type"] == "CheckpointLoaderSimple").expect("c")["id"].clone();
+    let sampler =
+        v["nodes"].as_array().expect("nodes").iter().find(|n| n["type"] == "KSampler").expect("k")["id"].clone();
+    let loader =
+        v["nodes"].as_array().expect("nodes").iter().find(|n| n["type"] == "CheckpointLoaderSimple").expect("c")["id"]
+            .clone();
     assert!(ids.len() > 2);
     v["links"].as_array_mut().expect("links").push(serde_json::json!([98, sampler, 0, loader, 0, "LATENT"]));
     assert!(Workflow::from_value(&v).expect_err("cycle").0.contains("cycle"));
@@ -255,7 +259,10 @@ fn subgraphs_count_and_stay_layout_free() {
     // A link inside the subgraph to a node that is not there is refused by name.
     let mut broken = v.clone();
     broken["definitions"]["subgraphs"][0]["links"][0]["origin_id"] = 42.into();
-    assert_eq!(Workflow::from_value(&broken).expect_err("missing").0, "subgraph Loader pack: link 3 joins missing node 42");
+    assert_eq!(
+        Workflow::from_value(&broken).expect_err("missing").0,
+        "subgraph Loader pack: link 3 joins missing node 42"
+    );
 }
 
 #[test]
