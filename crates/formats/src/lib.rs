@@ -23,6 +23,7 @@ mod exif_text;
 pub mod generation;
 #[cfg(feature = "image")]
 pub mod image;
+mod json_limits;
 pub mod license;
 pub mod lora;
 #[cfg(feature = "image")]

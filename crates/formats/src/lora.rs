@@ -30,6 +30,98 @@ use crate::FormatError;
 /// kohya tag frequencies are tens of KiB; the format's own ceiling is 100 MB).
 pub const DEFAULT_MAX_HEADER: u64 = 16 * 1024 * 1024;
 
+/// Most tensors a LoRA may list (kohya SDXL LoRAs have ~2,200, full LyCORIS ~6,000).
+pub const MAX_TENSORS: usize = 20_000;
+/// Most `__metadata__` entries (kohya writes ~80).
+pub const MAX_METADATA_KEYS: usize = 1_000;
+/// Most JSON values in a header (a tensor entry is ~8).
+pub const MAX_HEADER_VALUES: usize = 250_000;
+/// Characters of one metadata value kept for display.
+pub const MAX_METADATA_VALUE: usize = 2_000;
+/// Bytes of metadata kept for display in all (keys and values); the rest is
+/// named in `metadata_truncated`.
+pub const MAX_METADATA_BYTES: usize = 256 << 10;
+
+/// Walks the header as it streams: counts tensors and metadata entries,
+/// refuses a tensor name given twice (JSON parsers keep the last one
+/// silently; the file would then mean different things to different
+/// readers), and bounds values and depth — all before a tree is built.
+fn check_header_shape(header: &[u8]) -> Result<(), FormatError> {
+    use serde::de::{DeserializeSeed, MapAccess, Visitor};
+    use std::cell::Cell;
+    const WHAT: &str = "the safetensors header";
+    struct Top<'a>(crate::json_limits::Counter<'a>);
+    struct Meta<'a>(crate::json_limits::Counter<'a>);
+    impl<'de> DeserializeSeed<'de> for Top<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Top<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            self.0.nest()?;
+            let mut names = std::collections::HashSet::new();
+            while let Some(name) = map.next_key::<String>()? {
+                if name == "__metadata__" {
+                    map.next_value_seed(Meta(self.0.child()))?;
+                    continue;
+                }
+                if names.len() == MAX_TENSORS {
+                    return Err(serde::de::Error::custom(format!(
+                        "{WHAT} lists more than {MAX_TENSORS} tensors; the limit is {MAX_TENSORS}"
+                    )));
+                }
+                if !names.insert(name.clone()) {
+                    let shown: String = name.chars().take(200).collect();
+                    return Err(serde::de::Error::custom(format!("{WHAT} names tensor \"{shown}\" twice")));
+                }
+                map.next_value_seed(self.0.child())?;
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Meta<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Meta<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of strings")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+            self.0.bump()
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            self.0.nest()?;
+            let mut keys = 0usize;
+            while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+                keys += 1;
+                if keys > MAX_METADATA_KEYS {
+                    return Err(serde::de::Error::custom(format!(
+                        "{WHAT} has more than {MAX_METADATA_KEYS} metadata entries; the limit is {MAX_METADATA_KEYS}"
+                    )));
+                }
+                map.next_value_seed(self.0.child())?;
+            }
+            Ok(())
+        }
+    }
+    let count = Cell::new(0);
+    let counter =
+        crate::json_limits::Counter { count: &count, depth: 0, max: MAX_HEADER_VALUES, max_depth: 8, what: WHAT };
+    crate::json_limits::walk(header, WHAT, Top(counter)).map_err(|e| {
+        if e.0.starts_with(WHAT) { e } else { FormatError::new(format!("invalid safetensors header: {}", e.0)) }
+    })
+}
+
 /// A validated header and where the tensor data starts.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoraHeader {
@@ -50,8 +142,16 @@ pub struct LoraInfo {
     pub parameters: u64,
     /// dtype name -> number of tensors.
     pub dtypes: BTreeMap<String, usize>,
-    /// The adapter family recognised from tensor names.
+    /// The adapter family recognised from tensor names: `LoRA`, `LoHa`, `LoKr`, `OFT`.
     pub network: String,
+    /// Whose naming the tensors follow: `kohya` (`lora_unet_…`, `lora_te…`),
+    /// `diffusers` / `peft` (`….lora_A.weight`), `comfyui` (`diffusion_model.…`
+    /// as ComfyUI's LoRA extraction writes), or `other`.
+    #[serde(default)]
+    pub layout: String,
+    /// Metadata entries left out of `metadata` to keep it within bounds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub metadata_truncated: usize,
     /// Structured kohya / modelspec fields, where stated.
     pub kohya: KohyaInfo,
     /// The base model's SHA-256, when the metadata states one (`ss_new_sd_model_hash`).
@@ -107,6 +207,7 @@ pub fn parse_header(prefix: &[u8], file_size: u64, max_header: u64) -> Result<Lo
     if !text.trim_start().starts_with('{') {
         return Err(FormatError::new("safetensors header is not a JSON object"));
     }
+    check_header_shape(header)?;
     let meta: safetensors::tensor::Metadata =
         serde_json::from_str(text).map_err(|e| FormatError::new(format!("invalid safetensors header: {e}")))?;
     let data_len = meta.data_len() as u64;
@@ -127,7 +228,9 @@ fn describe(meta: &safetensors::tensor::Metadata) -> Result<LoraInfo, FormatErro
     }
     let mut info = LoraInfo { tensor_count: tensors.len(), ..LoraInfo::default() };
     let mut families = BTreeMap::<&str, usize>::new();
+    let mut layouts = BTreeMap::<&str, usize>::new();
     for (name, t) in &tensors {
+        *layouts.entry(layout_of(name)).or_default() += 1;
         let elements = t.shape.iter().fold(1u64, |acc, &d| acc.saturating_mul(d as u64));
         info.parameters = info.parameters.saturating_add(elements);
         *info.dtypes.entry(format!("{:?}", t.dtype)).or_default() += 1;
@@ -142,6 +245,7 @@ fn describe(meta: &safetensors::tensor::Metadata) -> Result<LoraInfo, FormatErro
         ));
     };
     info.network = family.to_owned();
+    info.layout = layouts.into_iter().max_by_key(|(_, n)| *n).map(|(l, _)| l.to_owned()).unwrap_or_default();
     let md = meta.metadata().clone().unwrap_or_default();
     let get = |k: &str| md.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     info.kohya = KohyaInfo {
@@ -161,14 +265,40 @@ fn describe(meta: &safetensors::tensor::Metadata) -> Result<LoraInfo, FormatErro
     };
     info.base_model_hash = get("ss_new_sd_model_hash").and_then(|h| ContentHash::parse(&h).ok());
     info.claimed_tensor_hash = get("sshs_model_hash");
-    info.metadata = md
-        .into_iter()
-        .map(|(k, v)| {
-            let v = if v.chars().count() > 2000 { v.chars().take(2000).chain("…".chars()).collect() } else { v };
-            (k, v)
-        })
-        .collect();
+    let mut budget = MAX_METADATA_BYTES;
+    for (k, v) in md {
+        let v = if v.chars().count() > MAX_METADATA_VALUE {
+            v.chars().take(MAX_METADATA_VALUE).chain("…".chars()).collect()
+        } else {
+            v
+        };
+        if k.len() + v.len() > budget {
+            info.metadata_truncated += 1;
+            continue;
+        }
+        budget -= k.len() + v.len();
+        info.metadata.insert(k, v);
+    }
     Ok(info)
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Whose naming convention a tensor name follows.
+fn layout_of(name: &str) -> &'static str {
+    if name.starts_with("lora_unet_") || name.starts_with("lora_te") || name.starts_with("lycoris_") {
+        "kohya"
+    } else if name.contains(".lora_A.") || name.contains(".lora_B.") || name.contains(".lora_magnitude_vector") {
+        if name.starts_with("base_model.model.") { "peft" } else { "diffusers" }
+    } else if name.contains(".lora.down.") || name.contains(".lora.up.") || name.contains(".lora_linear_layer.") {
+        "diffusers"
+    } else if name.starts_with("diffusion_model.") || name.starts_with("text_encoders.") {
+        "comfyui"
+    } else {
+        "other"
+    }
 }
 
 /// The adapter family a tensor name belongs to, if any.
@@ -198,7 +328,9 @@ fn top_tags(freq: &str, limit: usize) -> Vec<(String, u64)> {
         for (tag, count) in tags {
             let tag = tag.trim();
             if !tag.is_empty() && tag.len() <= 200 {
-                *sums.entry(tag.to_owned()).or_default() += count.as_u64().unwrap_or(0);
+                // Counts are the trainer's claim: a huge one saturates instead of overflowing.
+                let sum = sums.entry(tag.to_owned()).or_default();
+                *sum = sum.saturating_add(count.as_u64().unwrap_or(0));
             }
         }
     }

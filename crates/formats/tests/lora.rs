@@ -187,3 +187,99 @@ fn fuzz_seed_is_the_current_sample() {
     }
     assert_eq!(std::fs::read(path).expect("seed exists"), sample());
 }
+
+/// A safetensors file from a raw header text and `data_len` zero bytes of data.
+fn raw_file(header: &str, data_len: usize) -> Vec<u8> {
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(header.as_bytes());
+    out.extend(std::iter::repeat_n(0u8, data_len));
+    out
+}
+
+/// One F16 tensor entry of `n` elements at `at`.
+fn entry(name: &str, at: usize, n: usize) -> String {
+    format!(r#""{name}": {{"dtype": "F16", "shape": [{n}], "data_offsets": [{at}, {}]}}"#, at + 2 * n)
+}
+
+fn parse(file: &[u8]) -> Result<lora::LoraHeader, String> {
+    parse_header(file, file.len() as u64, DEFAULT_MAX_HEADER).map_err(|e| e.0)
+}
+
+#[test]
+fn trainers_and_adapter_families_are_identified() {
+    let cases = [
+        (
+            [
+                "lora_unet_down_blocks_0_attn1_to_q.lora_down.weight",
+                "lora_unet_down_blocks_0_attn1_to_q.lora_up.weight",
+            ],
+            "LoRA",
+            "kohya",
+        ),
+        (["lora_unet_mid_block_attn.hada_w1_a", "lora_unet_mid_block_attn.hada_w1_b"], "LoHa", "kohya"),
+        (["lycoris_mid_block_attn.lokr_w1", "lycoris_mid_block_attn.lokr_w2"], "LoKr", "kohya"),
+        (
+            ["unet.down_blocks.0.attn1.to_q.lora_A.weight", "unet.down_blocks.0.attn1.to_q.lora_B.weight"],
+            "LoRA",
+            "diffusers",
+        ),
+        (
+            [
+                "base_model.model.transformer.blocks.0.attn.to_q.lora_A.weight",
+                "base_model.model.transformer.blocks.0.attn.to_q.lora_B.weight",
+            ],
+            "LoRA",
+            "peft",
+        ),
+        (
+            [
+                "diffusion_model.input_blocks.1.1.proj_in.lora_down.weight",
+                "diffusion_model.input_blocks.1.1.proj_in.lora_up.weight",
+            ],
+            "LoRA",
+            "comfyui",
+        ),
+    ];
+    for (names, network, layout) in cases {
+        let header = format!("{{{}, {}}}", entry(names[0], 0, 4), entry(names[1], 8, 4));
+        let h = parse(&raw_file(&header, 16)).expect(layout);
+        assert_eq!((h.info.network.as_str(), h.info.layout.as_str()), (network, layout), "{names:?}");
+    }
+}
+
+#[test]
+fn duplicate_names_and_oversized_headers_are_refused_by_name() {
+    let twice = format!("{{{}, {}}}", entry("a.lora_up.weight", 0, 4), entry("a.lora_up.weight", 8, 4));
+    assert_eq!(
+        parse(&raw_file(&twice, 16)).expect_err("twice"),
+        "the safetensors header names tensor \"a.lora_up.weight\" twice"
+    );
+    // Too many (empty) tensors: refused by count, before the reference parser builds its table.
+    let many: Vec<String> = (0..=lora::MAX_TENSORS)
+        .map(|i| format!(r#""t{i}.lora_up.weight": {{"dtype": "F16", "shape": [0], "data_offsets": [0, 0]}}"#))
+        .collect();
+    let e = parse(&raw_file(&format!("{{{}}}", many.join(",")), 0)).expect_err("many");
+    assert_eq!(e, format!("the safetensors header lists more than {0} tensors; the limit is {0}", lora::MAX_TENSORS));
+    // Too many metadata keys.
+    let keys: Vec<String> = (0..=lora::MAX_METADATA_KEYS).map(|i| format!(r#""k{i}": """#)).collect();
+    let header = format!(r#"{{"__metadata__": {{{}}}, {}}}"#, keys.join(","), entry("a.lora_up.weight", 0, 4));
+    let e = parse(&raw_file(&header, 8)).expect_err("keys");
+    assert!(e.contains("metadata entries; the limit is 1000"), "{e}");
+}
+
+#[test]
+fn stored_metadata_and_tag_counts_stay_bounded() {
+    // 200 values of 2,000 characters: more than the stored budget, so some are left out and counted.
+    let big: Vec<String> = (0..200).map(|i| format!(r#""k{i:03}": "{}""#, "x".repeat(3000))).collect();
+    let huge_tags =
+        format!(r#""ss_tag_frequency": "{{\"a\": {{\"t\": {}}}, \"b\": {{\"t\": {}}}}}""#, u64::MAX, u64::MAX);
+    let header =
+        format!(r#"{{"__metadata__": {{{}, {huge_tags}}}, {}}}"#, big.join(","), entry("a.lora_up.weight", 0, 4));
+    let h = parse(&raw_file(&header, 8)).expect("valid");
+    let stored: usize = h.info.metadata.iter().map(|(k, v)| k.len() + v.len()).sum();
+    assert!(stored <= lora::MAX_METADATA_BYTES, "{stored}");
+    assert!(h.info.metadata_truncated > 0);
+    assert!(h.info.metadata.values().all(|v| v.chars().count() <= lora::MAX_METADATA_VALUE + 1));
+    // Tag counts that would overflow a u64 sum saturate (a debug build panicked here).
+    assert_eq!(h.info.kohya.top_tags, vec![("t".to_owned(), u64::MAX)]);
+}
