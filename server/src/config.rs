@@ -248,6 +248,7 @@ impl Config {
             workflow: parsed(&var, "COLOPHON_MAX_WORKFLOW_BYTES")?.unwrap_or(d.workflow),
             lora: parsed(&var, "COLOPHON_MAX_LORA_BYTES")?.unwrap_or(d.lora),
             chunk: d.chunk,
+            decode_total: parsed::<u64>(&var, "COLOPHON_DECODE_MEMORY_MIB")?.map_or(d.decode_total, |mib| mib << 20),
         };
         Ok(Self {
             addr,

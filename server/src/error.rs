@@ -32,6 +32,9 @@ pub enum AppError {
     /// Slow down.
     #[error("{0}")]
     TooManyRequests(String),
+    /// The request ran past the server's time limit and was stopped.
+    #[error("{0}")]
+    Timeout(String),
     /// A dependency (database, chain) is down; the message is for users,
     /// the source is logged.
     #[error("{message}")]
@@ -61,6 +64,7 @@ impl IntoResponse for AppError {
             Self::Conflict(msg) => (StatusCode::CONFLICT, "conflict", msg.clone()),
             Self::TooLarge(msg) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", msg.clone()),
             Self::TooManyRequests(msg) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", msg.clone()),
+            Self::Timeout(msg) => (StatusCode::REQUEST_TIMEOUT, "timeout", msg.clone()),
             Self::Unavailable { message, source } => {
                 tracing::warn!(error = %format!("{source:#}"), "{message}");
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable", (*message).to_owned())

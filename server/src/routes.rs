@@ -22,7 +22,6 @@ use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
-    timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
@@ -107,7 +106,7 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(axum::middleware::from_fn(time_limit))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -118,4 +117,22 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Requests longer than this are stopped.
+const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// Stops a request at [`REQUEST_TIME_LIMIT`] with a JSON error like every
+/// other (a bare 408 told a client nothing). Work that must not be lost
+/// with the request (an upload's stored object) cleans up after itself.
+async fn time_limit(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    match tokio::time::timeout(REQUEST_TIME_LIMIT, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => AppError::Timeout(format!(
+            "The request took longer than {} seconds and was stopped. Nothing of it was kept; try again \
+             (an upload resumes from its last offset: ask for its status).",
+            REQUEST_TIME_LIMIT.as_secs()
+        ))
+        .into_response(),
+    }
 }

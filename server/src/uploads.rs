@@ -37,7 +37,7 @@ use crate::{config::ObjectStoreConfig, error::AppError};
 /// Per-kind size limits (bytes).
 #[derive(Clone, Copy, Debug)]
 pub struct UploadLimits {
-    /// `COLOPHON_MAX_IMAGE_BYTES` (default 200 MiB).
+    /// `COLOPHON_MAX_IMAGE_BYTES` (default 64 MiB).
     pub image: u64,
     /// `COLOPHON_MAX_WORKFLOW_BYTES` (default 16 MiB).
     pub workflow: u64,
@@ -45,11 +45,18 @@ pub struct UploadLimits {
     pub lora: u64,
     /// Largest single PUT chunk (64 MiB).
     pub chunk: u64,
+    /// `COLOPHON_DECODE_MEMORY_MIB` (default 1024): bytes all image decodes
+    /// together may hold at once (file bytes and pixel buffers); a decode
+    /// waits for its share.
+    pub decode_total: u64,
 }
+
+/// Bytes one image's decode may hold (file bytes and pixel buffers), whatever the budget.
+pub const DECODE_PER_UPLOAD: u64 = 256 << 20;
 
 impl Default for UploadLimits {
     fn default() -> Self {
-        Self { image: 200 << 20, workflow: 16 << 20, lora: 8 << 30, chunk: 64 << 20 }
+        Self { image: 64 << 20, workflow: 16 << 20, lora: 8 << 30, chunk: 64 << 20, decode_total: 1 << 30 }
     }
 }
 
@@ -75,7 +82,15 @@ pub struct Uploads {
     /// live on this process' disk, so a second `complete` of one upload (a
     /// double click, a retry racing the first try) can only arrive here.
     completing: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// Each image upload is decoded once: the status poll and `complete`
+    /// share the result, and concurrent polls wait for the one decode.
+    decodes: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::OnceCell<Decoded>>>>>,
+    /// The decode memory budget, one permit per MiB.
+    decode_budget: Arc<tokio::sync::Semaphore>,
 }
+
+/// What decoding an image told: its size and perceptual hash, or why it is refused.
+type Decoded = Result<(u32, u32, colophon_previews::PHash), String>;
 
 /// Holds an upload for one `complete`; dropping it lets the next one in.
 struct Completing {
@@ -180,6 +195,45 @@ impl From<colophon_store::SimilarFile> for SimilarView {
 }
 
 const STATEMENT_SKEW_MS: u64 = 24 * 3600 * 1000;
+/// Bytes of a file's start that are checked as soon as they arrive.
+const FIRST_BYTES: usize = 16;
+
+/// Refuses a file by its first bytes (`head`: up to [`FIRST_BYTES`] of them)
+/// and declared `size`: the wrong type, UTF-16 JSON, a safetensors header
+/// longer than the limit or than the file.
+fn admit_first_bytes(kind: ListingKind, head: &[u8], size: u64) -> Result<(), String> {
+    let sniffed = colophon_formats::sniff(head);
+    match kind {
+        ListingKind::Edition if head.len() >= 12 && !sniffed.is_some_and(|t| t.is_image()) => {
+            Err("This listing takes a PNG, JPEG or WebP image, and the file's first bytes are none of these.".into())
+        }
+        ListingKind::Workflow => {
+            if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") || head.get(1) == Some(&0) {
+                return Err("The workflow is UTF-16 text; save it as UTF-8 JSON.".into());
+            }
+            let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+            match text.iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(b'{') | None => Ok(()),
+                Some(_) => Err("A ComfyUI workflow is a JSON object, and this file does not start with '{'.".into()),
+            }
+        }
+        ListingKind::Lora if head.len() >= 8 => {
+            let n = lora::header_len(head).map_err(|e| e.0)?;
+            if n > lora::DEFAULT_MAX_HEADER {
+                let (got, max) = human_pair(n, lora::DEFAULT_MAX_HEADER);
+                return Err(format!("The safetensors header is {got}; the limit is {max}."));
+            }
+            if n.saturating_add(8) > size {
+                return Err(format!("The safetensors header claims {n} bytes but the file has only {size}."));
+            }
+            if head[8..].iter().any(|b| !b.is_ascii_whitespace()) && sniffed != Some(FileType::Safetensors) {
+                return Err("This listing takes a LoRA in the safetensors format, and the file is not one.".into());
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
 const CHUNK: usize = 8 << 20;
 
 fn bad(msg: impl Into<String>) -> AppError {
@@ -210,7 +264,19 @@ impl Uploads {
         // Staged chunks stay on this instance's disk until `complete` streams them to the store.
         let staging = data_dir.join("uploads");
         std::fs::create_dir_all(&staging)?;
-        Ok(Self { store, objects, staging, limits, image_limits: ImageLimits::default(), completing: Arc::default() })
+        let permits = usize::try_from(limits.decode_total >> 20)
+            .unwrap_or(usize::MAX)
+            .clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+        Ok(Self {
+            store,
+            objects,
+            staging,
+            limits,
+            image_limits: ImageLimits { max_alloc: DECODE_PER_UPLOAD, ..ImageLimits::default() },
+            completing: Arc::default(),
+            decodes: Arc::default(),
+            decode_budget: Arc::new(tokio::sync::Semaphore::new(permits)),
+        })
     }
 
     /// Streams a stored file, or the byte range `range` of it.
@@ -283,11 +349,10 @@ impl Uploads {
             return Err(bad("The file is empty."));
         }
         if req.size > limit {
+            let (size, max) = human_pair(req.size, limit);
             return Err(AppError::TooLarge(format!(
-                "The file is {} but {} files are limited to {}.",
-                human(req.size),
-                listing.kind.as_str(),
-                human(limit)
+                "The file is {size} but {} files are limited to {max}.",
+                listing.kind.as_str()
             )));
         }
         let sha = ContentHash::parse(&req.sha256).map_err(|e| bad(format!("sha256: {e}")))?;
@@ -326,15 +391,12 @@ impl Uploads {
         let mut view = self.view(&u, &listing.slug);
         if listing.kind == ListingKind::Edition && u.received == u.size {
             // An image that does not decode gets no hash here; `complete` says why it is refused.
-            let (path, limits) = (self.staging_path(id), self.image_limits);
-            view.perceptual_hash = tokio::task::spawn_blocking(move || {
-                let bytes = std::fs::read(path).ok()?;
-                let (rgba, w, h) = colophon_previews::decode(&bytes, &limits).ok()?;
-                Some(colophon_previews::phash::phash_rgba(&rgba, w, h).to_hex())
-            })
-            .await
-            .ok()
-            .flatten();
+            let path = self.staging_path(id);
+            view.perceptual_hash = self
+                .decoded(id, || async move { tokio::fs::read(path).await.map_err(|e| e.to_string()) })
+                .await
+                .ok()
+                .map(|(_, _, p)| p.to_hex());
         }
         Ok(view)
     }
@@ -374,6 +436,17 @@ impl Uploads {
         }
         file.sync_data().await.map_err(internal)?;
         let to = received + written;
+        // What the first bytes already refuse is refused now, not after the
+        // whole file has been sent, stored and hashed.
+        if received < FIRST_BYTES as u64 && to > received {
+            let mut head = vec![0u8; FIRST_BYTES.min(to as usize)];
+            let mut f = tokio::fs::File::open(self.staging_path(id)).await.map_err(internal)?;
+            f.read_exact(&mut head).await.map_err(internal)?;
+            if let Err(e) = admit_first_bytes(listing.kind, &head, size) {
+                self.discard(id).await;
+                return Err(bad(format!("{e} The upload was cancelled; nothing of it is kept.")));
+            }
+        }
         if !self.store.advance_upload(id, received as i64, to as i64).await? {
             return Err(AppError::Conflict("Another request moved this upload; check its offset and resume.".into()));
         }
@@ -405,7 +478,58 @@ impl Uploads {
         Ok(())
     }
 
+    /// Decodes upload `id`'s image once (bytes from `read`), within the
+    /// memory budget: the cost is read from the header first, refused past
+    /// [`DECODE_PER_UPLOAD`], and waits for its share of the total before a
+    /// pixel is allocated. Concurrent callers share the one decode; the
+    /// answer is kept until the upload completes or is discarded.
+    async fn decoded<F, Fut>(&self, id: &str, read: F) -> Decoded
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+    {
+        let cell = self
+            .decodes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(id.to_owned())
+            .or_default()
+            .clone();
+        let (limits, budget) = (self.image_limits, self.decode_budget.clone());
+        cell.get_or_init(|| async move {
+            let bytes = read().await?;
+            let (_, pixels) = colophon_formats::image::decode_cost(&bytes, &limits).map_err(|e| e.0)?;
+            let cost = pixels.saturating_add(bytes.len() as u64);
+            if cost > DECODE_PER_UPLOAD {
+                let (need, max) = human_pair(cost, DECODE_PER_UPLOAD);
+                return Err(format!(
+                    "Decoding this image needs {need} of memory; the limit is {max} per image. \
+                     Use fewer pixels or 8 bits per channel."
+                ));
+            }
+            let mib = u32::try_from(cost.div_ceil(1 << 20).max(1)).unwrap_or(u32::MAX);
+            let permit = budget.acquire_many_owned(mib).await.map_err(|e| e.to_string())?;
+            // The blocking decode runs to its end even if the request is gone; its
+            // answer is kept for the next poll, and the permit is held until then.
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                colophon_previews::decode(&bytes, &limits)
+                    .map(|(rgba, w, h)| (w, h, colophon_previews::phash::phash_rgba(&rgba, w, h)))
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| e.to_string())?
+        })
+        .await
+        .clone()
+    }
+
+    fn forget_decode(&self, id: &str) {
+        self.decodes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(id);
+    }
+
     async fn discard(&self, id: &str) {
+        self.forget_decode(id);
         let _ = tokio::fs::remove_file(self.staging_path(id)).await;
         if let Err(e) = self.store.delete_upload(id).await {
             tracing::warn!(error = %e, upload = id, "could not delete upload row");
@@ -451,6 +575,7 @@ impl Uploads {
             // The file itself was refused: nothing of it is kept.
             self.discard(id).await;
         } else if result.is_ok() {
+            self.forget_decode(id);
             let _ = tokio::fs::remove_file(self.staging_path(id)).await;
         }
         result
@@ -485,8 +610,14 @@ impl Uploads {
             .find(|k| k.status == KeyState::Active)
             .ok_or_else(|| AppError::Conflict("You have no active signing key.".into()))?;
         let pk = PublicKey::from_bytes(&active.public_key).map_err(internal)?;
-        SignedStatement::verify(&bytes, pk, signature).map_err(|e| {
-            bad(format!("The signature does not verify with your active key ({}): {e}.", pk.key_id().fingerprint()))
+        SignedStatement::verify(&bytes, pk, signature).map_err(|e| match e {
+            // The statement itself is malformed (not UTF-8 text, an unknown tag …): the signature is not the problem.
+            colophon_provenance::statement::SignedStatementError::Statement(e) => {
+                bad(format!("The statement cannot be read: {e}. See docs/FORMATS.md for its encoding."))
+            }
+            e => {
+                bad(format!("The signature does not verify with your active key ({}): {e}.", pk.key_id().fingerprint()))
+            }
         })
     }
 
@@ -499,6 +630,16 @@ impl Uploads {
         // One pass over the staged bytes: into the object store, through the hashers.
         let key = ObjectPath::from(format!("{}/{}", listing.id, u.id));
         let keep_all = listing.kind != ListingKind::Lora;
+        // If this future is dropped (the request timed out or its client left)
+        // or a panic unwinds through it, the guard removes what was stored,
+        // unless the file got registered after all.
+        let mut guard = StoredObject {
+            uploads: self.clone(),
+            key: key.clone(),
+            file_id: u.id.clone(),
+            sha256: u.sha256,
+            armed: true,
+        };
         let (hashes, head) = self.copy_to_store(u, &key, keep_all).await?;
         let outcome = async {
             if hashes.file.0 != u.sha256 {
@@ -508,7 +649,7 @@ impl Uploads {
                     ContentHash(u.sha256)
                 )));
             }
-            let inspected = self.inspect(listing.kind, &head, u.size as u64).await?;
+            let inspected = self.inspect(&u.id, listing.kind, head, u.size as u64).await?;
             self.check_statement(signed, u, listing, &inspected)?;
             let details = serde_json::to_string(&inspected.details).map_err(internal)?;
             let alt_hash = match listing.kind {
@@ -569,7 +710,38 @@ impl Uploads {
         {
             tracing::warn!(error = %e, key = %key, "could not delete a refused file from the object store");
         }
+        guard.armed = false;
         outcome
+    }
+
+    /// Deletes stored originals that no file row names: left by a process
+    /// killed between storing and registering. Only keys of the shape this
+    /// module writes (`{listing id}/{upload id}`) older than an hour (no
+    /// `complete` runs that long) whose upload is gone are considered.
+    pub async fn sweep_orphans(&self) {
+        use futures::TryStreamExt as _;
+        let cutoff = Utc::now() - Duration::hours(1);
+        let listed: Vec<object_store::ObjectMeta> = match self.objects.list(None).try_collect().await {
+            Ok(l) => l,
+            Err(e) => return tracing::warn!(error = %e, "could not list the object store"),
+        };
+        for meta in listed.into_iter().filter(|m| m.last_modified < cutoff) {
+            let Some((listing, file_id)) = meta.location.as_ref().split_once('/') else { continue };
+            let (Ok(listing_id), true) =
+                (listing.parse::<i64>(), file_id.starts_with("fil_") && !file_id.contains('/'))
+            else {
+                continue;
+            };
+            let named = match self.store.listing_files(listing_id).await {
+                Ok(files) => files.iter().any(|f| f.storage_key == meta.location.as_ref()),
+                Err(_) => true,
+            };
+            let uploading = self.store.upload(file_id).await.map_or(true, |u| u.is_some());
+            if !named && !uploading {
+                tracing::info!(key = %meta.location, "deleting a stored file no row names");
+                self.delete_object(meta.location.as_ref()).await;
+            }
+        }
     }
 
     /// Whether a file version with this id (= upload id) is registered.
@@ -637,8 +809,9 @@ impl Uploads {
     }
 
     /// Type by content, then the kind's parser and limits.
-    async fn inspect(&self, kind: ListingKind, head: &[u8], size: u64) -> Result<Inspected, AppError> {
-        let sniffed = colophon_formats::sniff(head);
+    async fn inspect(&self, id: &str, kind: ListingKind, head: Vec<u8>, size: u64) -> Result<Inspected, AppError> {
+        let head_ref: &[u8] = &head;
+        let sniffed = colophon_formats::sniff(head_ref);
         let expected = match kind {
             ListingKind::Edition => "a PNG, JPEG or WebP image",
             ListingKind::Workflow => "a ComfyUI workflow (JSON)",
@@ -653,18 +826,16 @@ impl Uploads {
         match kind {
             ListingKind::Edition => {
                 let t = sniffed.filter(|t| t.is_image()).ok_or_else(wrong_type)?;
-                let limits = self.image_limits;
-                let bytes = head.to_vec();
-                // Decoding proves the image whole; the perceptual hash comes from the same pixels.
-                // What made it (PNG text chunks, JPEG/WebP EXIF) is read beside, bounded, and never fails the upload.
-                let (width, height, phash, generation) = tokio::task::spawn_blocking(move || {
-                    let generation = colophon_formats::generation::from_image(&bytes);
-                    colophon_previews::decode(&bytes, &limits)
-                        .map(|(rgba, w, h)| (w, h, colophon_previews::phash::phash_rgba(&rgba, w, h), generation))
+                // What made it (PNG text chunks, JPEG/WebP EXIF) is read first, bounded, and never fails the upload.
+                let (generation, head) = tokio::task::spawn_blocking(move || {
+                    let generation = colophon_formats::generation::from_image(&head);
+                    (generation, head)
                 })
                 .await
-                .map_err(internal)?
-                .map_err(|e| bad(e.to_string()))?;
+                .map_err(internal)?;
+                // Decoding proves the image whole; the perceptual hash comes from the same pixels.
+                // A status poll may have decoded it already: then that answer is used.
+                let (width, height, phash) = self.decoded(id, || async move { Ok(head) }).await.map_err(bad)?;
                 let credits = generation.as_ref().map(|g| g.credited_hashes()).unwrap_or_default();
                 let mut details =
                     serde_json::json!({"width": width, "height": height, "perceptual_hash": phash.to_hex()});
@@ -682,7 +853,7 @@ impl Uploads {
             }
             ListingKind::Workflow => {
                 let t = sniffed.filter(|t| *t == FileType::Json).ok_or_else(wrong_type)?;
-                let w = Workflow::parse(head).map_err(|e| bad(e.0))?;
+                let w = Workflow::parse(head_ref).map_err(|e| bad(e.0))?;
                 let parents = w.pinned_hashes();
                 let details = serde_json::json!({
                     "format": w.format,
@@ -703,7 +874,7 @@ impl Uploads {
             }
             ListingKind::Lora => {
                 let t = sniffed.filter(|t| *t == FileType::Safetensors).ok_or_else(wrong_type)?;
-                let h = lora::parse_header(head, size, lora::DEFAULT_MAX_HEADER).map_err(|e| bad(e.0))?;
+                let h = lora::parse_header(head_ref, size, lora::DEFAULT_MAX_HEADER).map_err(|e| bad(e.0))?;
                 let parents = h.info.base_model_hash.into_iter().collect();
                 let details = serde_json::to_value(&h.info).map_err(internal)?;
                 Ok(Inspected { file_type: t, details, alt_hash: None, parents, phash: None, credits: vec![] })
@@ -786,6 +957,33 @@ impl Uploads {
     }
 }
 
+/// An original in the object store that is deleted on drop unless disarmed
+/// (see `store_and_register`).
+struct StoredObject {
+    uploads: Uploads,
+    key: ObjectPath,
+    file_id: String,
+    sha256: [u8; 32],
+    armed: bool,
+}
+
+impl Drop for StoredObject {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let (uploads, key, file_id, sha) = (self.uploads.clone(), self.key.clone(), self.file_id.clone(), self.sha256);
+        uploads.forget_decode(&file_id);
+        runtime.spawn(async move {
+            if !uploads.is_registered(&file_id, &sha).await.unwrap_or(true) {
+                tracing::info!(key = %key, "a complete was cut short: deleting what it stored");
+                uploads.delete_object(key.as_ref()).await;
+            }
+        });
+    }
+}
+
 struct Inspected {
     file_type: FileType,
     details: serde_json::Value,
@@ -849,6 +1047,13 @@ pub fn new_id(prefix: &str) -> String {
     let mut rng = rand::rng();
     let s: String = (0..24).map(|_| ALPHABET[rng.random_range(0..32)] as char).collect();
     format!("{prefix}_{s}")
+}
+
+/// Two sizes to compare in a message: shown as bytes when rounding would make
+/// them read alike ("16.0 MiB but … limited to 16.0 MiB" hides the excess).
+pub fn human_pair(a: u64, b: u64) -> (String, String) {
+    let (ha, hb) = (human(a), human(b));
+    if a != b && ha == hb { (format!("{a} bytes"), format!("{b} bytes")) } else { (ha, hb) }
 }
 
 /// 1536 → "1.5 KiB".

@@ -295,3 +295,70 @@ async fn concurrent_completes_register_once_and_keep_the_file() {
         app.stop().await;
     }
 }
+
+/// Hostile files are refused as early as their bytes allow, within the decode
+/// memory budget, with a message, and leave nothing behind.
+#[tokio::test]
+async fn hostile_files_are_refused_early_and_within_memory() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let key = SigningKey::from_seed(&[24; 32]);
+    let c = Creator { tab: creator_with_key(&app, "hana", &key).await, key };
+    let files_dir = app.data_dir.join("files");
+
+    // A safetensors file whose first 8 bytes claim a 100 MB header: refused by the
+    // PUT that brings those bytes, not after the whole file is stored and hashed.
+    let lo = listing(&app, &c, "lora", "Liar").await;
+    let mut liar = 100_000_000u64.to_le_bytes().to_vec();
+    liar.extend_from_slice(b"{\"a\": 1}       ");
+    liar.resize(4096, b' ');
+    let up: Value = start(&app, &c, lo["id"].as_i64().expect("id"), &liar).await.json().await.expect("json");
+    let id = up["upload_id"].as_str().expect("id").to_owned();
+    let res = put(&app, &c, &id, 0, &liar[..16]).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.expect("json");
+    assert!(
+        body["message"].as_str().expect("msg").contains("safetensors header is 95.4 MiB; the limit is 16.0 MiB"),
+        "{body}"
+    );
+    assert!(app.store.upload(&id).await.expect("q").is_none(), "the upload is gone");
+    assert!(!app.data_dir.join("uploads").join(format!("{id}.part")).exists(), "nothing staged");
+
+    // A small PNG whose header claims 6000×6000 RGBA at 16 bits: 432 MB to decode, past the
+    // 256 MiB an image may take. Refused from its header, before any pixel is allocated;
+    // status polls share the one (refused) decode.
+    let ed = listing(&app, &c, "edition", "Too deep").await;
+    let mut deep = png(1, 1);
+    deep[16..20].copy_from_slice(&6000u32.to_be_bytes());
+    deep[20..24].copy_from_slice(&6000u32.to_be_bytes());
+    deep[24] = 16; // bit depth
+    deep[25] = 6; // RGBA
+    let crc = crc32fast::hash(&deep[12..29]);
+    deep[29..33].copy_from_slice(&crc.to_be_bytes());
+    let up: Value = start(&app, &c, ed["id"].as_i64().expect("id"), &deep).await.json().await.expect("json");
+    let id = up["upload_id"].as_str().expect("id").to_owned();
+    assert_eq!(put(&app, &c, &id, 0, &deep).await.status(), StatusCode::OK);
+    let polls = (0..4).map(|_| c.tab.get(app.url(&format!("/api/v1/uploads/{id}"))).send());
+    for res in futures::future::join_all(polls).await {
+        let status: Value = res.expect("status").json().await.expect("json");
+        assert_eq!(status["perceptual_hash"], Value::Null);
+    }
+    let (s, body) = complete(&app, &c, &id, &statement(&c, &ed, &up, ContentKind::EditionImage, &deep, vec![])).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    let msg = body["message"].as_str().expect("msg");
+    assert!(msg.contains("of memory; the limit is 256.0 MiB per image"), "{msg}");
+    assert_eq!(walk(&files_dir), 0, "nothing stored");
+
+    // A declared size just past the limit is shown in bytes, not rounded to look equal.
+    let wf = listing(&app, &c, "workflow", "Big").await;
+    let res = c
+        .tab
+        .post(app.url("/api/v1/uploads"))
+        .json(&json!({"listing_id": wf["id"], "size": (16u64 << 20) + 1, "sha256": "00".repeat(32)}))
+        .send()
+        .await
+        .expect("too big");
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let msg = res.text().await.expect("body");
+    assert!(msg.contains("16777217 bytes but workflow files are limited to 16777216 bytes"), "{msg}");
+    app.stop().await;
+}

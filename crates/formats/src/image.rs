@@ -74,6 +74,23 @@ fn check_dimensions(width: u32, height: u32, limits: &ImageLimits) -> Result<(),
     Ok(())
 }
 
+/// Bytes decoding `bytes` to RGBA8 pixels will hold at its peak, read from
+/// the header alone: the decoder's own buffer (width × height × channels ×
+/// bytes per channel) plus the RGBA8 copy when the image is not RGBA8
+/// already. Checked against a budget before anything is allocated.
+pub fn decode_cost(bytes: &[u8], limits: &ImageLimits) -> Result<(ImageInfo, u64), FormatError> {
+    use image::ImageDecoder as _;
+    let info = inspect(bytes, limits)?;
+    let format = format_of(info.file_type).ok_or_else(|| FormatError::new("unsupported image type"))?;
+    let decoder = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_decoder()
+        .map_err(|e| FormatError::new(format!("unreadable {} header: {e}", info.file_type.extension())))?;
+    let native = decoder.total_bytes();
+    let pixels = u64::from(info.width) * u64::from(info.height);
+    let copy = if decoder.color_type() == image::ColorType::Rgba8 { 0 } else { pixels * 4 };
+    Ok((info, native.saturating_add(copy)))
+}
+
 /// Fully decodes the image under the limits (proves it is not truncated or corrupt).
 pub fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<image::DynamicImage, FormatError> {
     let info = inspect(bytes, limits)?;
