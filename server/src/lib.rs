@@ -160,7 +160,7 @@ impl Application {
                     tracing::warn!(error = %e, "could not delete expired sessions");
                 }
                 uploads.sweep_expired().await;
-                uploads.sweep_orphans().await;
+                uploads.sweep_orphans(chrono::Duration::hours(1)).await;
             }
         });
         let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())

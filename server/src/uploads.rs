@@ -23,6 +23,7 @@ use colophon_formats::{
     FileType,
     image::ImageLimits,
     lora::{self, LoraHasher},
+    sniff::Accepts,
     workflow::{self, Workflow},
 };
 use colophon_provenance::{ContentHash, ContentKind, PublicKey, SignedStatement, Statement};
@@ -196,44 +197,7 @@ impl From<colophon_store::SimilarFile> for SimilarView {
 
 const STATEMENT_SKEW_MS: u64 = 24 * 3600 * 1000;
 /// Bytes of a file's start that are checked as soon as they arrive.
-const FIRST_BYTES: usize = 16;
-
-/// Refuses a file by its first bytes (`head`: up to [`FIRST_BYTES`] of them)
-/// and declared `size`: the wrong type, UTF-16 JSON, a safetensors header
-/// longer than the limit or than the file.
-fn admit_first_bytes(kind: ListingKind, head: &[u8], size: u64) -> Result<(), String> {
-    let sniffed = colophon_formats::sniff(head);
-    match kind {
-        ListingKind::Edition if head.len() >= 12 && !sniffed.is_some_and(|t| t.is_image()) => {
-            Err("This listing takes a PNG, JPEG or WebP image, and the file's first bytes are none of these.".into())
-        }
-        ListingKind::Workflow => {
-            if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") || head.get(1) == Some(&0) {
-                return Err("The workflow is UTF-16 text; save it as UTF-8 JSON.".into());
-            }
-            let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-            match text.iter().find(|b| !b.is_ascii_whitespace()) {
-                Some(b'{') | None => Ok(()),
-                Some(_) => Err("A ComfyUI workflow is a JSON object, and this file does not start with '{'.".into()),
-            }
-        }
-        ListingKind::Lora if head.len() >= 8 => {
-            let n = lora::header_len(head).map_err(|e| e.0)?;
-            if n > lora::DEFAULT_MAX_HEADER {
-                let (got, max) = human_pair(n, lora::DEFAULT_MAX_HEADER);
-                return Err(format!("The safetensors header is {got}; the limit is {max}."));
-            }
-            if n.saturating_add(8) > size {
-                return Err(format!("The safetensors header claims {n} bytes but the file has only {size}."));
-            }
-            if head[8..].iter().any(|b| !b.is_ascii_whitespace()) && sniffed != Some(FileType::Safetensors) {
-                return Err("This listing takes a LoRA in the safetensors format, and the file is not one.".into());
-            }
-            Ok(())
-        }
-        _ => Ok(()),
-    }
-}
+const FIRST_BYTES: usize = colophon_formats::sniff::SNIFF_LEN;
 const CHUNK: usize = 8 << 20;
 
 fn bad(msg: impl Into<String>) -> AppError {
@@ -442,9 +406,15 @@ impl Uploads {
             let mut head = vec![0u8; FIRST_BYTES.min(to as usize)];
             let mut f = tokio::fs::File::open(self.staging_path(id)).await.map_err(internal)?;
             f.read_exact(&mut head).await.map_err(internal)?;
-            if let Err(e) = admit_first_bytes(listing.kind, &head, size) {
+            let accepts = match listing.kind {
+                ListingKind::Edition => Accepts::Image,
+                ListingKind::Workflow => Accepts::Workflow,
+                ListingKind::Lora => Accepts::Lora,
+            };
+            if let Err(e) = colophon_formats::sniff::admit_prefix(accepts, &head, size) {
                 self.discard(id).await;
-                return Err(bad(format!("{e} The upload was cancelled; nothing of it is kept.")));
+                let sentence = if e.0.ends_with('.') { e.0 } else { format!("{}.", capitalise(&e.0)) };
+                return Err(bad(format!("{sentence} The upload was cancelled; nothing of it is kept.")));
             }
         }
         if !self.store.advance_upload(id, received as i64, to as i64).await? {
@@ -716,16 +686,19 @@ impl Uploads {
 
     /// Deletes stored originals that no file row names: left by a process
     /// killed between storing and registering. Only keys of the shape this
-    /// module writes (`{listing id}/{upload id}`) older than an hour (no
-    /// `complete` runs that long) whose upload is gone are considered.
-    pub async fn sweep_orphans(&self) {
-        use futures::TryStreamExt as _;
-        let cutoff = Utc::now() - Duration::hours(1);
-        let listed: Vec<object_store::ObjectMeta> = match self.objects.list(None).try_collect().await {
-            Ok(l) => l,
-            Err(e) => return tracing::warn!(error = %e, "could not list the object store"),
-        };
-        for meta in listed.into_iter().filter(|m| m.last_modified < cutoff) {
+    /// module writes (`{listing id}/{upload id}`) older than `min_age` (the
+    /// server passes an hour: no `complete` runs that long) whose upload is
+    /// gone are considered.
+    pub async fn sweep_orphans(&self, min_age: Duration) {
+        let cutoff = Utc::now() - min_age;
+        // Streamed, not collected: the store also holds every preview.
+        let mut objects = self.objects.list(None);
+        while let Some(item) = objects.next().await {
+            let meta = match item {
+                Ok(meta) if meta.last_modified < cutoff => meta,
+                Ok(_) => continue,
+                Err(e) => return tracing::warn!(error = %e, "could not list the object store"),
+            };
             let Some((listing, file_id)) = meta.location.as_ref().split_once('/') else { continue };
             let (Ok(listing_id), true) =
                 (listing.parse::<i64>(), file_id.starts_with("fil_") && !file_id.contains('/'))
@@ -1047,6 +1020,12 @@ pub fn new_id(prefix: &str) -> String {
     let mut rng = rand::rng();
     let s: String = (0..24).map(|_| ALPHABET[rng.random_range(0..32)] as char).collect();
     format!("{prefix}_{s}")
+}
+
+/// "safetensors header …" → "Safetensors header …", for a sentence.
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// Two sizes to compare in a message: shown as bytes when rounding would make

@@ -317,7 +317,10 @@ async fn hostile_files_are_refused_early_and_within_memory() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body: Value = res.json().await.expect("json");
     assert!(
-        body["message"].as_str().expect("msg").contains("safetensors header is 95.4 MiB; the limit is 16.0 MiB"),
+        body["message"]
+            .as_str()
+            .expect("msg")
+            .contains("Safetensors header is 100000000 bytes; the limit is 16777216 bytes. The upload was cancelled"),
         "{body}"
     );
     assert!(app.store.upload(&id).await.expect("q").is_none(), "the upload is gone");
@@ -360,5 +363,41 @@ async fn hostile_files_are_refused_early_and_within_memory() {
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let msg = res.text().await.expect("body");
     assert!(msg.contains("16777217 bytes but workflow files are limited to 16777216 bytes"), "{msg}");
+    app.stop().await;
+}
+
+/// A stored original that no row names (a process killed between storing and
+/// registering) is swept; registered files, previews and uploads in progress are not.
+#[tokio::test]
+async fn the_sweep_removes_objects_no_row_names() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let key = SigningKey::from_seed(&[25; 32]);
+    let c = Creator { tab: creator_with_key(&app, "ines", &key).await, key };
+    let ed = listing(&app, &c, "edition", "Kept").await;
+    let (s, file) = upload(&app, &c, &ed, ContentKind::EditionImage, &png(32, 32), vec![]).await;
+    assert_eq!(s, StatusCode::CREATED, "{file}");
+    let dir = app.data_dir.join("files").join(ed["id"].to_string());
+    let kept = dir.join(file["file_id"].as_str().expect("id"));
+    let orphan = dir.join("fil_aaaaaaaaaaaaaaaaaaaaaaaa");
+    std::fs::write(&orphan, b"left by a killed complete").expect("orphan");
+    // An upload still in progress keeps its object (its complete may be running).
+    let pending: Value = start(&app, &c, ed["id"].as_i64().expect("id"), b"x").await.json().await.expect("json");
+    let in_progress = dir.join(pending["upload_id"].as_str().expect("id"));
+    std::fs::write(&in_progress, b"being completed").expect("pending");
+    let preview = app.data_dir.join("files/previews/fil_zzzz/512.jpg");
+    std::fs::create_dir_all(preview.parent().expect("dir")).expect("dir");
+    std::fs::write(&preview, b"jpeg").expect("preview");
+
+    let uploads = server::uploads::Uploads::open(
+        app.store.clone(),
+        &app.data_dir,
+        &server::config::ObjectStoreConfig::Local,
+        server::uploads::UploadLimits::default(),
+    )
+    .await
+    .expect("uploads");
+    uploads.sweep_orphans(chrono::Duration::zero()).await;
+    assert!(!orphan.exists(), "the orphan is swept");
+    assert!(kept.exists() && in_progress.exists() && preview.exists(), "nothing else is touched");
     app.stop().await;
 }

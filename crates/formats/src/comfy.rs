@@ -16,18 +16,7 @@ use serde_json::{Map, Value};
 /// Nodes visited in one walk (real graphs have a few hundred).
 const MAX_VISIT: usize = 5_000;
 
-/// A node's source for a linked input: `[id, slot]`.
-fn link(v: &Value) -> Option<String> {
-    let a = v.as_array()?;
-    if a.len() != 2 || !a[1].is_u64() {
-        return None;
-    }
-    match &a[0] {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
+use crate::workflow::{api_link as link, id_string};
 
 /// The settings and prompts read off a graph.
 #[derive(Debug, Default, PartialEq)]
@@ -278,32 +267,18 @@ pub fn api_from_ui(top: &Map<String, Value>) -> Map<String, Value> {
     // link id -> (origin id, origin slot)
     let mut links: BTreeMap<String, (String, u64)> = BTreeMap::new();
     for l in top.get("links").and_then(Value::as_array).unwrap_or(&empty) {
-        let (id, origin, slot) = match l {
-            Value::Array(a) if a.len() >= 3 => (a[0].clone(), a[1].clone(), a[2].as_u64()),
-            Value::Object(o) => (
-                o.get("id").cloned().unwrap_or_default(),
-                o.get("origin_id").cloned().unwrap_or_default(),
-                o.get("origin_slot").and_then(Value::as_u64),
-            ),
-            _ => continue,
-        };
-        let as_id = |v: &Value| match v {
-            Value::Number(n) => Some(n.to_string()),
-            Value::String(s) => Some(s.clone()),
-            _ => None,
-        };
-        if let (Some(id), Some(origin), Some(slot)) = (as_id(&id), as_id(&origin), slot) {
+        if let Some(crate::workflow::UiLink { id, origin, origin_slot: Some(slot), .. }) = crate::workflow::ui_link(l) {
             links.insert(id, (origin, slot));
         }
     }
     let live: BTreeSet<String> = nodes
         .iter()
         .filter(|n| !matches!(n.get("mode").and_then(Value::as_u64), Some(2 | 4)))
-        .filter_map(|n| n.get("id").map(|v| v.to_string().trim_matches('"').to_owned()))
+        .filter_map(|n| n.get("id").and_then(id_string))
         .collect();
     let mut out = Map::new();
     for n in nodes {
-        let Some(id) = n.get("id").map(|v| v.to_string().trim_matches('"').to_owned()) else { continue };
+        let Some(id) = n.get("id").and_then(id_string) else { continue };
         if !live.contains(&id) {
             continue;
         }
@@ -345,11 +320,7 @@ pub fn api_from_ui(top: &Map<String, Value>) -> Map<String, Value> {
         }
         for s in slots {
             let (Some(name), Some(l)) = (s.get("name").and_then(Value::as_str), s.get("link")) else { continue };
-            let key = match l {
-                Value::Number(n) => n.to_string(),
-                Value::String(s) => s.clone(),
-                _ => continue,
-            };
+            let Some(key) = id_string(l) else { continue };
             if let Some((origin, slot)) = links.get(&key)
                 && live.contains(origin)
             {

@@ -190,17 +190,24 @@ pub fn header_len(head: &[u8]) -> Result<u64, FormatError> {
     Ok(u64::from_le_bytes(bytes))
 }
 
-/// Parses and validates the header. `prefix` must hold at least `8 + N`
-/// bytes; `file_size` is the whole file's length.
-pub fn parse_header(prefix: &[u8], file_size: u64, max_header: u64) -> Result<LoraHeader, FormatError> {
-    let n = header_len(prefix)?;
+/// Reads N from the first 8 bytes and checks it against `max_header` and
+/// the `file_size`: all a file's first 8 bytes can refuse.
+pub fn checked_header_len(head: &[u8], file_size: u64, max_header: u64) -> Result<u64, FormatError> {
+    let n = header_len(head)?;
     if n > max_header {
         return Err(FormatError::new(format!("safetensors header is {n} bytes; the limit is {max_header} bytes")));
     }
-    let data_offset = 8 + n;
-    if data_offset > file_size {
+    if n.saturating_add(8) > file_size {
         return Err(FormatError::new(format!("safetensors header claims {n} bytes but the file has only {file_size}")));
     }
+    Ok(n)
+}
+
+/// Parses and validates the header. `prefix` must hold at least `8 + N`
+/// bytes; `file_size` is the whole file's length.
+pub fn parse_header(prefix: &[u8], file_size: u64, max_header: u64) -> Result<LoraHeader, FormatError> {
+    let n = checked_header_len(prefix, file_size, max_header)?;
+    let data_offset = 8 + n;
     let header =
         prefix.get(8..data_offset as usize).ok_or_else(|| FormatError::new("safetensors header is truncated"))?;
     let text = std::str::from_utf8(header).map_err(|_| FormatError::new("safetensors header is not UTF-8"))?;

@@ -139,8 +139,7 @@ pub fn stealth(bytes: &[u8]) -> Option<String> {
         // signature and it is neither, stop decoding.
         if y == 120 && height >= 120 {
             let a = signature(&alpha[..120]);
-            let c: Vec<u8> = rgb[..120].to_vec();
-            let c = signature(&c);
+            let c = signature(&rgb[..120]);
             let known = [&b"stealth_pnginfo"[..], b"stealth_pngcomp", b"stealth_rgbinfo", b"stealth_rgbcomp"];
             if !known.contains(&a.as_slice()) && !known.contains(&c.as_slice()) {
                 return None;

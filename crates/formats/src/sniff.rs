@@ -44,6 +44,55 @@ impl FileType {
     }
 }
 
+/// Whether text is UTF-16: a UTF-16 byte-order mark, or a zero second byte
+/// (ASCII in UTF-16LE). JSON files must be UTF-8.
+pub fn looks_utf16(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") || bytes.get(1) == Some(&0)
+}
+
+/// What a listing takes, for the check on a file's first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accepts {
+    /// A PNG, JPEG or WebP image.
+    Image,
+    /// A ComfyUI workflow: a UTF-8 JSON object.
+    Workflow,
+    /// A LoRA in the safetensors format.
+    Lora,
+}
+
+/// Refuses a file by its first bytes (`head`, up to [`SNIFF_LEN`] of them,
+/// fewer while they are arriving) and its declared `size`, before the rest
+/// is sent: the wrong type, UTF-16 JSON, a safetensors header longer than
+/// [`crate::lora::DEFAULT_MAX_HEADER`] or than the file. Too few bytes to
+/// tell refuse nothing.
+pub fn admit_prefix(accepts: Accepts, head: &[u8], size: u64) -> Result<(), crate::FormatError> {
+    let refuse = |msg: &str| Err(crate::FormatError(msg.to_owned()));
+    match accepts {
+        Accepts::Image if head.len() >= 12 && !sniff(head).is_some_and(FileType::is_image) => {
+            refuse("This listing takes a PNG, JPEG or WebP image, and the file's first bytes are none of these.")
+        }
+        Accepts::Workflow => {
+            if looks_utf16(head) {
+                return refuse("The workflow is UTF-16 text; save it as UTF-8 JSON.");
+            }
+            let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+            match text.iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(b'{') | None => Ok(()),
+                Some(_) => refuse("A ComfyUI workflow is a JSON object, and this file does not start with '{'."),
+            }
+        }
+        Accepts::Lora if head.len() >= 8 => {
+            crate::lora::checked_header_len(head, size, crate::lora::DEFAULT_MAX_HEADER)?;
+            if head[8..].iter().any(|b| !b.is_ascii_whitespace()) && sniff(head) != Some(FileType::Safetensors) {
+                return refuse("This listing takes a LoRA in the safetensors format, and the file is not one.");
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// How many leading bytes [`sniff`] needs to decide.
 pub const SNIFF_LEN: usize = 16;
 
@@ -93,5 +142,25 @@ mod tests {
         }
         // A RIFF that is not WebP (a WAV file) is not an image.
         assert_eq!(sniff(b"RIFF\x10\0\0\0WAVEfmt "), None);
+    }
+
+    #[test]
+    fn first_bytes_refuse_what_they_can_and_nothing_more() {
+        let refused = |a, head: &[u8], size| admit_prefix(a, head, size).expect_err("refused").0;
+        // Too few bytes to tell: nothing is refused yet.
+        assert!(admit_prefix(Accepts::Image, b"GIF8", 100).is_ok());
+        assert!(refused(Accepts::Image, b"GIF89a\x01\0\x01\0\x80\0\0\0", 100).contains("PNG, JPEG or WebP"));
+        assert!(admit_prefix(Accepts::Image, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 100).is_ok());
+        // Workflows: UTF-16 by name, a JSON array or text refused, a BOM and whitespace allowed.
+        let utf16: Vec<u8> = "{\"1\": {}}".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert!(refused(Accepts::Workflow, &utf16, 100).contains("UTF-16"));
+        assert!(refused(Accepts::Workflow, b"[1, 2]", 100).contains("JSON object"));
+        assert!(admit_prefix(Accepts::Workflow, b"\xEF\xBB\xBF \n{\"nodes\"", 100).is_ok());
+        // LoRAs: a header claim past the limit or the file, or a non-safetensors start.
+        let claim = |n: u64, rest: &[u8]| [n.to_le_bytes().as_slice(), rest].concat();
+        assert!(refused(Accepts::Lora, &claim(100_000_000, b"{\"a\""), 1 << 30).contains("the limit is"));
+        assert!(refused(Accepts::Lora, &claim(5000, b"{\"a\""), 100).contains("the file has only 100"));
+        assert!(refused(Accepts::Lora, &claim(20, b"PK\x03\x04"), 100).contains("not one"));
+        assert!(admit_prefix(Accepts::Lora, &claim(20, b"{\"a\""), 100).is_ok());
     }
 }

@@ -97,7 +97,7 @@ impl Workflow {
     /// refused before a tree of it is built.
     pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") || bytes.get(1) == Some(&0) {
+        if crate::sniff::looks_utf16(bytes) {
             return Err(FormatError::new("the workflow is UTF-16 text; save it as UTF-8 JSON"));
         }
         check_json_size(bytes)?;
@@ -135,7 +135,16 @@ fn check_json_size(bytes: &[u8]) -> Result<(), FormatError> {
     crate::json_limits::check(bytes, "the workflow", MAX_JSON_VALUES, MAX_DEPTH)
 }
 
-fn id_string(v: &Value) -> Option<String> {
+/// A link in API format: `["<source id>", slot]` — the id always a string
+/// (ComfyUI writes it so), the slot a non-negative integer. Anything else,
+/// `[1024, 1024]` included, is a literal value.
+pub(crate) fn api_link(v: &Value) -> Option<String> {
+    let a = v.as_array()?;
+    (a.len() == 2 && a[0].is_string() && a[1].is_u64()).then(|| id_string(&a[0])).flatten()
+}
+
+/// A node id as text: a number, or a non-empty string of at most 64 bytes.
+pub(crate) fn id_string(v: &Value) -> Option<String> {
     match v {
         Value::Number(n) => Some(n.to_string()),
         Value::String(s) if !s.is_empty() && s.len() <= 64 => Some(s.clone()),
@@ -384,11 +393,7 @@ fn parse_api(top: &Map<String, Value>) -> Result<Workflow, FormatError> {
         };
         let mut literal = Vec::new();
         for (name, v) in &inputs {
-            // ComfyUI writes a link as `["<node id>", slot]`, the id always a
-            // string; a list of numbers (`[1024, 1024]`) is a literal value.
-            let is_link = v.as_array().is_some_and(|a| a.len() == 2 && a[0].is_string() && a[1].is_u64());
-            if is_link {
-                let from = id_string(&v[0]).unwrap_or_default();
+            if let Some(from) = api_link(v) {
                 if !top.contains_key(&from) {
                     return Err(FormatError::new(format!("node {id} input \"{name}\" links to missing node {from}")));
                 }
@@ -457,15 +462,28 @@ fn collect_node_models(id: &str, class_type: &str, obj: &Map<String, Value>, mod
     }
 }
 
-/// A UI link's (id, origin node, target node), from the array or object form.
-fn ui_link_ends(link: &Value) -> Option<(String, String, String)> {
-    match link {
-        Value::Array(a) if a.len() >= 4 => Some((id_string(&a[0])?, id_string(&a[1])?, id_string(&a[3])?)),
-        Value::Object(o) => {
-            Some((id_string(o.get("id")?)?, id_string(o.get("origin_id")?)?, id_string(o.get("target_id")?)?))
-        }
-        _ => None,
-    }
+/// A UI link's id, origin node and slot, and target node.
+pub(crate) struct UiLink {
+    pub id: String,
+    pub origin: String,
+    pub origin_slot: Option<u64>,
+    pub target: String,
+}
+
+/// A UI link's ends, from the array form `[id, origin, origin_slot, target,
+/// target_slot, type]` or the object form (schema v1).
+pub(crate) fn ui_link(link: &Value) -> Option<UiLink> {
+    let (id, origin, slot, target) = match link {
+        Value::Array(a) if a.len() >= 4 => (&a[0], &a[1], &a[2], &a[3]),
+        Value::Object(o) => (o.get("id")?, o.get("origin_id")?, o.get("origin_slot")?, o.get("target_id")?),
+        _ => return None,
+    };
+    Some(UiLink {
+        id: id_string(id)?,
+        origin: id_string(origin)?,
+        origin_slot: slot.as_u64(),
+        target: id_string(target)?,
+    })
 }
 
 /// Every link joins two nodes of its graph (inside a subgraph, -10 and -20
@@ -478,8 +496,8 @@ fn check_ui_links(
 ) -> Result<(), FormatError> {
     let mut edges = Vec::with_capacity(links.len());
     for (i, link) in links.iter().enumerate() {
-        let (id, from, to) = ui_link_ends(link)
-            .ok_or_else(|| FormatError::new(format!("{scope}: link {i} does not name its two nodes")))?;
+        let UiLink { id, origin: from, target: to, .. } =
+            ui_link(link).ok_or_else(|| FormatError::new(format!("{scope}: link {i} does not name its two nodes")))?;
         for end in [&from, &to] {
             let io = subgraph && (end == "-10" || end == "-20");
             if !io && !ids.contains(end) {
