@@ -4,11 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { verifyReceipt } from '../verifier/verify-receipt.mjs';
+import { keyEventStatus, verifyConsistency, verifyReceipt } from '../verifier/verify-receipt.mjs';
 import { ROOT } from '../harness.mjs';
 
 const vector = JSON.parse(readFileSync(join(ROOT, 'crates/provenance/vectors/receipt.json'), 'utf8'));
+const ledger = JSON.parse(readFileSync(join(ROOT, 'crates/provenance/vectors/ledger.json'), 'utf8'));
 const statements = JSON.parse(readFileSync(join(ROOT, 'crates/provenance/vectors/statements.json'), 'utf8'));
 
 const flipHex = (s, i) => { const b = Buffer.from(s, 'hex'); b[i % b.length] ^= 1; return b.toString('hex'); };
@@ -40,4 +42,49 @@ test('every committed statement signature verifies with OpenSSL Ed25519', async 
     const key = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(v.public_key, 'hex')]), format: 'der', type: 'spki' });
     assert.ok(verify(null, Buffer.from(v.canonical_hex, 'hex'), key, Buffer.from(v.signature, 'hex')), v.name);
   }
+});
+
+const h = (x) => Buffer.from(x, 'hex');
+
+test('every committed consistency proof verifies, and every broken one is refused', () => {
+  for (const c of ledger.consistency) {
+    assert.equal(ledger.roots[c.from] ?? null, c.from === 0 ? null : c.from_root, `root of ${c.from}`);
+    verifyConsistency(c.from, c.to, h(c.from_root), h(c.to_root), c.proof.map(h));
+  }
+  for (const c of ledger.invalid_consistency) {
+    assert.throws(() => verifyConsistency(c.from, c.to, h(c.from_root), h(c.to_root), c.proof.map(h)), /inconsistent/, c.name);
+  }
+});
+
+test('a sale receipt verifies against the operator key, and only that key', () => {
+  const { operator_public_key: op, file_sha256: file, anchored_root: root, receipt } = ledger.sale;
+  assert.equal(verifyReceipt(file, receipt, root, { expect: 'sale', operatorKeyHex: op }), 'ok');
+  const other = ledger.key_standing.creator_public_key;
+  assert.throws(() => verifyReceipt(file, receipt, root, { expect: 'sale', operatorKeyHex: other }), /bad signature/);
+  assert.throws(() => verifyReceipt(file, receipt, root), /malformed: not a registration/);
+});
+
+test("a key's revocation ends what it signs from its time on, not before", () => {
+  const k = ledger.key_standing;
+  const keyId = createHash('sha256').update(h(k.creator_public_key)).digest('hex');
+  const status = keyEventStatus(k.ended_receipt, keyId);
+  assert.deepEqual(status, { reason: 'retired', atMs: 1795000200000n });
+  assert.equal(verifyReceipt(k.before.file_sha256, k.before.receipt, k.anchored_root, { keyStatus: status }), k.before.verdict);
+  assert.throws(() => verifyReceipt(k.after.file_sha256, k.after.receipt, k.anchored_root, { keyStatus: status }), new RegExp(k.after.verdict));
+  // The revocation is about this key only.
+  assert.throws(() => keyEventStatus(k.ended_receipt, '00'.repeat(32)), /does not end this key/);
+});
+
+test('every committed invalid receipt fails for the reason it states', () => {
+  for (const v of ledger.invalid_receipts) {
+    assert.throws(() => verifyReceipt(v.file_sha256, v.receipt, v.anchored_root), (e) => e.message.startsWith(v.reason), `${v.name}: expected ${v.reason}`);
+  }
+  assert.throws(() => verifyReceipt(vector.file_sha256, ledger.invalid_receipt_json, vector.anchored_root), /malformed: unknown field/);
+});
+
+test('plain OpenSSL alone accepts the identity-key forgery: the strict point checks are what refuse it', async () => {
+  const { createPublicKey, verify } = await import('node:crypto');
+  const forged = ledger.invalid_receipts.find((v) => v.name.startsWith('the identity point as public key')).receipt;
+  const key = createPublicKey({ key: Buffer.concat([h('302a300506032b6570032100'), h(forged.public_key)]), format: 'der', type: 'spki' });
+  assert.ok(verify(null, Buffer.from(forged.statement, 'base64'), key, h(forged.signature)), 'OpenSSL takes it');
 });

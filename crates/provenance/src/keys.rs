@@ -75,7 +75,14 @@ pub struct PublicKey(ed25519_dalek::VerifyingKey);
 impl PublicKey {
     /// Accepts only points that decompress; weak (small-order) keys are
     /// refused at verification by `verify_strict`.
+    /// A public key from its 32-byte encoding. Refused: a point that does not
+    /// decode, and a non-canonical encoding (y ≥ p = 2^255 − 19), which would
+    /// give one point two key ids (docs/FORMATS.md §3).
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
+        let y_not_reduced = bytes[31] & 0x7f == 0x7f && bytes[1..31].iter().all(|b| *b == 0xff) && bytes[0] >= 0xed;
+        if y_not_reduced {
+            return Err(KeyError::InvalidPublicKey);
+        }
         ed25519_dalek::VerifyingKey::from_bytes(bytes).map(Self).map_err(|_| KeyError::InvalidPublicKey)
     }
 
@@ -219,5 +226,24 @@ mod tests {
         let mut sig = [0u8; 64];
         sig[0] = 1;
         assert_eq!(key.verify(b"anything", &sig), Err(KeyError::BadSignature));
+    }
+
+    #[test]
+    fn non_canonical_public_keys_are_refused() {
+        // y = p, p + 1, … 2^255 − 1 (either sign bit): encodings of points that have a shorter one.
+        for low in 0xedu8..=0xff {
+            for sign in [0u8, 0x80] {
+                let mut bytes = [0xffu8; 32];
+                bytes[0] = low;
+                bytes[31] = 0x7f | sign;
+                assert_eq!(PublicKey::from_bytes(&bytes).err(), Some(KeyError::InvalidPublicKey), "{low:02x} {sign}");
+            }
+        }
+        // p − 1 (order 2) is canonical: it decodes, and never verifies anything.
+        let mut minus_one = [0xffu8; 32];
+        minus_one[0] = 0xec;
+        minus_one[31] = 0x7f;
+        let key = PublicKey::from_bytes(&minus_one).expect("canonical");
+        assert_eq!(key.verify(b"anything", &[0u8; 64]), Err(KeyError::BadSignature));
     }
 }

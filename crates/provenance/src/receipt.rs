@@ -13,7 +13,18 @@
 //! }
 //! ```
 
-use base64::{Engine as _, engine::general_purpose::STANDARD as B64};
+use base64::{
+    Engine as _,
+    engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig},
+};
+
+/// Standard base64 (RFC 4648 §4) with padding, and only the canonical
+/// encoding accepted: missing padding or set trailing bits are refused, so a
+/// statement has one text form (docs/FORMATS.md §5).
+const B64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+);
 use serde::{Deserialize, Serialize};
 
 use crate::{
