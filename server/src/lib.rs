@@ -4,6 +4,7 @@ pub mod avatars;
 pub mod caller;
 pub mod config;
 pub mod csrf;
+pub mod decode_budget;
 mod demo;
 pub mod devchain;
 pub mod error;
@@ -124,6 +125,7 @@ impl Application {
                 state.uploads.objects(),
                 renderer,
                 state.uploads.image_limits(),
+                state.uploads.decode_budget(),
                 config.preview_workers,
             ))
         } else {

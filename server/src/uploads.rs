@@ -86,8 +86,8 @@ pub struct Uploads {
     /// Each image upload is decoded once: the status poll and `complete`
     /// share the result, and concurrent polls wait for the one decode.
     decodes: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::OnceCell<Decoded>>>>>,
-    /// The decode memory budget, one permit per MiB.
-    decode_budget: Arc<tokio::sync::Semaphore>,
+    /// The decode memory budget, shared with the preview worker.
+    decode_budget: crate::decode_budget::DecodeBudget,
 }
 
 /// What decoding an image told: its size and perceptual hash, or why it is refused.
@@ -228,9 +228,6 @@ impl Uploads {
         // Staged chunks stay on this instance's disk until `complete` streams them to the store.
         let staging = data_dir.join("uploads");
         std::fs::create_dir_all(&staging)?;
-        let permits = usize::try_from(limits.decode_total >> 20)
-            .unwrap_or(usize::MAX)
-            .clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         Ok(Self {
             store,
             objects,
@@ -239,7 +236,7 @@ impl Uploads {
             image_limits: ImageLimits { max_alloc: DECODE_PER_UPLOAD, ..ImageLimits::default() },
             completing: Arc::default(),
             decodes: Arc::default(),
-            decode_budget: Arc::new(tokio::sync::Semaphore::new(permits)),
+            decode_budget: crate::decode_budget::DecodeBudget::new(limits.decode_total),
         })
     }
 
@@ -261,6 +258,11 @@ impl Uploads {
 
     pub fn image_limits(&self) -> ImageLimits {
         self.image_limits
+    }
+
+    /// The process' decode memory budget (the preview worker shares it).
+    pub fn decode_budget(&self) -> crate::decode_budget::DecodeBudget {
+        self.decode_budget.clone()
     }
 
     fn staging_path(&self, id: &str) -> PathBuf {
@@ -477,8 +479,7 @@ impl Uploads {
                      Use fewer pixels or 8 bits per channel."
                 ));
             }
-            let mib = u32::try_from(cost.div_ceil(1 << 20).max(1)).unwrap_or(u32::MAX);
-            let permit = budget.acquire_many_owned(mib).await.map_err(|e| e.to_string())?;
+            let permit = budget.reserve(cost).await;
             // The blocking decode runs to its end even if the request is gone; its
             // answer is kept for the next poll, and the permit is held until then.
             tokio::task::spawn_blocking(move || {

@@ -187,8 +187,14 @@ async fn a_batch_isolates_its_failures() {
             std::sync::Arc::new(object_store::local::LocalFileSystem::new_with_prefix(&files).expect("store"));
         let renderer = colophon_previews::Renderer::select(colophon_previews::Backend::Gpu)
             .expect("a Vulkan adapter (lavapipe): the GPU batch path must be tested");
-        let worker =
-            server::jobs::previews::PreviewWorker::new(app.store.clone(), objects, renderer, Default::default(), 8);
+        let worker = server::jobs::previews::PreviewWorker::new(
+            app.store.clone(),
+            objects,
+            renderer,
+            Default::default(),
+            server::decode_budget::DecodeBudget::new(1 << 30),
+            8,
+        );
         assert_eq!(worker.run_once().await.expect("claim"), 3, "all three jobs in one batch");
         assert_eq!(worker.run_once().await.expect("claim"), 0, "nothing is due again yet");
 

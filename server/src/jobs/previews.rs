@@ -27,6 +27,8 @@ pub struct PreviewWorker {
     objects: Arc<dyn ObjectStore>,
     renderer: Renderer,
     limits: ImageLimits,
+    /// Shared with upload checks: a batch reserves what its originals take to decode.
+    budget: crate::decode_budget::DecodeBudget,
     /// Jobs rendered at once (the GPU renderer batches their submissions on one device).
     parallel: usize,
 }
@@ -99,9 +101,10 @@ impl PreviewWorker {
         objects: Arc<dyn ObjectStore>,
         renderer: Renderer,
         limits: ImageLimits,
+        budget: crate::decode_budget::DecodeBudget,
         parallel: usize,
     ) -> Self {
-        Self { store, objects, renderer, limits, parallel: parallel.max(1) }
+        Self { store, objects, renderer, limits, budget, parallel: parallel.max(1) }
     }
 
     pub fn describe(&self) -> String {
@@ -127,8 +130,19 @@ impl PreviewWorker {
         let started = Instant::now();
         let originals = futures::future::join_all(jobs.iter().map(|job| self.fetch(job))).await;
         let (renderer, limits) = (self.renderer.clone(), self.limits);
+        // The batch's decodes (files and pixel buffers, from their headers) come out of the shared budget.
+        let cost: u64 = originals
+            .iter()
+            .filter_map(|o| o.as_ref().ok())
+            .map(|b| colophon_formats::image::decode_cost(b, &limits).map_or(0, |(_, c)| c) + b.len() as u64)
+            .sum();
+        let reserved = self.budget.reserve(cost).await;
         let creators: Vec<String> = jobs.iter().map(|j| j.creator_name.clone()).collect();
-        let rendered = tokio::task::spawn_blocking(move || render_all(&renderer, &limits, originals, &creators)).await;
+        let rendered = tokio::task::spawn_blocking(move || {
+            let _reserved = reserved;
+            render_all(&renderer, &limits, originals, &creators)
+        })
+        .await;
         let rendered = match rendered {
             Ok(r) => r,
             Err(e) => jobs.iter().map(|_| Err((format!("the render task failed: {e}"), false))).collect(),
