@@ -1,12 +1,13 @@
 //! The hostile-upload memory check (#21): one creator sends 8 image uploads
-//! at once — 4 that decode at the per-image ceiling (7,600×7,600 RGBA8, about
-//! 220 MiB of pixels from a file of a few hundred KiB) and 4 whose header
-//! claims 16,384×16,384 RGBA at 16 bits (3 GiB to decode) — each polled for
-//! its status by 4 concurrent requests while it is completed. The server's
-//! resident memory is sampled every 10 ms; the result is its peak against its
-//! idle RSS. Fails (exit 1) on any 5xx, on a hostile file accepted, on an
-//! honest one refused, or when the growth passes the configured decode
-//! budget plus 128 MiB of headroom.
+//! at once — 4 that decode at the per-image ceiling (7,000×7,000 RGBA8:
+//! 187 MiB of pixels from a 2 MiB file) and 4 whose header claims
+//! 16,384×16,384 RGBA at 16 bits (3 GiB to decode) — each polled for its
+//! status by 4 concurrent requests while it is completed. The server's
+//! resident memory is sampled every 10 ms, through the uploads and then while
+//! the preview worker renders the accepted images from the same budget (until
+//! memory is back near idle for 2 s, or a minute), against its idle RSS.
+//! Fails (exit 1) on any 5xx, a hostile file accepted, an honest one refused,
+//! or growth past the decode budget plus 128 MiB of headroom.
 //!
 //! Usage: hostile   (env: COLOPHON_SERVER_BIN, COLOPHON_ANVIL_BIN, COLOPHON_DECODE_MEMORY_MIB)
 
@@ -24,10 +25,12 @@ use colophon_bench::driver::{LocalServer, Tab, rss_kib};
 use colophon_provenance::{ContentKind, SigningKey};
 use reqwest::StatusCode;
 
-/// A real PNG of `side`² RGBA8 pixels (a gradient: it compresses well, as attack files do).
+/// A real PNG of `side`² RGBA8 pixels in 64-pixel tiles: a couple of MiB that
+/// decode to `side`² × 4 bytes, as decompression bombs do.
 fn big_png(side: u32) -> Vec<u8> {
     use image::ImageEncoder as _;
-    let pixels: Vec<u8> = (0..side * side).flat_map(|i| [(i % side) as u8, (i / side) as u8, 90, 255]).collect();
+    let pixels: Vec<u8> =
+        (0..side * side).flat_map(|i| [((i % side) / 64) as u8, ((i / side) / 64) as u8, 90, 255]).collect();
     let mut out = Vec::new();
     image::codecs::png::PngEncoder::new_with_quality(
         &mut out,
@@ -81,7 +84,7 @@ async fn run(base: &str, pid: u32, budget_mib: u64) -> anyhow::Result<()> {
     tab.sign_up("hostile@bench.test").await?;
     let key = SigningKey::from_seed(&[77; 32]);
     tab.become_creator("hostile", &key).await?;
-    let honest = Arc::new(big_png(7600));
+    let honest = Arc::new(big_png(7000));
     let files: Vec<(bool, Arc<Vec<u8>>)> = (0..8u8)
         .map(|i| if i % 2 == 0 { (true, honest.clone()) } else { (false, Arc::new(deep_claim(16_384, i))) })
         .collect();
@@ -140,15 +143,27 @@ async fn run(base: &str, pid: u32, budget_mib: u64) -> anyhow::Result<()> {
         }
     }
     let took = started.elapsed();
+    let uploads_peak = peak.load(Ordering::Relaxed);
+    // The preview worker renders the accepted images next, from the same
+    // budget: sample until memory has been back near idle for 2 s (60 s at most).
+    let tail = Instant::now();
+    let mut quiet = 0;
+    while tail.elapsed() < Duration::from_secs(60) && quiet < 4 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        quiet = if rss_kib(pid).unwrap_or(0) < idle + (96 << 10) { quiet + 1 } else { 0 };
+    }
     done.store(true, Ordering::Relaxed);
     sampler.await?;
     let peak = peak.load(Ordering::Relaxed);
     let grew_mib = (peak.saturating_sub(idle)) / 1024;
     println!(
-        "hostile uploads: idle RSS {} MiB, peak {} MiB (+{grew_mib} MiB) with 8 uploads (4 at the 256 MiB per-image ceiling, 4 claiming 3 GiB) and 32 status polls at once, in {:.1} s; decode budget {budget_mib} MiB",
+        "hostile uploads: idle RSS {} MiB; peak {} MiB (+{} MiB) while 8 uploads (4 at the 256 MiB per-image ceiling, 4 claiming 3 GiB) and 32 status polls ran ({:.1} s); peak {} MiB (+{grew_mib} MiB) until their previews were rendered ({:.1} s more); decode budget {budget_mib} MiB",
         idle / 1024,
+        uploads_peak / 1024,
+        uploads_peak.saturating_sub(idle) / 1024,
+        took.as_secs_f64(),
         peak / 1024,
-        took.as_secs_f64()
+        tail.elapsed().as_secs_f64()
     );
     if grew_mib > budget_mib + 128 {
         failures.push(format!("memory grew {grew_mib} MiB, past the {budget_mib} MiB budget and 128 MiB of headroom"));

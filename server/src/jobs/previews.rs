@@ -130,11 +130,18 @@ impl PreviewWorker {
         let started = Instant::now();
         let originals = futures::future::join_all(jobs.iter().map(|job| self.fetch(job))).await;
         let (renderer, limits) = (self.renderer.clone(), self.limits);
-        // The batch's decodes (files and pixel buffers, from their headers) come out of the shared budget.
+        // The batch's memory comes out of the shared budget, read from the
+        // headers: each file, its decode, and the resizer's working copies
+        // (at most one more RGBA8 image's worth: the cascade's first level
+        // and the convolution's intermediate are each smaller than the source).
         let cost: u64 = originals
             .iter()
             .filter_map(|o| o.as_ref().ok())
-            .map(|b| colophon_formats::image::decode_cost(b, &limits).map_or(0, |(_, c)| c) + b.len() as u64)
+            .map(|b| {
+                colophon_formats::image::decode_cost(b, &limits)
+                    .map_or(0, |(info, decode)| decode + u64::from(info.width) * u64::from(info.height) * 4)
+                    + b.len() as u64
+            })
             .sum();
         let reserved = self.budget.reserve(cost).await;
         let creators: Vec<String> = jobs.iter().map(|j| j.creator_name.clone()).collect();
