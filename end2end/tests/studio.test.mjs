@@ -187,6 +187,8 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   assert.match(await madeWith.textContent(), new RegExp(`${titles.lora} · lora by Mira Lindqvist \\(credited as lora\\)`));
   assert.match(await madeWith.textContent(), new RegExp(`${titles.workflow} · workflow by Mira Lindqvist \\(credited as workflow\\)`));
   await page.getByTestId('generation').locator('summary').click();
+  // The tool is named as people know it (colophon_formats::generator_name).
+  assert.match(await page.getByTestId('generation').locator('summary').textContent(), /Generation metadata \(AUTOMATIC1111\)/);
   assert.equal((await page.getByTestId('generation-seed').textContent()).trim(), 'Seed 3141592653');
   await page.getByTestId('save-style').click();
   await page.getByTestId('style-saved').waitFor();
