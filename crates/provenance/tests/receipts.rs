@@ -24,36 +24,41 @@ fn anchor() -> Anchor {
     }
 }
 
+/// `n` registrations of `file {i}` by the creator key (seed [11; 32]), in log order.
+fn registrations(n: u64) -> Vec<colophon_provenance::SignedStatement> {
+    let key = SigningKey::from_seed(&[11; 32]);
+    (0..n)
+        .map(|i| {
+            Statement::ContentRegistered {
+                content_hash: ContentHash::of(format!("file {i}").as_bytes()),
+                content_kind: ContentKind::EditionImage,
+                size: 1000 + i,
+                creator_key: key.public_key().key_id(),
+                listing_id: format!("lst_{i}"),
+                file_id: format!("fil_{i}"),
+                parents: vec![],
+                license_terms: None,
+                perceptual_hash: None,
+                time_ms: 1_795_000_000_000 + i,
+            }
+            .sign(&key)
+            .expect("sign")
+        })
+        .collect()
+}
+
 /// A log of `n` registrations by one creator; the receipt for entry `pick`.
 fn logged(n: u64, pick: u64) -> Logged {
-    let key = SigningKey::from_seed(&[11; 32]);
+    let signed = registrations(n);
     let mut tree = MemoryTree::new();
-    let mut chosen = None;
-    for i in 0..n {
-        let file = ContentHash::of(format!("file {i}").as_bytes());
-        let signed = Statement::ContentRegistered {
-            content_hash: file,
-            content_kind: ContentKind::EditionImage,
-            size: 1000 + i,
-            creator_key: key.public_key().key_id(),
-            listing_id: format!("lst_{i}"),
-            file_id: format!("fil_{i}"),
-            parents: vec![],
-            license_terms: None,
-            perceptual_hash: None,
-            time_ms: 1_795_000_000_000 + i,
-        }
-        .sign(&key)
-        .expect("sign");
-        tree.push_hash(signed.leaf_hash());
-        if i == pick {
-            chosen = Some((file, signed));
-        }
+    for s in &signed {
+        tree.push_hash(s.leaf_hash());
     }
-    let (file, signed) = chosen.expect("pick < n");
+    let chosen = &signed[usize::try_from(pick).expect("small")];
     let root = tree.root();
     let proof = inclusion_proof(&tree, pick, n).expect("proof");
-    Logged { file, receipt: Receipt::new(&signed, pick, n, &proof, &root, Some(anchor())), root }
+    let file = ContentHash::of(format!("file {pick}").as_bytes());
+    Logged { file, receipt: Receipt::new(chosen, pick, n, &proof, &root, Some(anchor())), root }
 }
 
 #[test]
@@ -364,24 +369,9 @@ fn committed_ledger_vectors_match() {
     let key = SigningKey::from_seed(&[11; 32]);
     // The log of vectors/receipt.json: 13 registrations.
     let mut tree = MemoryTree::new();
-    let mut signed = Vec::new();
-    for i in 0..13u64 {
-        let s = Statement::ContentRegistered {
-            content_hash: ContentHash::of(format!("file {i}").as_bytes()),
-            content_kind: ContentKind::EditionImage,
-            size: 1000 + i,
-            creator_key: key.public_key().key_id(),
-            listing_id: format!("lst_{i}"),
-            file_id: format!("fil_{i}"),
-            parents: vec![],
-            license_terms: None,
-            perceptual_hash: None,
-            time_ms: 1_795_000_000_000 + i,
-        }
-        .sign(&key)
-        .expect("sign");
+    let signed = registrations(13);
+    for s in &signed {
         tree.push_hash(s.leaf_hash());
-        signed.push(s);
     }
     let root_of = |tree: &MemoryTree, n: u64| hex::encode(colophon_provenance::merkle::root(tree, n).expect("root"));
     let hexes = |p: &[[u8; 32]]| p.iter().map(hex::encode).collect::<Vec<_>>();
