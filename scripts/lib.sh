@@ -43,6 +43,15 @@ print_phases() {
 }
 trap print_phases EXIT
 
+# --- compilation cache -----------------------------------------------------
+# Cargo's intermediate artefacts (compiled dependencies, fingerprints) live in
+# one build directory per machine and user, outside the checkout, so a fresh
+# clone on the same machine (CI's, a second worktree) compiles only its own
+# crates. Final artefacts (binaries, wasm, the site) stay in ./target.
+# Correctness is cargo's: fingerprints decide what is stale. Override with
+# CARGO_BUILD_BUILD_DIR; set it to "target" to keep everything in the clone.
+export CARGO_BUILD_BUILD_DIR="${CARGO_BUILD_BUILD_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/colophon/cargo-build}"
+
 # --- toolchain -------------------------------------------------------------
 # One compiler for the server and the browser. A rustup toolchain that has the
 # wasm32 target (a normal laptop) is used as is. Otherwise (our machines and CI,

@@ -1,0 +1,215 @@
+//! Orders: the queries both databases run as written.
+
+use super::{Pool, append_in_tx};
+use crate::log::to_i64;
+use crate::orders::{Purchase, SaleTerms, TxOutcome, allocation};
+use crate::{Allocation, NewLogEntry, OrderRow, Refusal, SaleRow, StoreError};
+use chrono::{DateTime, Utc};
+
+#[tracing::instrument(skip_all, fields(listing = p.listing_id))]
+pub(crate) async fn checkout<F>(pool: &Pool, p: &Purchase<'_>, sign: F) -> Result<TxOutcome, StoreError>
+where
+    F: FnOnce(&Allocation) -> Result<colophon_provenance::SignedStatement, StoreError> + Send,
+{
+    let mut tx = pool.begin().await?;
+    // The first statement writes. On SQLite it takes the write lock: every
+    // checkout (and log append) queues behind it, and what follows reads a
+    // state no one else can change before commit. On PostgreSQL it takes the
+    // listing's row lock: concurrent buyers of one listing queue here, and
+    // each later statement (READ COMMITTED) sees what the previous holder committed.
+    let Some(b) = query!(
+        r#"UPDATE listings SET editions_sold = editions_sold + 1
+           WHERE id = $1 AND status = 'published'
+             AND (edition_size IS NULL OR editions_sold < edition_size)
+             AND (sale_starts_at IS NULL OR sale_starts_at <= $2)
+             AND (sale_ends_at IS NULL OR sale_ends_at > $2)
+           RETURNING editions_sold AS "sold!: i64", kind, edition_size AS "edition_size?: i64",
+                     price_minor AS "price_minor!: i64", currency, license_hash AS "license_hash?",
+                     per_account_cap AS "cap?: i64""#,
+        p.listing_id,
+        p.now,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(TxOutcome::Unavailable);
+    };
+    if b.price_minor != p.price_minor {
+        return Ok(TxOutcome::Refused(Refusal::PriceChanged));
+    }
+    let held = query_scalar!(
+        r#"SELECT count(*) AS "n!: i64" FROM orders WHERE account_id = $1 AND listing_id = $2 AND status = 'paid'"#,
+        p.account_id,
+        p.listing_id,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if b.kind != "edition" && held > 0 {
+        return Ok(TxOutcome::Refused(Refusal::AlreadyLicensed));
+    }
+    if let Some(cap) = b.cap.filter(|&cap| held >= cap) {
+        return Ok(TxOutcome::Refused(Refusal::CapReached(cap)));
+    }
+    let file = query!(
+        r#"SELECT id AS "id!", sha256 FROM listing_files WHERE listing_id = $1 ORDER BY version DESC LIMIT 1"#,
+        p.listing_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let alloc = allocation(
+        &b.kind,
+        b.sold,
+        b.edition_size,
+        b.price_minor,
+        b.currency,
+        b.license_hash.as_deref(),
+        (file.id, &file.sha256),
+    )?;
+    let signed = sign(&alloc)?;
+    let leaf = to_i64(append_in_tx(&mut tx, &NewLogEntry::from_signed(&signed, p.now)).await?)?;
+    let edition = alloc.edition.map(to_i64).transpose()?;
+    let salt = &p.buyer_salt[..];
+    let inserted = query!(
+        "INSERT INTO orders (id, account_id, listing_id, file_id, edition, price_minor, currency, payment_provider,
+                             payment_ref, idempotency_key, buyer_salt, log_leaf, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        p.order_id,
+        p.account_id,
+        p.listing_id,
+        alloc.file_id,
+        edition,
+        b.price_minor,
+        alloc.currency,
+        p.payment_provider,
+        p.payment_ref,
+        p.idempotency_key,
+        salt,
+        leaf,
+        p.now,
+    )
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(TxOutcome::DuplicateKey),
+        Err(e) => return Err(e.into()),
+    }
+    // The creator's webhooks hear of the sale from this same transaction (an outbox).
+    let listing = query!("SELECT slug, title FROM listings WHERE id = $1", p.listing_id).fetch_one(&mut *tx).await?;
+    let payload = crate::webhooks::sale_payload(p, &alloc, &listing.slug, &listing.title, leaf)?;
+    query!(
+        "INSERT INTO webhook_deliveries (webhook_id, event, event_id, payload, status, attempts, next_attempt_at, created_at)
+         SELECT w.id, 'sale', $1, $2, 'pending', 0, $3, $3
+         FROM webhooks w JOIN listings l ON l.creator_id = w.creator_id
+         WHERE l.id = $4 AND w.disabled_at IS NULL",
+        p.order_id,
+        payload,
+        p.now,
+        p.listing_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(TxOutcome::Done)
+}
+
+pub(crate) async fn order(pool: &Pool, id: &str) -> Result<Option<OrderRow>, StoreError> {
+    let row = query!(
+        r#"SELECT o.id AS "id!", o.account_id AS "account_id!: i64", o.listing_id AS "listing_id!: i64", l.slug, l.title, l.kind,
+                  c.display_name AS creator_name, c.handle AS creator_handle, o.file_id, f.sha256, f.file_type,
+                  f.size AS "size!: i64", f.storage_key, o.edition AS "edition: i64", l.edition_size AS "edition_size: i64",
+                  o.price_minor AS "price_minor!: i64", o.currency, o.payment_provider, o.payment_ref, o.buyer_salt,
+                  o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>"
+           FROM orders o JOIN listings l ON l.id = o.listing_id JOIN creators c ON c.id = l.creator_id
+                JOIN listing_files f ON f.id = o.file_id
+           WHERE o.id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| crate::orders::order_row!(r)).transpose()
+}
+
+pub(crate) async fn account_orders(pool: &Pool, account_id: i64) -> Result<Vec<OrderRow>, StoreError> {
+    let rows = query!(
+        r#"SELECT o.id AS "id!", o.account_id AS "account_id!: i64", o.listing_id AS "listing_id!: i64", l.slug, l.title, l.kind,
+                  c.display_name AS creator_name, c.handle AS creator_handle, o.file_id, f.sha256, f.file_type,
+                  f.size AS "size!: i64", f.storage_key, o.edition AS "edition: i64", l.edition_size AS "edition_size: i64",
+                  o.price_minor AS "price_minor!: i64", o.currency, o.payment_provider, o.payment_ref, o.buyer_salt,
+                  o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>"
+           FROM orders o JOIN listings l ON l.id = o.listing_id JOIN creators c ON c.id = l.creator_id
+                JOIN listing_files f ON f.id = o.file_id
+           WHERE o.account_id = $1 AND o.status = 'paid'
+           ORDER BY o.created_at DESC, o.log_leaf DESC"#,
+        account_id
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|r| crate::orders::order_row!(r)).collect()
+}
+
+pub(crate) async fn order_id_by_key(pool: &Pool, account_id: i64, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(query_scalar!(
+        r#"SELECT id AS "id!" FROM orders WHERE account_id = $1 AND idempotency_key = $2"#,
+        account_id,
+        key
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub(crate) async fn holdings(pool: &Pool, account_id: i64, listing_id: i64) -> Result<i64, StoreError> {
+    Ok(query_scalar!(
+        r#"SELECT count(*) AS "n!: i64" FROM orders WHERE account_id = $1 AND listing_id = $2 AND status = 'paid'"#,
+        account_id,
+        listing_id
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+pub(crate) async fn creator_sales(pool: &Pool, creator_id: i64) -> Result<Vec<SaleRow>, StoreError> {
+    let rows = query!(
+        r#"SELECT o.id AS "order_id!", o.listing_id AS "listing_id!: i64", l.title, l.kind, o.edition AS "edition: i64",
+                  l.edition_size AS "edition_size: i64", o.price_minor AS "price_minor!: i64", o.currency,
+                  o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>"
+           FROM orders o JOIN listings l ON l.id = o.listing_id
+           WHERE l.creator_id = $1 AND o.status = 'paid'
+           ORDER BY o.created_at DESC, o.log_leaf DESC"#,
+        creator_id
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|r| crate::orders::sale_row!(r)).collect()
+}
+
+pub(crate) async fn listing_sales(pool: &Pool, listing_id: i64, limit: u32) -> Result<Vec<SaleRow>, StoreError> {
+    let limit = i64::from(limit);
+    let rows = query!(
+        r#"SELECT o.id AS "order_id!", o.listing_id AS "listing_id!: i64", l.title, l.kind, o.edition AS "edition: i64",
+                  l.edition_size AS "edition_size: i64", o.price_minor AS "price_minor!: i64", o.currency,
+                  o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>"
+           FROM orders o JOIN listings l ON l.id = o.listing_id
+           WHERE o.listing_id = $1 AND o.status = 'paid'
+           ORDER BY o.log_leaf DESC LIMIT $2"#,
+        listing_id,
+        limit,
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|r| crate::orders::sale_row!(r)).collect()
+}
+
+pub(crate) async fn sale_terms(pool: &Pool, listing_id: i64) -> Result<SaleTerms, StoreError> {
+    let row = query!(
+        r#"SELECT sale_starts_at AS "starts: DateTime<Utc>", sale_ends_at AS "ends: DateTime<Utc>",
+                  per_account_cap AS "cap: i64", published_at AS "published: DateTime<Utc>"
+           FROM listings WHERE id = $1"#,
+        listing_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row
+        .map(|r| SaleTerms { starts_at: r.starts, ends_at: r.ends, per_account_cap: r.cap, published_at: r.published })
+        .unwrap_or_default())
+}

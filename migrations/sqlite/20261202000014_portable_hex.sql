@@ -1,0 +1,2 @@
+-- PostgreSQL gains hex(bytes) in this step, to read as SQLite's built-in hex();
+-- SQLite has nothing to add. Kept so both histories stay step for step alike.
