@@ -3,28 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a listing sells.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ListingKind {
-    /// A limited edition of an image work, numbered 1..N.
-    Edition,
-    /// A ComfyUI workflow (JSON).
-    Workflow,
-    /// A LoRA model file (safetensors).
-    Lora,
-}
-
-impl ListingKind {
-    /// Human label, as shown on cards and filters.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Edition => "Edition",
-            Self::Workflow => "Workflow",
-            Self::Lora => "LoRA",
-        }
-    }
-}
+pub use colophon_api::ListingKind;
 
 /// One card in the store grid.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,6 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use serde::Serialize;
 
 /// A failed request.
 #[derive(Debug, thiserror::Error)]
@@ -48,12 +47,6 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-    message: String,
-}
-
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = match &self {
@@ -78,7 +71,7 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        let mut response = (status, Json(ErrorBody { error: code, message })).into_response();
+        let mut response = (status, Json(colophon_api::ErrorBody { error: code.to_owned(), message })).into_response();
         if status == StatusCode::UNAUTHORIZED {
             // RFC 6750: API clients learn how to authenticate.
             response

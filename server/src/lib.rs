@@ -9,6 +9,7 @@ mod demo;
 pub mod devchain;
 pub mod error;
 pub mod jobs;
+pub mod openapi;
 pub mod provenance;
 pub mod routes;
 pub mod sessions;

@@ -1,106 +1,24 @@
 //! The public ledger, as the API shows it: the log's checkpoint, proofs, and
 //! every statement about a content hash with a receipt to check offline.
 
-use colophon_provenance::{ContentHash, PublicKey, Receipt, SignedStatement, Statement, receipt::Anchor};
+use colophon_api::{
+    Anchor, Checkpoint, Consistency, Inclusion, KeyStanding, KeyStatus, Match, Provenance, SalesPage, Similar,
+};
+use colophon_provenance::{ContentHash, PublicKey, Receipt, SignedStatement};
 use colophon_store::{AnchorRow, LogEntryRow, Store};
-use serde::Serialize;
 
 use crate::error::AppError;
 
-/// An anchor as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct AnchorView {
-    pub tree_size: u64,
-    pub root: String,
-    pub chain_id: u64,
-    pub contract: String,
-    pub tx_hash: String,
-    pub block_number: u64,
-}
-
-impl AnchorView {
-    fn from_row(row: &AnchorRow) -> Option<Self> {
-        Some(Self {
-            tree_size: row.tree_size,
-            root: hex::encode(row.root),
-            chain_id: row.chain_id,
-            contract: row.contract.clone(),
-            tx_hash: row.tx_hash.clone()?,
-            block_number: row.block_number?,
-        })
-    }
-}
-
-/// `GET /api/v1/log/checkpoint`.
-#[derive(Debug, Serialize)]
-pub struct Checkpoint {
-    pub tree_size: u64,
-    pub root: String,
-    /// The latest confirmed on-chain anchor (its size may trail `tree_size`).
-    pub anchor: Option<AnchorView>,
-}
-
-/// `GET /api/v1/log/inclusion`.
-#[derive(Debug, Serialize)]
-pub struct InclusionView {
-    pub leaf_index: u64,
-    pub tree_size: u64,
-    pub leaf_hash: String,
-    pub root: String,
-    pub proof: Vec<String>,
-}
-
-/// `GET /api/v1/log/consistency`.
-#[derive(Debug, Serialize)]
-pub struct ConsistencyView {
-    pub from: u64,
-    pub to: u64,
-    pub from_root: String,
-    pub to_root: String,
-    pub proof: Vec<String>,
-}
-
-/// One statement about a content hash.
-#[derive(Debug, Serialize)]
-pub struct Match {
-    pub leaf_index: u64,
-    pub statement: Statement,
-    pub signer_key_id: String,
-    pub signer_fingerprint: String,
-    /// False while no confirmed anchor covers this entry yet.
-    pub anchored: bool,
-    pub receipt: Receipt,
-    /// The signing key's standing in the ledger; `null` for the marketplace's
-    /// operator key (sales), which is published at `/api/v1/operator`.
-    pub key: Option<KeyView>,
-}
-
-/// A creator key's standing. When it was rotated or revoked, `ended_receipt`
-/// is the receipt of the statement that ended it, so a verifier can check the
-/// revocation itself (`colophon_provenance::key_standing`).
-#[derive(Clone, Debug, Serialize)]
-pub struct KeyView {
-    /// `active`, `rotated` or `revoked`.
-    pub status: &'static str,
-    /// For a revocation: `compromised` or `retired`.
-    pub reason: Option<String>,
-    pub ended_leaf: Option<u64>,
-    pub ended_receipt: Option<Receipt>,
-}
-
-/// `GET /api/v1/provenance/{sha256}`.
-#[derive(Debug, Serialize)]
-pub struct ProvenanceView {
-    pub content_hash: ContentHash,
-    /// In log order: every registration (on the first page only), then the
-    /// page of sales and licences [`SalesPage`] describes.
-    pub matches: Vec<Match>,
-    /// For an image: its perceptual hash (docs/FORMATS.md §12) and other
-    /// registered images within 10 of its 64 bits — possible copies.
-    pub perceptual_hash: Option<String>,
-    pub similar: Vec<crate::uploads::SimilarView>,
-    /// Which of the hash's sales `matches` holds.
-    pub sales: SalesPage,
+/// An anchor as the API shows it; `None` until its transaction is known.
+fn anchor_view(row: &AnchorRow) -> Option<Anchor> {
+    Some(Anchor {
+        tree_size: row.tree_size,
+        root: hex::encode(row.root),
+        chain_id: row.chain_id,
+        contract: row.contract.clone(),
+        tx_hash: row.tx_hash.clone()?,
+        block_number: row.block_number?,
+    })
 }
 
 fn hexes(hashes: &[[u8; 32]]) -> Vec<String> {
@@ -114,11 +32,11 @@ fn internal(err: impl std::error::Error + Send + Sync + 'static) -> AppError {
 pub async fn checkpoint(store: &Store) -> Result<Checkpoint, AppError> {
     let tree_size = store.log_size().await.map_err(internal)?;
     let root = store.log_root(tree_size).await.map_err(internal)?;
-    let anchor = store.latest_confirmed_anchor().await.map_err(internal)?.as_ref().and_then(AnchorView::from_row);
+    let anchor = store.latest_confirmed_anchor().await.map_err(internal)?.as_ref().and_then(anchor_view);
     Ok(Checkpoint { tree_size, root: hex::encode(root), anchor })
 }
 
-pub async fn inclusion(store: &Store, leaf_index: u64, tree_size: u64) -> Result<InclusionView, AppError> {
+pub async fn inclusion(store: &Store, leaf_index: u64, tree_size: u64) -> Result<Inclusion, AppError> {
     let size = store.log_size().await.map_err(internal)?;
     if leaf_index >= tree_size || tree_size > size {
         return Err(AppError::BadRequest(format!(
@@ -128,7 +46,7 @@ pub async fn inclusion(store: &Store, leaf_index: u64, tree_size: u64) -> Result
     let entry = store.log_entry(leaf_index).await.map_err(internal)?.ok_or(AppError::NotFound)?;
     let proof = store.inclusion_proof(leaf_index, tree_size).await.map_err(internal)?;
     let root = store.log_root(tree_size).await.map_err(internal)?;
-    Ok(InclusionView {
+    Ok(Inclusion {
         leaf_index,
         tree_size,
         leaf_hash: hex::encode(entry.leaf_hash),
@@ -137,13 +55,13 @@ pub async fn inclusion(store: &Store, leaf_index: u64, tree_size: u64) -> Result
     })
 }
 
-pub async fn consistency(store: &Store, from: u64, to: u64) -> Result<ConsistencyView, AppError> {
+pub async fn consistency(store: &Store, from: u64, to: u64) -> Result<Consistency, AppError> {
     let size = store.log_size().await.map_err(internal)?;
     if from > to || to > size {
         return Err(AppError::BadRequest(format!("need from ≤ to ≤ the log's size ({size})")));
     }
     let proof = store.consistency_proof(from, to).await.map_err(internal)?;
-    Ok(ConsistencyView {
+    Ok(Consistency {
         from,
         to,
         from_root: hex::encode(store.log_root(from).await.map_err(internal)?),
@@ -171,22 +89,7 @@ impl Default for SalesQuery {
     }
 }
 
-/// Where a page of sales stands among all of them.
-#[derive(Debug, Serialize)]
-pub struct SalesPage {
-    /// Sales and licences of this hash in the whole log.
-    pub total: u64,
-    /// How many of them this response holds.
-    pub shown: usize,
-    /// Pass as `before` for the next older page; `null` on the last.
-    pub next_before: Option<u64>,
-}
-
-pub async fn provenance(
-    store: &Store,
-    content_hash: ContentHash,
-    query: SalesQuery,
-) -> Result<ProvenanceView, AppError> {
+pub async fn provenance(store: &Store, content_hash: ContentHash, query: SalesQuery) -> Result<Provenance, AppError> {
     // One row past the page says whether an older page exists.
     let mut found =
         store.content_entries(&content_hash.0, query.before, query.limit.saturating_add(1)).await.map_err(internal)?;
@@ -197,7 +100,7 @@ pub async fn provenance(
     found.sales.truncate(query.limit as usize);
     let sales = SalesPage {
         total: found.sales_total,
-        shown: found.sales.len(),
+        shown: found.sales.len() as u64,
         next_before: if more { found.sales.last().map(|e| e.leaf_index) } else { None },
     };
     // Registrations head the first page only; later pages hold sales alone.
@@ -206,7 +109,7 @@ pub async fn provenance(
     entries.sort_by_key(|e| e.leaf_index);
     let mut matches = receipts(store, entries).await?;
     // One look-up per signer: many sales share the operator key.
-    let mut keys: std::collections::HashMap<String, Option<KeyView>> = std::collections::HashMap::new();
+    let mut keys: std::collections::HashMap<String, Option<KeyStanding>> = std::collections::HashMap::new();
     for m in &mut matches {
         if !keys.contains_key(&m.signer_key_id) {
             keys.insert(m.signer_key_id.clone(), key_view(store, &m.signer_key_id).await?);
@@ -214,7 +117,7 @@ pub async fn provenance(
         m.key = keys[&m.signer_key_id].clone();
     }
     let (perceptual_hash, similar) = look_alikes(store, &content_hash).await?;
-    Ok(ProvenanceView { content_hash, matches, perceptual_hash, similar, sales })
+    Ok(Provenance { content_hash: content_hash.to_hex(), matches, perceptual_hash, similar, sales })
 }
 
 /// The matches for `entries` (ascending leaf order), each with its receipt:
@@ -250,7 +153,7 @@ async fn receipts(store: &Store, entries: Vec<LogEntryRow>) -> Result<Vec<Match>
         .collect()
 }
 
-async fn key_view(store: &Store, key_id_hex: &str) -> Result<Option<KeyView>, AppError> {
+async fn key_view(store: &Store, key_id_hex: &str) -> Result<Option<KeyStanding>, AppError> {
     let key_id = colophon_provenance::KeyId::parse(key_id_hex).map_err(internal)?;
     let Some(row) = store.key(&key_id.0).await.map_err(internal)? else {
         return Ok(None);
@@ -259,18 +162,15 @@ async fn key_view(store: &Store, key_id_hex: &str) -> Result<Option<KeyView>, Ap
         Some(leaf) => Some(receipt_for_leaf(store, leaf).await?),
         None => None,
     };
-    Ok(Some(KeyView {
-        status: row.status.as_str(),
-        reason: row.revoke_reason,
-        ended_leaf: row.ended_leaf,
-        ended_receipt,
-    }))
+    let status = match row.status {
+        colophon_store::KeyState::Active => KeyStatus::Active,
+        colophon_store::KeyState::Rotated => KeyStatus::Rotated,
+        colophon_store::KeyState::Revoked => KeyStatus::Revoked,
+    };
+    Ok(Some(KeyStanding { status, reason: row.revoke_reason, ended_leaf: row.ended_leaf, ended_receipt }))
 }
 
-async fn look_alikes(
-    store: &Store,
-    content_hash: &ContentHash,
-) -> Result<(Option<String>, Vec<crate::uploads::SimilarView>), AppError> {
+async fn look_alikes(store: &Store, content_hash: &ContentHash) -> Result<(Option<String>, Vec<Similar>), AppError> {
     for file in store.files_by_hash(&content_hash.0).await.map_err(internal)? {
         if let Some(f) = store.file_with_phash(&file.id).await.map_err(internal)? {
             let similar = store
@@ -280,7 +180,7 @@ async fn look_alikes(
                 .into_iter()
                 .filter(|s| s.sha256 != content_hash.0)
                 .take(20)
-                .map(crate::uploads::SimilarView::from)
+                .map(crate::uploads::similar_view)
                 .collect();
             return Ok((Some(colophon_previews::PHash::from_i64(f.phash).to_hex()), similar));
         }
@@ -301,7 +201,7 @@ fn to_match(
         Some(a) => (
             a.tree_size,
             a.root,
-            AnchorView::from_row(a).map(|v| Anchor {
+            anchor_view(a).map(|v| colophon_provenance::receipt::Anchor {
                 chain_id: v.chain_id,
                 contract: v.contract,
                 tx_hash: v.tx_hash,
@@ -317,7 +217,7 @@ fn to_match(
         signer_fingerprint: key.key_id().fingerprint(),
         anchored: anchor.is_some(),
         receipt: Receipt::new(&signed, entry.leaf_index, tree_size, proof, &root, anchor),
-        statement: signed.statement,
+        statement: serde_json::to_value(&signed.statement).map_err(internal)?,
     })
 }
 

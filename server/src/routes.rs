@@ -1,10 +1,10 @@
 //! The HTTP surface: Leptos pages and server functions, `/healthz`, static files.
 
 mod health;
-mod ledger;
-mod orders;
+pub(crate) mod ledger;
+pub(crate) mod orders;
 mod previews;
-mod studio;
+pub(crate) mod studio;
 pub mod uploads;
 
 use std::time::Duration;

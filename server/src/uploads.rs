@@ -18,7 +18,7 @@
 use std::{path::PathBuf, sync::Arc};
 
 use bytes::Bytes;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use colophon_formats::{
     FileType,
     image::ImageLimits,
@@ -30,10 +30,10 @@ use colophon_provenance::{ContentHash, ContentKind, PublicKey, SignedStatement, 
 use colophon_store::{AccountRow, KeyState, ListingKind, ListingStatus, NewFile, NewLogEntry, Store, UploadRow};
 use futures::StreamExt as _;
 use object_store::{ObjectStore, ObjectStoreExt as _, WriteMultipart, path::Path as ObjectPath};
-use serde::Serialize;
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 
 use crate::{config::ObjectStoreConfig, error::AppError};
+pub use colophon_api::{CompleteUpload, RegisteredFile, Similar, StartUpload, Upload};
 
 /// Per-kind size limits (bytes).
 #[derive(Clone, Copy, Debug)]
@@ -111,87 +111,19 @@ impl std::fmt::Debug for Uploads {
     }
 }
 
-/// `POST /api/v1/uploads` body.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StartUpload {
-    pub listing_id: i64,
-    pub size: u64,
-    pub sha256: String,
-}
-
-/// An upload's state.
-#[derive(Debug, Serialize)]
-pub struct UploadView {
-    pub upload_id: String,
-    /// The `file_id` the statement must name.
-    pub file_id: String,
-    /// The `listing_id` the statement must name.
-    pub listing_ref: String,
-    pub size: u64,
-    pub offset: u64,
-    pub chunk_size: u64,
-    pub expires_at: DateTime<Utc>,
-    /// Once every byte of an image has arrived (`GET` only): its perceptual
-    /// hash, for the statement to carry (docs/FORMATS.md §12); null otherwise.
-    pub perceptual_hash: Option<String>,
-}
-
-/// `POST /api/v1/uploads/{id}/complete` body.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CompleteUpload {
-    pub statement_hex: String,
-    pub signature_hex: String,
-}
-
-/// A registered file.
-#[derive(Debug, Serialize)]
-pub struct RegisteredFile {
-    pub file_id: String,
-    pub version: i64,
-    pub leaf_index: u64,
-    pub sha256: String,
-    pub size: u64,
-    pub file_type: FileType,
-    /// A workflow's canonical hash or a LoRA's tensor-data hash.
-    pub alt_hash: Option<String>,
-    pub details: serde_json::Value,
-    pub signer_fingerprint: String,
-    /// An image's 64-bit perceptual hash (docs/FORMATS.md §12), 16 hex digits.
-    pub perceptual_hash: Option<String>,
-    /// Registered images whose perceptual hash is within [`SIMILAR_DISTANCE`]
-    /// bits of this one's: possible copies, shown to the creator.
-    pub similar: Vec<SimilarView>,
-}
-
-/// A registered work that looks like another.
-#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct SimilarView {
-    pub sha256: String,
-    pub perceptual_hash: String,
-    /// Differing bits of 64.
-    pub distance: u32,
-    pub listing: String,
-    pub title: String,
-    pub creator: String,
-    pub log_index: i64,
-}
-
 /// Hamming distance (of 64 bits) under which two images count as possible copies.
 pub const SIMILAR_DISTANCE: u32 = 10;
 
-impl From<colophon_store::SimilarFile> for SimilarView {
-    fn from(f: colophon_store::SimilarFile) -> Self {
-        Self {
-            sha256: ContentHash(f.sha256).to_hex(),
-            perceptual_hash: colophon_previews::PHash::from_i64(f.phash).to_hex(),
-            distance: f.distance,
-            listing: f.listing_slug,
-            title: f.listing_title,
-            creator: f.creator_name,
-            log_index: f.log_leaf,
-        }
+/// A registered work that looks like another, as the API shows it.
+pub fn similar_view(f: colophon_store::SimilarFile) -> Similar {
+    Similar {
+        sha256: ContentHash(f.sha256).to_hex(),
+        perceptual_hash: colophon_previews::PHash::from_i64(f.phash).to_hex(),
+        distance: f.distance,
+        listing: f.listing_slug,
+        title: f.listing_title,
+        creator: f.creator_name,
+        log_index: f.log_leaf,
     }
 }
 
@@ -300,7 +232,7 @@ impl Uploads {
         Ok(upload)
     }
 
-    pub async fn start(&self, account: &AccountRow, req: StartUpload) -> Result<UploadView, AppError> {
+    pub async fn start(&self, account: &AccountRow, req: StartUpload) -> Result<Upload, AppError> {
         let listing = self.owned_listing(account, req.listing_id).await?;
         if listing.status == ListingStatus::Archived {
             return Err(bad("This listing is archived; publish it again to add files."));
@@ -338,8 +270,8 @@ impl Uploads {
         Ok(self.view(&row, &listing.slug))
     }
 
-    fn view(&self, u: &UploadRow, listing_ref: &str) -> UploadView {
-        UploadView {
+    fn view(&self, u: &UploadRow, listing_ref: &str) -> Upload {
+        Upload {
             upload_id: u.id.clone(),
             file_id: u.id.clone(),
             listing_ref: listing_ref.to_owned(),
@@ -351,7 +283,7 @@ impl Uploads {
         }
     }
 
-    pub async fn status(&self, account: &AccountRow, id: &str) -> Result<UploadView, AppError> {
+    pub async fn status(&self, account: &AccountRow, id: &str) -> Result<Upload, AppError> {
         let u = self.owned_upload(account, id).await?;
         let listing = self.owned_listing(account, u.listing_id).await?;
         let mut view = self.view(&u, &listing.slug);
@@ -374,7 +306,7 @@ impl Uploads {
         id: &str,
         offset: u64,
         body: axum::body::Body,
-    ) -> Result<UploadView, AppError> {
+    ) -> Result<Upload, AppError> {
         let u = self.owned_upload(account, id).await?;
         let listing = self.owned_listing(account, u.listing_id).await?;
         let (size, received) = (u.size as u64, u.received as u64);
@@ -662,12 +594,12 @@ impl Uploads {
                 leaf_index,
                 sha256: ContentHash(u.sha256).to_hex(),
                 size: u.size as u64,
-                file_type: inspected.file_type,
+                file_type: inspected.file_type.as_str().to_owned(),
                 alt_hash: alt_hash.map(hex::encode),
                 details: inspected.details,
                 signer_fingerprint: signed.public_key.key_id().fingerprint(),
                 perceptual_hash: inspected.phash.map(|p| colophon_previews::PHash::from_i64(p).to_hex()),
-                similar: similar.into_iter().map(SimilarView::from).collect(),
+                similar: similar.into_iter().map(similar_view).collect(),
             })
         }
         .await;

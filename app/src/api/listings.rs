@@ -6,45 +6,14 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{error::ApiError, types::ListingKind};
+use crate::error::ApiError;
+#[cfg(feature = "ssr")]
+use crate::types::ListingKind;
 
-/// A listing as its creator sees it in the Studio.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StudioListing {
-    pub id: i64,
-    pub slug: String,
-    pub kind: ListingKind,
-    pub title: String,
-    /// draft | published | archived
-    pub status: String,
-    pub price_minor: i64,
-    pub currency: String,
-    pub edition_size: Option<i64>,
-    pub sold: i64,
-    pub files: i64,
-    /// SHA-256 of the licence terms (hex): what file statements must name.
-    pub license_hash: String,
-    pub license_words: Vec<String>,
-    /// File versions, newest first.
-    pub versions: Vec<FileVersion>,
-}
-
-/// One registered file version and what the parser found in it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FileVersion {
-    pub version: i64,
-    pub file_id: String,
-    pub sha256: String,
-    /// A workflow's canonical hash or a LoRA's tensor-data hash.
-    pub alt_hash: Option<String>,
-    pub file_type: String,
-    pub size: i64,
-    pub leaf_index: u64,
-    pub details: serde_json::Value,
-}
+pub use colophon_api::{FileVersion, LicenseRequest, ListingRequest, StudioListing};
 
 #[cfg(feature = "ssr")]
-pub(crate) fn to_kind(k: colophon_store::ListingKind) -> ListingKind {
+pub fn to_kind(k: colophon_store::ListingKind) -> ListingKind {
     match k {
         colophon_store::ListingKind::Edition => ListingKind::Edition,
         colophon_store::ListingKind::Workflow => ListingKind::Workflow,
@@ -118,54 +87,6 @@ pub fn parse_price(input: &str) -> Result<i64, String> {
         return Err("Prices are limited to 1,000,000.".into());
     }
     Ok(minor)
-}
-
-/// A new listing as the creator API takes it (JSON); the Studio's form is
-/// read into the same shape, so both are held to the same rules.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListingRequest {
-    /// `edition` | `workflow` | `lora`.
-    pub kind: String,
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    /// Minor units (cents), 0..=100,000,000.
-    pub price_minor: i64,
-    /// Editions only: 1..=10,000.
-    #[serde(default)]
-    pub edition_size: Option<i64>,
-    /// RFC 3339 (or `YYYY-MM-DDTHH:MM`, taken as UTC).
-    #[serde(default)]
-    pub sale_starts_at: Option<String>,
-    #[serde(default)]
-    pub sale_ends_at: Option<String>,
-    #[serde(default)]
-    pub per_account_cap: Option<i64>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default)]
-    pub license: LicenseRequest,
-    /// The slug to use (`[a-z0-9-]`, 1–60); a taken one is refused (409).
-    /// Without it the server derives one from the title.
-    #[serde(default)]
-    pub slug: Option<String>,
-}
-
-/// Licence terms as requested; personal use is always granted.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LicenseRequest {
-    #[serde(default)]
-    pub commercial_use: bool,
-    #[serde(default)]
-    pub derivatives: bool,
-    #[serde(default)]
-    pub credit_required: bool,
-    #[serde(default)]
-    pub redistribution: bool,
-    #[serde(default)]
-    pub notes: String,
 }
 
 /// Whether `slug` may name a listing.

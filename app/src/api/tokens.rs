@@ -8,42 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
-/// What a token may do. A browser session may do everything its account may.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    /// Read the account, its listings and their files.
-    Read,
-    /// Create listings, upload and register signed files, publish and archive.
-    Publish,
-    /// Read sales of the creator's listings.
-    Sales,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Publish, Scope::Sales];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Read => "read",
-            Self::Publish => "publish",
-            Self::Sales => "sales",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s.trim())
-    }
-
-    /// What the Studio says a scope allows.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::Read => "read your account, listings and files",
-            Self::Publish => "create listings, upload signed files, publish and archive",
-            Self::Sales => "read the sales of your listings",
-        }
-    }
-}
+pub use colophon_api::Scope;
 
 /// Parses a stored or submitted comma-separated scope list.
 pub fn parse_scopes(list: &str) -> Result<Vec<Scope>, String> {

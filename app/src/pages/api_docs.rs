@@ -1,5 +1,6 @@
 //! `/docs/api`: the API reference, rendered from the same OpenAPI document the
-//! server serves at `/api/v1/openapi.json` (and the tests check answers against).
+//! server generates and serves at `/api/v1/openapi.json` (and the tests check
+//! answers against).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -7,9 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
-/// The OpenAPI 3.1 document (hand-written; `server/tests` hold it to the live answers).
+/// The OpenAPI 3.1 document: the committed snapshot of the one the server
+/// generates from the code (`server/src/openapi.rs`; a test keeps them equal).
 #[cfg(feature = "ssr")]
-pub const OPENAPI: &str = include_str!("../openapi.json");
+pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 
 /// One operation, as the reference shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,8 +41,17 @@ pub struct Reference {
 /// Reads the reference out of the document.
 #[cfg(feature = "ssr")]
 pub fn reference() -> Reference {
-    let spec: serde_json::Value = serde_json::from_str(OPENAPI).expect("the committed OpenAPI document is JSON");
+    static SPEC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let spec: &'static serde_json::Value =
+        SPEC.get_or_init(|| serde_json::from_str(OPENAPI).expect("the committed OpenAPI document is JSON"));
     let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    // A request body names its schema (`$ref`); the reference shows the schema itself.
+    let resolve = |schema: &'static serde_json::Value| -> &'static serde_json::Value {
+        match schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+            Some(name) => &spec["components"]["schemas"][name],
+            None => schema,
+        }
+    };
     let mut operations = Vec::new();
     for (path, ops) in spec["paths"].as_object().into_iter().flatten() {
         for (method, op) in ops.as_object().into_iter().flatten() {
@@ -57,10 +68,9 @@ pub fn reference() -> Reference {
                     )
                 })
                 .collect();
-            let body = op["requestBody"]["content"]
-                .as_object()
-                .and_then(|c| c.iter().next())
-                .map(|(kind, c)| format!("{kind}\n{}", serde_json::to_string_pretty(&c["schema"]).unwrap_or_default()));
+            let body = op["requestBody"]["content"].as_object().and_then(|c| c.iter().next()).map(|(kind, c)| {
+                format!("{kind}\n{}", serde_json::to_string_pretty(resolve(&c["schema"])).unwrap_or_default())
+            });
             let responses = op["responses"]
                 .as_object()
                 .into_iter()
@@ -73,7 +83,8 @@ pub fn reference() -> Reference {
                 tag: text(&op["tags"][0]),
                 summary: text(&op["summary"]),
                 description: text(&op["description"]),
-                scope: text(&op["x-scope"]),
+                // The token scope: the first security requirement's (`[{"token": ["publish"]}, {"session": []}]`).
+                scope: text(&op["security"][0]["token"][0]),
                 parameters,
                 body,
                 responses,

@@ -35,23 +35,7 @@ pub fn classify_hash(input: &str) -> HashInput {
     }
 }
 
-/// `GET /api/v1/provenance/{sha256}`, as far as this page reads it.
-#[derive(Clone, Debug, Deserialize)]
-pub struct ProvenanceResponse {
-    pub matches: Vec<MatchJson>,
-    #[serde(default)]
-    pub similar: Vec<SimilarJson>,
-    #[serde(default)]
-    pub sales: SalesJson,
-}
-
-/// Which of the hash's sales a response holds (newest first across pages).
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct SalesJson {
-    pub total: u64,
-    pub shown: u64,
-    pub next_before: Option<u64>,
-}
+pub use colophon_api::{KeyStanding, Match, Provenance, SalesPage};
 
 /// Sales per look-up unless `/verify?sales=N` asks for another page size (1 to 100).
 pub const SALES_PER_PAGE: u32 = 20;
@@ -69,45 +53,18 @@ pub fn provenance_path(hash: &str, limit: u32, before: Option<u64>) -> String {
     }
 }
 
-/// A registered image whose perceptual hash is close to this one's.
-#[derive(Clone, Debug, Deserialize)]
-pub struct SimilarJson {
-    pub sha256: String,
-    pub distance: u32,
-    pub listing: String,
-    pub title: String,
-    pub creator: String,
-}
-
-/// One statement about the hash, with its receipt.
-#[derive(Clone, Debug, Deserialize)]
-pub struct MatchJson {
-    pub leaf_index: u64,
-    pub statement: serde_json::Value,
-    pub signer_fingerprint: String,
-    pub receipt: Receipt,
-    #[serde(default)]
-    pub key: Option<KeyJson>,
-}
-
-/// The signer key's standing as the server reports it.
-#[derive(Clone, Debug, Deserialize)]
-pub struct KeyJson {
-    pub status: String,
-    pub reason: Option<String>,
-    pub ended_receipt: Option<Receipt>,
-}
-
 /// The key's standing, checked here: `Err` when the server's claim does not verify.
-fn key_standing(receipt: &Receipt, key: Option<&KeyJson>) -> Result<(KeyStatus, String), String> {
+fn key_standing(receipt: &Receipt, key: Option<&KeyStanding>) -> Result<(KeyStatus, String), String> {
     let Some(key) = key else {
         return Ok((KeyStatus::Active, String::new()));
     };
-    let status = colophon_provenance::key_standing(receipt, &key.status, key.ended_receipt.as_ref())
+    let status = colophon_provenance::key_standing(receipt, key.status.as_str(), key.ended_receipt.as_ref())
         .map_err(|e| format!("the key's standing does not verify: {e}"))?;
-    let text = match (status, key.status.as_str()) {
+    let text = match (status, key.status) {
         (KeyStatus::Active, _) => "The key is active.".to_owned(),
-        (_, "rotated") => "This key was later rotated: what it signed before stays valid.".to_owned(),
+        (_, colophon_api::KeyStatus::Rotated) => {
+            "This key was later rotated: what it signed before stays valid.".to_owned()
+        }
         _ => format!("This key was revoked ({}).", key.reason.as_deref().unwrap_or("no reason given")),
     };
     Ok((status, text))
@@ -270,13 +227,8 @@ async fn initial_chain_settings() -> Option<ChainSettings> {
     {
         return Some(settings);
     }
-    #[derive(Deserialize)]
-    struct ChainJson {
-        registry: String,
-        rpc_url: Option<String>,
-    }
     let resp = gloo_net::http::Request::get("/api/v1/chain").send().await.ok()?;
-    let chain: ChainJson = resp.json().await.ok()?;
+    let chain: colophon_api::Chain = resp.json().await.ok()?;
     Some(ChainSettings { rpc_url: chain.rpc_url.unwrap_or_default(), registry: chain.registry })
 }
 
@@ -290,7 +242,7 @@ fn remember_chain_settings(settings: &ChainSettings) {
 }
 
 #[cfg(feature = "hydrate")]
-async fn fetch_provenance(path: String) -> Result<Option<ProvenanceResponse>, String> {
+async fn fetch_provenance(path: String) -> Result<Option<Provenance>, String> {
     let resp = gloo_net::http::Request::get(&path)
         .send()
         .await
@@ -306,7 +258,7 @@ async fn fetch_provenance(path: String) -> Result<Option<ProvenanceResponse>, St
 }
 
 #[cfg(not(feature = "hydrate"))]
-async fn fetch_provenance(_path: String) -> Result<Option<ProvenanceResponse>, String> {
+async fn fetch_provenance(_path: String) -> Result<Option<Provenance>, String> {
     Err("Look-ups run in your browser once the page has loaded.".to_owned())
 }
 
@@ -566,7 +518,7 @@ pub fn VerifyPage() -> impl IntoView {
 }
 
 #[component]
-fn LookupResult(result: Result<Option<ProvenanceResponse>, String>, hash: String, per_page: u32) -> impl IntoView {
+fn LookupResult(result: Result<Option<Provenance>, String>, hash: String, per_page: u32) -> impl IntoView {
     let Ok(parsed) = ContentHash::parse(&hash) else {
         return view! { <p role="alert">"Not a SHA-256 hash."</p> }.into_any();
     };
@@ -607,12 +559,12 @@ fn LookupResult(result: Result<Option<ProvenanceResponse>, String>, hash: String
 }
 
 /// A sale or licence (signed by the operator), not a creator's registration.
-fn is_sale(m: &MatchJson) -> bool {
+fn is_sale(m: &Match) -> bool {
     matches!(m.statement["type"].as_str(), Some("edition_sold" | "license_granted"))
 }
 
 /// The page's order: registrations in log order, then sales newest first.
-pub fn ordered(matches: Vec<MatchJson>) -> Vec<MatchJson> {
+pub fn ordered(matches: Vec<Match>) -> Vec<Match> {
     let (sales, mut out): (Vec<_>, Vec<_>) = matches.into_iter().partition(is_sale);
     out.extend(sales.into_iter().rev());
     out
@@ -621,11 +573,11 @@ pub fn ordered(matches: Vec<MatchJson>) -> Vec<MatchJson> {
 /// How many of the hash's sales are on the page, and a button that loads the
 /// next older page (each card checked in the browser like the first ones).
 #[component]
-fn OlderSales(hash: ContentHash, sales: SalesJson, per_page: u32) -> impl IntoView {
+fn OlderSales(hash: ContentHash, sales: SalesPage, per_page: u32) -> impl IntoView {
     let total = sales.total;
     let shown = RwSignal::new(sales.shown);
     let cursor = RwSignal::new(sales.next_before);
-    let older = RwSignal::new(Vec::<MatchJson>::new());
+    let older = RwSignal::new(Vec::<Match>::new());
     let error = RwSignal::new(None::<String>);
     let load = Action::new_local(move |before: &u64| {
         fetch_provenance(provenance_path(&hash.to_hex(), per_page, Some(*before)))
@@ -676,7 +628,7 @@ fn OlderSales(hash: ContentHash, sales: SalesJson, per_page: u32) -> impl IntoVi
 }
 
 #[component]
-fn MatchCard(m: MatchJson, hash: ContentHash) -> impl IntoView {
+fn MatchCard(m: Match, hash: ContentHash) -> impl IntoView {
     let kind = m.statement["type"].as_str().unwrap_or("statement").replace('_', " ");
     let listing = m.statement["listing_id"].as_str().unwrap_or_default().to_owned();
     // Sales are signed by the marketplace's operator key, registrations by the creator.
@@ -797,10 +749,12 @@ mod tests {
         let vector: serde_json::Value =
             serde_json::from_str(include_str!("../../../crates/provenance/vectors/receipt.json")).expect("vector");
         let receipt: Receipt = serde_json::from_value(vector["receipt"].clone()).expect("receipt");
-        let m = |leaf: u64, kind: &str| MatchJson {
+        let m = |leaf: u64, kind: &str| Match {
             leaf_index: leaf,
             statement: serde_json::json!({ "type": kind }),
+            signer_key_id: String::new(),
             signer_fingerprint: String::new(),
+            anchored: false,
             receipt: receipt.clone(),
             key: None,
         };

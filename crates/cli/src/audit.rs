@@ -19,26 +19,7 @@ pub struct Args {
     pub json: bool,
 }
 
-#[derive(Deserialize)]
-struct CheckpointJson {
-    tree_size: u64,
-    root: String,
-    anchor: Option<AnchorJson>,
-}
-
-#[derive(Deserialize)]
-struct AnchorJson {
-    tree_size: u64,
-    chain_id: u64,
-    contract: String,
-}
-
-#[derive(Deserialize)]
-struct ConsistencyJson {
-    from_root: String,
-    to_root: String,
-    proof: Vec<String>,
-}
+use colophon_api::{Checkpoint, Consistency};
 
 /// What the audit remembers between runs (JSON in the state file).
 #[derive(Serialize, Deserialize)]
@@ -89,7 +70,7 @@ async fn consistent(
     if old == new {
         return Ok(if old_root == new_root { Ok(()) } else { Err(format!("two different roots for size {new}")) });
     }
-    let proof: ConsistencyJson = net::get_json(server, &format!("/api/v1/log/consistency?from={old}&to={new}"))
+    let proof: Consistency = net::get_json(server, &format!("/api/v1/log/consistency?from={old}&to={new}"))
         .await?
         .ok_or_else(|| "the server has no consistency endpoint".to_owned())?;
     if net::hash32(&proof.from_root)? != *old_root || net::hash32(&proof.to_root)? != *new_root {
@@ -103,7 +84,7 @@ async fn consistent(
 pub async fn run(a: Args) -> u8 {
     let fail = |detail: String| print(a.json, USAGE, &detail, None);
     let state_path = a.state.clone().unwrap_or_else(|| default_state(&a.server));
-    let head: CheckpointJson = match net::get_json(&a.server, "/api/v1/log/checkpoint").await {
+    let head: Checkpoint = match net::get_json(&a.server, "/api/v1/log/checkpoint").await {
         Ok(Some(c)) => c,
         Ok(None) => return fail(format!("{} has no /api/v1/log/checkpoint", a.server)),
         Err(e) => return fail(e),

@@ -75,20 +75,8 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct License {
-    #[serde(default)]
-    pub commercial_use: bool,
-    #[serde(default)]
-    pub derivatives: bool,
-    #[serde(default)]
-    pub credit_required: bool,
-    #[serde(default)]
-    pub redistribution: bool,
-    #[serde(default)]
-    pub notes: String,
-}
+/// A listing's licence terms: the creator API's own request shape.
+pub use colophon_api::LicenseRequest as License;
 
 /// Uploads in flight, so a later run resumes them: `.colophon-publish.json`
 /// beside the manifest (or in the working directory), `{"uploads": {"SLUG/SHA256": "UPLOAD_ID"}}`.
@@ -128,12 +116,6 @@ struct Action {
     detail: String,
 }
 
-/// The server's error body.
-#[derive(Deserialize)]
-struct ErrorBody {
-    message: String,
-}
-
 struct Api {
     http: reqwest::Client,
     server: String,
@@ -164,7 +146,8 @@ impl Api {
 
 /// The message of a refusal.
 fn refusal(status: u16, body: &Value) -> String {
-    let message = serde_json::from_value::<ErrorBody>(body.clone()).map(|e| e.message).unwrap_or_default();
+    let message =
+        serde_json::from_value::<colophon_api::ErrorBody>(body.clone()).map(|e| e.message).unwrap_or_default();
     format!("the server answered {status}: {message}")
 }
 
@@ -396,12 +379,20 @@ async fn publish(a: &Args) -> Result<(Vec<Action>, bool), String> {
                 None
             }
             404 => {
-                let body = json!({
-                    "kind": spec.kind, "title": spec.title, "description": spec.description,
-                    "price_minor": price_minor(&spec.price)?, "edition_size": spec.edition_size,
-                    "sale_starts_at": spec.sale_starts_at, "sale_ends_at": spec.sale_ends_at,
-                    "per_account_cap": spec.per_account_cap, "tags": spec.tags, "license": spec.license, "slug": slug,
-                });
+                let request = colophon_api::ListingRequest {
+                    kind: spec.kind.clone(),
+                    title: spec.title.clone(),
+                    description: spec.description.clone(),
+                    price_minor: price_minor(&spec.price)?,
+                    edition_size: spec.edition_size,
+                    sale_starts_at: spec.sale_starts_at.clone(),
+                    sale_ends_at: spec.sale_ends_at.clone(),
+                    per_account_cap: spec.per_account_cap,
+                    tags: spec.tags.clone(),
+                    license: spec.license.clone(),
+                    slug: Some(slug.to_string()),
+                };
+                let body = serde_json::to_value(&request).map_err(|e| e.to_string())?;
                 let (status, created) = api.post("/api/v1/studio/listings", &body).await?;
                 if status != 201 {
                     actions.push(act("failed", None, refusal(status, &created)));

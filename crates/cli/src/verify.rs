@@ -7,7 +7,7 @@ use std::{io::Read as _, path::PathBuf};
 use colophon_provenance::{
     ContentHash, ContentHasher, KeyId, KeyStatus, PublicKey, Receipt, Statement, VerifyError, verify, verify_sale,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::{CHAIN_NOT_CHECKED, NOT_VERIFIED, USAGE, VERIFIED, net};
 
@@ -21,37 +21,7 @@ pub struct Args {
     pub json: bool,
 }
 
-/// `GET /api/v1/provenance/{sha256}`, as far as the CLI reads it.
-#[derive(Deserialize)]
-struct ProvenanceJson {
-    matches: Vec<MatchJson>,
-    #[serde(default)]
-    sales: SalesJson,
-}
-
-/// How many of the file's sales the answer holds: the newest page of them.
-#[derive(Default, Deserialize)]
-struct SalesJson {
-    total: u64,
-    shown: u64,
-}
-
-#[derive(Deserialize)]
-struct MatchJson {
-    receipt: Receipt,
-    key: Option<KeyJson>,
-}
-
-#[derive(Deserialize)]
-struct KeyJson {
-    status: String,
-    ended_receipt: Option<Receipt>,
-}
-
-#[derive(Deserialize)]
-struct OperatorJson {
-    public_key: String,
-}
+use colophon_api::{KeyStanding, Operator, Provenance};
 
 /// What was found about one receipt.
 #[derive(Serialize)]
@@ -152,7 +122,7 @@ pub async fn run(a: Args) -> u8 {
     let mut server_keys: Vec<(String, Result<KeyStatus, String>)> = Vec::new();
     if let Some(server) = &a.server {
         let path = format!("/api/v1/provenance/{}", hash.to_hex());
-        match net::get_json::<ProvenanceJson>(server, &path).await {
+        match net::get_json::<Provenance>(server, &path).await {
             Ok(Some(view)) => {
                 if view.sales.total > view.sales.shown && !a.json {
                     eprintln!(
@@ -199,7 +169,7 @@ pub async fn run(a: Args) -> u8 {
             Err(_) => return fail("--operator-key must be 64 hex digits".into()),
         },
         (None, Some(server)) if items.iter().any(|i| is_sale(&i.receipt)) => {
-            match net::get_json::<OperatorJson>(server, "/api/v1/operator").await {
+            match net::get_json::<Operator>(server, "/api/v1/operator").await {
                 Ok(Some(op)) => PublicKey::parse(&op.public_key).ok().map(|k| k.key_id()),
                 Ok(None) => None,
                 Err(e) => return fail(e),
@@ -236,9 +206,9 @@ fn is_sale(r: &Receipt) -> bool {
 
 /// The key's standing from the server's answer, checked: a rotation or
 /// revocation counts only with a receipt that verifies.
-fn key_status(receipt: &Receipt, key: Option<&KeyJson>) -> Result<KeyStatus, String> {
+fn key_status(receipt: &Receipt, key: Option<&KeyStanding>) -> Result<KeyStatus, String> {
     let Some(key) = key else { return Ok(KeyStatus::Active) };
-    colophon_provenance::key_standing(receipt, &key.status, key.ended_receipt.as_ref())
+    colophon_provenance::key_standing(receipt, key.status.as_str(), key.ended_receipt.as_ref())
         .map_err(|e| format!("the server's word on the signing key does not verify: {e}"))
 }
 

@@ -28,6 +28,17 @@ impl FileType {
         }
     }
 
+    /// The wire word (as serialized): `png`, `jpeg`, `webp`, `safetensors` or `json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Png => "png",
+            Self::Jpeg => "jpeg",
+            Self::Webp => "webp",
+            Self::Safetensors => "safetensors",
+            Self::Json => "json",
+        }
+    }
+
     /// The usual file extension.
     pub fn extension(self) -> &'static str {
         match self {

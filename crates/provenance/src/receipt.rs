@@ -38,6 +38,7 @@ pub const FORMAT: &str = "colophon-receipt/1";
 
 /// Where the root was anchored on-chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ReceiptAnchor))]
 #[serde(deny_unknown_fields)]
 pub struct Anchor {
     pub chain_id: u64,
@@ -56,18 +57,31 @@ pub fn root_for_call_data(tree_size: u64) -> String {
     format!("0x4cc22914{tree_size:064x}")
 }
 
-/// A receipt as it travels (JSON).
+/// A receipt as it travels (JSON): `colophon-receipt/1` (docs/FORMATS.md §5).
+/// Unknown fields are refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Receipt {
+    /// `colophon-receipt/1`.
     pub format: String,
+    /// Base64 (standard alphabet, padded, canonical) of the canonical statement bytes.
     pub statement: String,
+    /// The signer's ed25519 public key, 64 hex digits.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
     pub public_key: String,
+    /// The ed25519 signature over the statement bytes, 128 hex digits.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{128}$"))]
     pub signature: String,
     pub leaf_index: u64,
     pub tree_size: u64,
+    /// RFC 9162 inclusion proof of the leaf in the tree of `tree_size`, each 64 hex digits.
     pub inclusion_proof: Vec<String>,
+    /// The tree's root, 64 hex digits.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
     pub root: String,
+    /// Where that root was anchored; `null` until an anchor covers the entry.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub anchor: Option<Anchor>,
 }
 

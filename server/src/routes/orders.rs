@@ -16,28 +16,21 @@ use colophon_store::{AccountRow, OrderRow, Refusal};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
+use colophon_api::Operator;
+
 use crate::{error::AppError, routes::uploads::account, state::AppState};
 
-/// `GET /api/v1/operator`.
-#[derive(Debug, Serialize)]
-pub struct OperatorView {
-    pub public_key: String,
-    pub key_id: String,
-    pub fingerprint: String,
-    /// Which statement kinds this key signs.
-    pub signs: [&'static str; 2],
-    pub payments: &'static str,
-    pub test_mode: bool,
-}
-
-pub async fn operator(State(state): State<AppState>) -> Json<OperatorView> {
+/// The marketplace's operator key, which signs sales
+#[utoipa::path(get, path = "/api/v1/operator", tag = "verifier", operation_id = "operator",
+    responses((status = 200, description = "The operator key", body = Operator)))]
+pub async fn operator(State(state): State<AppState>) -> Json<Operator> {
     let key = state.market.operator().public_key();
-    Json(OperatorView {
+    Json(Operator {
         public_key: key.to_hex(),
         key_id: key.key_id().to_hex(),
         fingerprint: key.key_id().fingerprint(),
-        signs: ["EditionSold", "LicenseGranted"],
-        payments: state.market.payments().name(),
+        signs: vec!["EditionSold".into(), "LicenseGranted".into()],
+        payments: state.market.payments().name().into(),
         test_mode: state.market.payments().is_test_mode(),
     })
 }
@@ -280,7 +273,13 @@ fn csv_field(value: &str) -> String {
     format!("\"{}\"", defused.replace('"', "\"\""))
 }
 
-/// `GET /api/v1/studio/sales.csv`: the creator's sales (session or a `sales` token).
+/// The creator's sales as CSV
+#[utoipa::path(get, path = "/api/v1/studio/sales.csv", tag = "creator", operation_id = "salesCsv",
+    security(("token" = ["sales"]), ("session" = [])),
+    responses(
+        (status = 200, description = "CSV: sold_at, order_id, listing_id, title, kind, edition, edition_size, price_minor, currency, leaf_index", body = String, content_type = "text/csv"),
+        crate::openapi::CallerRefused,
+    ))]
 pub async fn sales_csv(State(state): State<AppState>, caller: crate::caller::Caller) -> Result<Response, AppError> {
     let creator = caller.creator(app::api::tokens::Scope::Sales)?;
     let sales = state.store.creator_sales(creator.id).await?;

@@ -3,16 +3,13 @@
 //! `publish`, `sales`) or the browser session. The rules are the Studio's own
 //! (`app::api::listings`), so page and API cannot disagree.
 
-use app::api::{
-    listings::{ListingRequest, StudioListing, change_status, create_draft, to_studio},
-    tokens::Scope,
-};
+use app::api::listings::{change_status, create_draft, to_studio};
 use axum::{
     Json,
     extract::{Path, State},
     http::StatusCode,
 };
-use serde::{Deserialize, Serialize};
+use colophon_api::{ActiveKey, ErrorBody, ListingRequest, Me, MeCreator, Sale, Scope, StatusChange, StudioListing};
 
 use crate::{caller::Caller, error::AppError, state::AppState};
 
@@ -20,48 +17,30 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError>
     serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
-/// `GET /api/v1/me`.
-#[derive(Debug, Serialize)]
-pub struct MeView {
-    pub account_id: i64,
-    pub email: String,
-    pub creator: Option<CreatorView>,
-    /// The call's scopes: a token's, or every scope for a browser session.
-    pub scopes: Vec<Scope>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct CreatorView {
-    pub handle: String,
-    pub display_name: String,
-    /// The key that signs new files now, if one is registered.
-    pub active_key: Option<KeyView>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct KeyView {
-    pub key_id: String,
-    pub public_key: String,
-    pub fingerprint: String,
-}
-
-pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<MeView>, AppError> {
+/// The caller: account, creator profile, active signing key, scopes
+#[utoipa::path(get, path = "/api/v1/me", tag = "creator", operation_id = "me",
+    security(("token" = ["read"]), ("session" = [])),
+    responses((status = 200, description = "The caller", body = Me), crate::openapi::CallerRefused))]
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
     let account = caller.require(Scope::Read)?;
     let creator = match &account.creator {
         Some(c) => {
             let keys = state.store.creator_keys(c.id).await?;
             let active = keys.into_iter().find(|k| k.status == colophon_store::KeyState::Active).map(|k| {
                 let id = colophon_provenance::KeyId(k.key_id);
-                KeyView { key_id: id.to_hex(), public_key: hex::encode(k.public_key), fingerprint: id.fingerprint() }
+                ActiveKey { key_id: id.to_hex(), public_key: hex::encode(k.public_key), fingerprint: id.fingerprint() }
             });
-            Some(CreatorView { handle: c.handle.clone(), display_name: c.display_name.clone(), active_key: active })
+            Some(MeCreator { handle: c.handle.clone(), display_name: c.display_name.clone(), active_key: active })
         }
         None => None,
     };
-    Ok(Json(MeView { account_id: account.id, email: account.email.clone(), creator, scopes: caller.scopes().to_vec() }))
+    Ok(Json(Me { account_id: account.id, email: account.email.clone(), creator, scopes: caller.scopes().to_vec() }))
 }
 
-/// `GET /api/v1/studio/listings`: every listing of the creator, drafts included, newest first.
+/// Every listing of the creator, drafts included, newest first
+#[utoipa::path(get, path = "/api/v1/studio/listings", tag = "creator", operation_id = "listStudioListings",
+    security(("token" = ["read"]), ("session" = [])),
+    responses((status = 200, description = "Listings", body = Vec<StudioListing>), crate::openapi::CallerRefused))]
 pub async fn listings(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<StudioListing>>, AppError> {
     let creator = caller.creator(Scope::Read)?;
     let mut out = Vec::new();
@@ -82,7 +61,15 @@ async fn owned(state: &AppState, creator_id: i64, slug: &str) -> Result<StudioLi
     Ok(to_studio(listing, files))
 }
 
-/// `GET /api/v1/studio/listings/{slug}`.
+/// One of the creator's listings with its file versions
+#[utoipa::path(get, path = "/api/v1/studio/listings/{slug}", tag = "creator", operation_id = "getStudioListing",
+    security(("token" = ["read"]), ("session" = [])),
+    params(("slug" = String, Path, description = "The listing's slug.")),
+    responses(
+        (status = 200, description = "The listing", body = StudioListing),
+        (status = 404, description = "No listing of this creator has this slug", body = ErrorBody),
+        crate::openapi::CallerRefused,
+    ))]
 pub async fn listing(
     State(state): State<AppState>,
     caller: Caller,
@@ -92,7 +79,19 @@ pub async fn listing(
     Ok(Json(owned(&state, creator.id, &slug).await?))
 }
 
-/// `POST /api/v1/studio/listings`: a new draft.
+/// Create a draft listing
+///
+/// The same rules as the Studio's form. Give `slug` to make re-runs
+/// idempotent: look the slug up first (GET …/{slug}); a taken slug answers 409.
+#[utoipa::path(post, path = "/api/v1/studio/listings", tag = "creator", operation_id = "createListing",
+    security(("token" = ["publish"]), ("session" = [])),
+    request_body = ListingRequest,
+    responses(
+        (status = 201, description = "The draft", body = StudioListing),
+        (status = 400, description = "Invalid field (the message says which)", body = ErrorBody),
+        (status = 409, description = "The requested slug is taken", body = ErrorBody),
+        crate::openapi::CallerRefused,
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -103,14 +102,17 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(create_draft(&state.store, creator.id, req).await?)))
 }
 
-/// `POST /api/v1/studio/listings/{slug}/status` body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StatusChange {
-    /// `published` | `archived`.
-    pub status: String,
-}
-
+/// Publish or archive
+#[utoipa::path(post, path = "/api/v1/studio/listings/{slug}/status", tag = "creator", operation_id = "setListingStatus",
+    security(("token" = ["publish"]), ("session" = [])),
+    params(("slug" = String, Path, description = "The listing's slug.")),
+    request_body = StatusChange,
+    responses(
+        (status = 200, description = "The listing now (unchanged if it already had this status)", body = StudioListing),
+        (status = 400, description = "Not allowed now (e.g. publishing without a signed file)", body = ErrorBody),
+        (status = 404, description = "No listing of this creator has this slug", body = ErrorBody),
+        crate::openapi::CallerRefused,
+    ))]
 pub async fn set_status(
     State(state): State<AppState>,
     caller: Caller,
@@ -126,34 +128,21 @@ pub async fn set_status(
     Ok(Json(change_status(&state.store, creator.id, listing.id, &change.status).await?))
 }
 
-/// One sale of the creator's work.
-#[derive(Debug, Serialize)]
-pub struct SaleView {
-    pub order_id: String,
-    pub listing_id: i64,
-    pub title: String,
-    pub kind: &'static str,
-    pub edition: Option<i64>,
-    pub edition_size: Option<i64>,
-    pub price_minor: i64,
-    pub currency: String,
-    /// The `EditionSold` / `LicenseGranted` statement's log index.
-    pub leaf_index: u64,
-    pub sold_at: String,
-}
-
-/// `GET /api/v1/studio/sales`: newest first.
-pub async fn sales(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<SaleView>>, AppError> {
+/// The creator's sales, newest first
+#[utoipa::path(get, path = "/api/v1/studio/sales", tag = "creator", operation_id = "listSales",
+    security(("token" = ["sales"]), ("session" = [])),
+    responses((status = 200, description = "Sales", body = Vec<Sale>), crate::openapi::CallerRefused))]
+pub async fn sales(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Sale>>, AppError> {
     let creator = caller.creator(Scope::Sales)?;
     let sales = state.store.creator_sales(creator.id).await?;
     Ok(Json(
         sales
             .into_iter()
-            .map(|s| SaleView {
+            .map(|s| Sale {
                 order_id: s.order_id,
                 listing_id: s.listing_id,
                 title: s.title,
-                kind: s.kind.as_str(),
+                kind: app::api::listings::to_kind(s.kind),
                 edition: s.edition,
                 edition_size: s.edition_size,
                 price_minor: s.price_minor,
