@@ -169,19 +169,11 @@ pub fn check_password(password: &str, email: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Creator handles: 2–32 of a–z, 0–9, `-` and `_`, starting with a letter.
+/// Creator handles: the catalog's rule (`colophon_catalog::Handle`), kept lowercase.
 pub fn check_handle(handle: &str) -> Result<String, ApiError> {
-    let h = handle.trim().to_lowercase();
-    let ok = (2..=32).contains(&h.len())
-        && h.starts_with(|c: char| c.is_ascii_lowercase())
-        && h.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if ok {
-        Ok(h)
-    } else {
-        Err(ApiError::BadRequest(
-            "Handles are 2–32 characters: lowercase letters, digits, - and _, starting with a letter.".into(),
-        ))
-    }
+    colophon_catalog::Handle::parse(handle)
+        .map(colophon_catalog::Handle::into_string)
+        .map_err(|e| ApiError::BadRequest(e.0))
 }
 
 #[cfg(test)]

@@ -50,6 +50,20 @@ impl FromServerFnError for ApiError {
 }
 
 #[cfg(feature = "ssr")]
+impl From<colophon_market::listings::ListingError> for ApiError {
+    fn from(err: colophon_market::listings::ListingError) -> Self {
+        use colophon_market::listings::ListingError as E;
+        match err {
+            E::Rule(_) | E::Invalid(_) => Self::BadRequest(err.to_string()),
+            E::SlugTaken(_) => Self::Conflict(err.to_string()),
+            E::NotYours => Self::Forbidden(err.to_string()),
+            E::Gone => Self::Unavailable(err.to_string()),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<colophon_store::StoreError> for ApiError {
     fn from(err: colophon_store::StoreError) -> Self {
         if let colophon_store::StoreError::Conflict { what } = err {

@@ -9,6 +9,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;
 pub mod components;
+pub mod context;
 pub mod error;
 #[cfg(feature = "hydrate")]
 pub mod file_hash;

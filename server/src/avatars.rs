@@ -9,7 +9,6 @@
 //! - `DELETE /api/v1/me/avatar`
 //! - `GET /api/v1/creators/{handle}/avatar` → `image/png`, `ETag` = its SHA-256
 
-use app::api::tokens::Scope;
 use axum::{
     Json,
     body::Body,
@@ -17,6 +16,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use colophon_api::Scope;
 use colophon_formats::image::ImageLimits;
 use colophon_provenance::ContentHash;
 use futures::StreamExt as _;

@@ -3,8 +3,11 @@
 //! that carries an `Authorization` header is judged by it alone — a bad token
 //! never falls back to a cookie.
 
-use app::api::tokens::{Scope, parse_scopes, secret};
 use axum::extract::FromRequestParts;
+use colophon_api::{
+    Scope,
+    tokens::{self as secret, parse_scopes},
+};
 use colophon_store::{AccountRow, CreatorRow};
 use http::{header, request::Parts};
 use tower_sessions::Session;

@@ -47,6 +47,14 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+/// A JSON request body as `T`, or the one 400 every route answers for a
+/// malformed or mistyped body (serde's message names the field). Parsed in
+/// the handler, after the caller is known, so an unauthorised call learns
+/// nothing about the body's shape.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = match &self {

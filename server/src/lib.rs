@@ -15,6 +15,8 @@ pub mod routes;
 pub mod sessions;
 pub mod state;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod uploads;
 
 use std::{future::Future, net::SocketAddr, path::Path};

@@ -36,7 +36,7 @@ pub fn router(state: AppState) -> Router {
     let store = state.store.clone();
     let limiter = state.sign_in_limiter.clone();
     let market = state.market.clone();
-    let site_url = app::api::orders::SiteUrl(state.public_url.clone());
+    let site_url = app::context::SiteUrl(state.public_url.clone());
     let options = state.leptos_options.clone();
     let sessions = state.sessions.clone().layer(state.secure_cookies);
     // What server functions and server-rendered pages (the 404 page included) can reach.

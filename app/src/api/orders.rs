@@ -5,10 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{api::store::AnchorInfo, error::ApiError, types::ListingKind};
 
-/// The site's public address (`COLOPHON_PUBLIC_URL`), for links that leave
-/// the site: the certificate's QR code. Provided by the server.
-#[derive(Clone, Debug)]
-pub struct SiteUrl(pub Option<String>);
+pub use crate::context::SiteUrl;
 
 /// One owned edition or licence.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -8,23 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
-pub use colophon_api::Scope;
-
-/// Parses a stored or submitted comma-separated scope list.
-pub fn parse_scopes(list: &str) -> Result<Vec<Scope>, String> {
-    let mut scopes = Vec::new();
-    for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let scope = Scope::parse(part).ok_or_else(|| format!("Unknown scope {part:?}: use read, publish or sales."))?;
-        if !scopes.contains(&scope) {
-            scopes.push(scope);
-        }
-    }
-    if scopes.is_empty() {
-        return Err("Choose at least one scope.".into());
-    }
-    scopes.sort_by_key(|s| Scope::ALL.iter().position(|a| a == s));
-    Ok(scopes)
-}
+pub use colophon_api::{Scope, tokens::parse_scopes};
 
 /// A token as the Studio lists it (never its secret).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,30 +30,14 @@ pub struct CreatedToken {
     pub view: TokenView,
 }
 
-/// How tokens look: `col_` and 64 hex digits (256 random bits). The prefix
-/// lets secret scanners and people recognise a leaked one.
+/// How tokens look (`colophon_api::tokens`), and a fresh one.
 #[cfg(feature = "ssr")]
 pub mod secret {
-    /// Every token starts with this.
-    pub const PREFIX: &str = "col_";
-    /// How many characters of a token the Studio shows.
-    pub const SHOWN: usize = 12;
+    pub use colophon_api::tokens::{PREFIX, SHOWN, hash, well_formed};
 
-    /// A fresh token.
+    /// A fresh token: the prefix and 256 random bits in hex.
     pub fn generate() -> String {
         format!("{PREFIX}{}", crate::auth::random_hex(32))
-    }
-
-    /// What is stored and looked up: SHA-256 of the whole token string.
-    pub fn hash(token: &str) -> [u8; 32] {
-        colophon_provenance::ContentHash::of(token.as_bytes()).0
-    }
-
-    /// Whether `token` has the shape of one (checked before any look-up).
-    pub fn well_formed(token: &str) -> bool {
-        token
-            .strip_prefix(PREFIX)
-            .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
     }
 }
 

@@ -12,6 +12,7 @@
 pub mod error;
 pub mod ledger;
 pub mod studio;
+pub mod tokens;
 pub mod uploads;
 
 pub use error::ErrorBody;

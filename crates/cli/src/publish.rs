@@ -151,18 +151,6 @@ fn refusal(status: u16, body: &Value) -> String {
     format!("the server answered {status}: {message}")
 }
 
-fn slugify(s: &str) -> String {
-    let mut slug = String::new();
-    for c in s.to_lowercase().chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    slug.trim_end_matches('-').chars().take(60).collect::<String>().trim_end_matches('-').to_owned()
-}
-
 /// What a file is, by its content.
 fn file_type(path: &Path) -> Result<FileType, String> {
     let mut head = [0u8; 64];
@@ -188,10 +176,10 @@ fn infer(paths: &[PathBuf], a: &Args) -> Result<Vec<ListingSpec>, String> {
     let mut out = Vec::new();
     for path in paths {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        let slug = slugify(stem);
-        if slug.is_empty() {
-            return Err(format!("{}: cannot make a slug from this file name; use a manifest", path.display()));
-        }
+        let slug = colophon_catalog::Slug::from_title(stem)
+            .ok_or_else(|| format!("{}: cannot make a slug from this file name; use a manifest", path.display()))?
+            .as_str()
+            .to_owned();
         let kind = kind_of(file_type(path)?);
         if kind == "edition" && a.edition_size.is_none() {
             return Err(format!("{}: an image is listed as an edition: give --edition-size", path.display()));
@@ -216,15 +204,11 @@ fn infer(paths: &[PathBuf], a: &Args) -> Result<Vec<ListingSpec>, String> {
 }
 
 /// "12.50" → 1250.
+/// A manifest's price ("25", "12.50") in minor units: the catalog's rule.
 fn price_minor(price: &str) -> Result<i64, String> {
-    let p = price.trim().trim_start_matches('$');
-    let (whole, frac) = p.split_once('.').unwrap_or((p, ""));
-    let ok = !whole.is_empty() && frac.len() <= 2 && whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit());
-    let minor = whole.parse::<i64>().ok().zip(format!("{frac:0<2}").parse::<i64>().ok()).map(|(w, f)| w * 100 + f);
-    match minor {
-        Some(m) if ok => Ok(m),
-        _ => Err(format!("{price:?} is not a price like 25 or 12.50")),
-    }
+    colophon_catalog::Price::parse(price)
+        .map(colophon_catalog::Price::minor)
+        .map_err(|e| format!("{price:?} is not a price like 25 or 12.50: {e}"))
 }
 
 /// Which hashes a file's statement must name as parents (what the server
@@ -621,8 +605,6 @@ mod tests {
         assert_eq!(price_minor("12.5"), Ok(1250));
         assert!(price_minor("12.505").is_err());
         assert!(price_minor("-1").is_err());
-        assert_eq!(slugify("Tide 01 (final)"), "tide-01-final");
-        assert_eq!(slugify("__"), "");
     }
 
     #[test]

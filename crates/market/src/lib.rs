@@ -1,9 +1,10 @@
 //! Colophon's selling rules, shared by the web app's server functions and the
 //! REST API: checkout through a [`PaymentProvider`], atomic edition allocation
 //! in the store, and the `EditionSold` / `LicenseGranted` statements signed by
-//! the marketplace's [`OperatorKey`].
+//! the marketplace's [`OperatorKey`]; and what creators list ([`listings`]).
 
 mod checkout;
+pub mod listings;
 mod operator;
 mod payments;
 

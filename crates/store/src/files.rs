@@ -176,6 +176,11 @@ impl Store {
         dispatch!(self, register_file(f, entry))
     }
 
+    /// Every file version of a creator's listings (by listing, newest first), in one query.
+    pub async fn creator_files(&self, creator_id: i64) -> Result<Vec<FileRow>, StoreError> {
+        dispatch!(self, creator_files(creator_id))
+    }
+
     /// A listing's file versions, newest first.
     pub async fn listing_files(&self, listing_id: i64) -> Result<Vec<FileRow>, StoreError> {
         dispatch!(self, listing_files(listing_id))

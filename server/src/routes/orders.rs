@@ -130,8 +130,7 @@ pub async fn create(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| AppError::BadRequest("Send an Idempotency-Key header (8 to 128 of A-Z a-z 0-9 - _).".into()))?;
-    let req: CreateOrder =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))?;
+    let req: CreateOrder = crate::error::json_body(&body)?;
     let listing = state.store.listing_id_by_slug(&req.listing).await?.ok_or(AppError::NotFound)?;
     let creator = account.creator.as_ref().map(|c| c.id);
     let order = state.market.buy(account.id, creator, listing, req.price_minor, key, Utc::now()).await?;
@@ -281,7 +280,7 @@ fn csv_field(value: &str) -> String {
         crate::openapi::CallerRefused,
     ))]
 pub async fn sales_csv(State(state): State<AppState>, caller: crate::caller::Caller) -> Result<Response, AppError> {
-    let creator = caller.creator(app::api::tokens::Scope::Sales)?;
+    let creator = caller.creator(colophon_api::Scope::Sales)?;
     let sales = state.store.creator_sales(creator.id).await?;
     let mut csv =
         String::from("sold_at,order_id,listing_id,title,kind,edition,edition_size,price_minor,currency,leaf_index\n");

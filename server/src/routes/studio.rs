@@ -1,21 +1,21 @@
 //! The creator API (`/api/v1/me`, `/api/v1/studio/*`): what the Studio does,
 //! for pipelines and the CLI. Authenticated by an API token (scopes `read`,
 //! `publish`, `sales`) or the browser session. The rules are the Studio's own
-//! (`app::api::listings`), so page and API cannot disagree.
+//! (`colophon_market::listings`), so page and API cannot disagree.
 
-use app::api::listings::{change_status, create_draft, to_studio};
 use axum::{
     Json,
     extract::{Path, State},
     http::StatusCode,
 };
 use colophon_api::{ActiveKey, ErrorBody, ListingRequest, Me, MeCreator, Sale, Scope, StatusChange, StudioListing};
+use colophon_market::listings::{ListingError, change_status, create_draft, creator_listings, to_kind, to_studio};
 
-use crate::{caller::Caller, error::AppError, state::AppState};
-
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))
-}
+use crate::{
+    caller::Caller,
+    error::{AppError, json_body},
+    state::AppState,
+};
 
 /// The caller: account, creator profile, active signing key, scopes
 #[utoipa::path(get, path = "/api/v1/me", tag = "creator", operation_id = "me",
@@ -43,12 +43,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
     responses((status = 200, description = "Listings", body = Vec<StudioListing>), crate::openapi::CallerRefused))]
 pub async fn listings(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<StudioListing>>, AppError> {
     let creator = caller.creator(Scope::Read)?;
-    let mut out = Vec::new();
-    for l in state.store.creator_listings(creator.id).await? {
-        let files = state.store.listing_files(l.id).await?;
-        out.push(to_studio(l, files));
-    }
-    Ok(Json(out))
+    Ok(Json(creator_listings(&state.store, creator.id).await?))
 }
 
 /// One of the creator's listings by slug, with its file versions; 404 for
@@ -142,7 +137,7 @@ pub async fn sales(State(state): State<AppState>, caller: Caller) -> Result<Json
                 order_id: s.order_id,
                 listing_id: s.listing_id,
                 title: s.title,
-                kind: app::api::listings::to_kind(s.kind),
+                kind: to_kind(s.kind),
                 edition: s.edition,
                 edition_size: s.edition_size,
                 price_minor: s.price_minor,
@@ -152,4 +147,19 @@ pub async fn sales(State(state): State<AppState>, caller: Caller) -> Result<Json
             })
             .collect(),
     ))
+}
+
+impl From<ListingError> for AppError {
+    fn from(err: ListingError) -> Self {
+        match err {
+            ListingError::Rule(_) | ListingError::Invalid(_) => Self::BadRequest(err.to_string()),
+            ListingError::SlugTaken(_) => Self::Conflict(err.to_string()),
+            ListingError::NotYours => Self::Forbidden(err.to_string()),
+            ListingError::Gone => Self::Unavailable {
+                message: "The listing changed meanwhile. Please try again.",
+                source: anyhow::Error::new(err),
+            },
+            ListingError::Store(e) => e.into(),
+        }
+    }
 }

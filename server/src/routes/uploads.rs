@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use crate::{
     caller::Caller,
-    error::AppError,
+    error::{AppError, json_body},
     state::AppState,
     uploads::{CompleteUpload, RegisteredFile, StartUpload, Upload},
 };
@@ -24,10 +24,6 @@ pub async fn account(state: &AppState, session: &Session) -> Result<AccountRow, 
     let id =
         app::auth::session_account_id(session).await.ok_or_else(|| AppError::Unauthorized("Sign in first.".into()))?;
     state.store.account(id).await?.ok_or_else(|| AppError::Unauthorized("Sign in first.".into()))
-}
-
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 /// Open a resumable upload of a file for a listing

@@ -276,6 +276,22 @@ pub(crate) async fn listing_files(pool: &Pool, listing_id: i64) -> Result<Vec<Fi
     rows.into_iter().map(|r| crate::files::file_row!(r)).collect()
 }
 
+/// Every file version of a creator's listings, per listing newest first: one
+/// query for the Studio's list instead of one per listing.
+pub(crate) async fn creator_files(pool: &Pool, creator_id: i64) -> Result<Vec<FileRow>, StoreError> {
+    let rows = query!(
+        r#"SELECT f.id AS "id!", f.listing_id AS "listing_id!: i64", f.version AS "version!: i64", f.sha256,
+                  f.size AS "size!: i64", f.file_type, f.storage_key, f.alt_hash, f.details,
+                  f.log_leaf AS "log_leaf!: i64", f.created_at AS "created_at!: DateTime<Utc>"
+           FROM listing_files f JOIN listings l ON l.id = f.listing_id
+           WHERE l.creator_id = $1 ORDER BY f.listing_id, f.version DESC"#,
+        creator_id
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|r| crate::files::file_row!(r)).collect()
+}
+
 pub(crate) async fn files_by_hash(pool: &Pool, sha256: &[u8; 32]) -> Result<Vec<FileRow>, StoreError> {
     let hash = &sha256[..];
     let rows = query!(

@@ -1,0 +1,6 @@
+//! crates/cli's integration tests, one binary (one link, one process): each
+//! module is what was once a file of its own.
+
+mod against_server;
+mod publish;
+mod verify;

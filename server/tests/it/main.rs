@@ -1,0 +1,17 @@
+//! server's integration tests, one binary (one link, one process): each
+//! module is what was once a file of its own.
+
+mod accounts;
+mod anchoring;
+mod avatars;
+mod creator_api;
+mod demo;
+mod ledger_api;
+mod made_with;
+mod openapi_snapshot;
+mod orders;
+mod previews;
+mod s3;
+mod site;
+mod uploads;
+mod webhooks;
