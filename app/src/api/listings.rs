@@ -126,26 +126,22 @@ pub async fn my_credits() -> Result<Vec<Credited>, ApiError> {
     crate::error::with_status(
         async move {
             let (store, _, creator) = crate::api::keys::require_creator().await?;
-            let mut out = Vec::new();
-            for l in store.creator_listings(creator.id).await? {
-                if l.kind == colophon_store::ListingKind::Edition {
-                    continue;
-                }
-                for c in store.used_in(l.id).await? {
-                    out.push(Credited {
-                        yours_title: l.title.clone(),
-                        yours_slug: l.slug.clone(),
-                        work: crate::api::store::CreditView {
-                            credited_as: c.kind,
-                            slug: c.slug,
-                            title: c.title,
-                            kind: c.listing_kind,
-                            creator: c.creator,
-                        },
-                    });
-                }
-            }
-            Ok(out)
+            Ok(store
+                .creator_credited(creator.id)
+                .await?
+                .into_iter()
+                .map(|r| Credited {
+                    yours_title: r.yours_title,
+                    yours_slug: r.yours_slug,
+                    work: crate::api::store::CreditView {
+                        credited_as: r.credit.kind,
+                        slug: r.credit.slug,
+                        title: r.credit.title,
+                        kind: r.credit.listing_kind,
+                        creator: r.credit.creator,
+                    },
+                })
+                .collect())
         }
         .await,
     )

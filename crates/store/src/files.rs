@@ -94,6 +94,16 @@ pub struct CreditRow {
     pub creator: String,
 }
 
+/// A work crediting one of a creator's listings (see `Store::creator_credited`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreditedRow {
+    /// The creator's credited LoRA or workflow.
+    pub yours_title: String,
+    pub yours_slug: String,
+    /// The published work that credits it.
+    pub credit: CreditRow,
+}
+
 /// An upload in progress.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadRow {
@@ -110,6 +120,12 @@ impl Store {
     /// The published LoRAs and workflows whose files the images of `listing_id` credit.
     pub async fn made_with(&self, listing_id: i64) -> Result<Vec<CreditRow>, StoreError> {
         dispatch!(self, made_with(listing_id))
+    }
+
+    /// Every published work crediting one of `creator_id`'s LoRAs or
+    /// workflows, in one query: by their listing (newest first), then by title.
+    pub async fn creator_credited(&self, creator_id: i64) -> Result<Vec<CreditedRow>, StoreError> {
+        dispatch!(self, creator_credited(creator_id))
     }
 
     /// The published listings whose images credit a file of `listing_id`.
