@@ -25,6 +25,3 @@ pub use studio::{
     StudioListing,
 };
 pub use uploads::{CompleteUpload, RegisteredFile, StartUpload, Upload};
-
-/// A SHA-256 or ed25519 public key / key id: 64 lowercase hex digits.
-pub const HEX32_PATTERN: &str = "^[0-9a-f]{64}$";
