@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use colophon_api::ListingKind;
+pub use colophon_api::{ListingKind, ListingStatus};
 
 /// One card in the store grid.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

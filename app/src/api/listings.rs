@@ -10,7 +10,6 @@ use crate::error::ApiError;
 
 pub use colophon_api::{FileVersion, LicenseRequest, ListingRequest, StudioListing};
 #[cfg(feature = "ssr")]
-pub use colophon_market::listings::to_kind;
 
 /// The signed-in creator's listings, newest first.
 #[server(endpoint = "listings/mine")]

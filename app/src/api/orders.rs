@@ -43,7 +43,7 @@ fn to_item(o: colophon_store::OrderRow) -> CollectionItem {
         order_id: o.id,
         slug: o.slug,
         title: o.title,
-        kind: crate::api::listings::to_kind(o.kind),
+        kind: o.kind,
         creator: o.creator_name,
         creator_handle: o.creator_handle,
         edition: o.edition,

@@ -97,7 +97,7 @@ pub(crate) fn to_card(row: colophon_store::ListingRow) -> ListingCard {
     ListingCard {
         id: row.id,
         slug: row.slug,
-        kind: crate::api::listings::to_kind(row.kind),
+        kind: row.kind,
         title: row.title,
         creator: row.creator_name,
         price_minor: row.price_minor,
@@ -343,7 +343,7 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 .find(|k| k.status == colophon_store::KeyState::Active)
                 .and_then(|k| colophon_provenance::PublicKey::from_bytes(&k.public_key).ok())
                 .map(|k| k.key_id().fingerprint());
-            let terms = store.sale_terms(id).await?;
+            let sale = store.sale_state(id).await?.ok_or_else(not_found)?;
             let now = chrono::Utc::now();
             let newest = store.listing_files(id).await?.into_iter().next();
             let generation =
@@ -371,7 +371,7 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
             // The same rules checkout enforces, in the same words.
             let unavailable = match l.status {
                 colophon_store::ListingStatus::Draft => Some("This is a draft: publish it to sell it.".to_owned()),
-                _ => store.unavailability(id, now).await?.map(|r| colophon_market::MarketError::Refused(r).to_string()),
+                _ => sale.unavailability(now).map(|r| r.to_string()),
             };
             let license_words = serde_json::from_str::<colophon_formats::LicenseTerms>(&l.license_json)
                 .map(|t| t.plain_words())
@@ -380,7 +380,7 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 card: ListingCard {
                     id,
                     slug: l.slug.clone(),
-                    kind: crate::api::listings::to_kind(l.kind),
+                    kind: l.kind,
                     title: l.title.clone(),
                     creator: creator.display_name.clone(),
                     price_minor: l.price_minor,
@@ -397,9 +397,9 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 key_fingerprint,
                 license_words,
                 license_hash: l.license_hash.map(|h| colophon_provenance::ContentHash(h).to_hex()).unwrap_or_default(),
-                sale_starts_ms: terms.starts_at.map(|t| t.timestamp_millis()),
-                sale_ends_ms: terms.ends_at.map(|t| t.timestamp_millis()),
-                per_account_cap: terms.per_account_cap,
+                sale_starts_ms: sale.starts_at.map(|t| t.timestamp_millis()),
+                sale_ends_ms: sale.ends_at.map(|t| t.timestamp_millis()),
+                per_account_cap: sale.per_account_cap,
                 now_ms: now.timestamp_millis(),
                 file,
                 sales,

@@ -15,7 +15,7 @@ use crate::components::ui::{BUTTON, BUTTON_LIGHT, INPUT};
 use crate::{
     api::listings::{CreateListing, FileVersion, SetListingStatus, StudioListing, my_listings},
     pages::ActionError,
-    types::ListingKind,
+    types::{ListingKind, ListingStatus},
 };
 
 /// The creator's listings and the form for a new one.
@@ -171,7 +171,7 @@ fn ListingRow(
             <div class="flex flex-wrap items-baseline justify-between gap-2">
                 <p class="font-semibold"><a href=format!("/listings/{}", listing.slug) class="hover:underline">{listing.title.clone()}</a></p>
                 <p class="text-sm text-stone-600">
-                    {kind_label} " · " <span data-testid="listing-status">{listing.status.clone()}</span> " · "
+                    {kind_label} " · " <span data-testid="listing-status">{listing.status.as_str()}</span> " · "
                     <span data-testid="file-count">{listing.files}</span> " file(s) · "
                     <span data-testid="stock">
                         {match listing.edition_size {
@@ -197,13 +197,13 @@ fn ListingRow(
                 <button type="button" class=BUTTON_LIGHT disabled=move || busy.get() on:click=upload>
                     "Sign and upload"
                 </button>
-                {(listing.status != "published").then(|| view! {
+                {(listing.status != ListingStatus::Published).then(|| view! {
                     <button type="button" class=BUTTON_LIGHT
                         on:click=move |_| { status.dispatch(SetListingStatus { listing_id: id, status: "published".into() }); }>
                         "Publish"
                     </button>
                 })}
-                {(listing.status == "published").then(|| view! {
+                {(listing.status == ListingStatus::Published).then(|| view! {
                     <button type="button" class=BUTTON_LIGHT
                         on:click=move |_| { status.dispatch(SetListingStatus { listing_id: id, status: "archived".into() }); }>
                         "Archive"

@@ -21,7 +21,7 @@ pub use ledger::{
     Similar,
 };
 pub use studio::{
-    ActiveKey, FileVersion, LicenseRequest, ListingKind, ListingRequest, Me, MeCreator, Sale, Scope, StatusChange,
-    StudioListing,
+    ActiveKey, FileVersion, LicenseRequest, ListingKind, ListingRequest, ListingStatus, Me, MeCreator, Sale, Scope,
+    StatusChange, StudioListing, UnknownWord,
 };
 pub use uploads::{CompleteUpload, RegisteredFile, StartUpload, Upload};

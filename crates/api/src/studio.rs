@@ -36,6 +36,61 @@ impl ListingKind {
     }
 }
 
+impl std::str::FromStr for ListingKind {
+    type Err = UnknownWord;
+
+    /// The wire word back (the database stores the same words).
+    fn from_str(word: &str) -> Result<Self, UnknownWord> {
+        match word {
+            "edition" => Ok(Self::Edition),
+            "workflow" => Ok(Self::Workflow),
+            "lora" => Ok(Self::Lora),
+            _ => Err(UnknownWord(word.to_owned())),
+        }
+    }
+}
+
+/// Where a listing is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingStatus {
+    /// Only its creator sees it.
+    Draft,
+    /// On sale (within its sale window).
+    Published,
+    /// Off sale; buyers keep what they bought.
+    Archived,
+}
+
+impl ListingStatus {
+    /// The wire word: `draft`, `published` or `archived`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+}
+
+impl std::str::FromStr for ListingStatus {
+    type Err = UnknownWord;
+
+    fn from_str(word: &str) -> Result<Self, UnknownWord> {
+        match word {
+            "draft" => Ok(Self::Draft),
+            "published" => Ok(Self::Published),
+            "archived" => Ok(Self::Archived),
+            _ => Err(UnknownWord(word.to_owned())),
+        }
+    }
+}
+
+/// A word that names no value of the enum it was parsed as.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown word {0:?}")]
+pub struct UnknownWord(pub String);
+
 /// What an API token may do. A browser session may do everything its account may.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -113,8 +168,7 @@ pub struct StudioListing {
     pub slug: String,
     pub kind: ListingKind,
     pub title: String,
-    /// `draft`, `published` or `archived`.
-    pub status: String,
+    pub status: ListingStatus,
     /// Minor units of `currency` (cents for USD).
     pub price_minor: i64,
     pub currency: String,

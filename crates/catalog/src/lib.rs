@@ -6,6 +6,7 @@
 //! Pure: no I/O and no clock (callers pass `now` where it matters).
 
 mod price;
+pub mod sale;
 mod slug;
 
 use chrono::{DateTime, Utc};
@@ -13,6 +14,7 @@ use colophon_api::{ListingKind, ListingRequest};
 use colophon_formats::LicenseTerms;
 
 pub use price::{MAX_PRICE_MINOR, Price};
+pub use sale::{Refusal, SaleState};
 pub use slug::{Handle, Slug};
 
 /// A rule a request broke; the message is for people and names the field.

@@ -15,7 +15,7 @@ use crate::{OperatorKey, PaymentError, PaymentProvider};
 /// Why a purchase did not happen. The messages are for buyers.
 #[derive(Debug, thiserror::Error)]
 pub enum MarketError {
-    #[error("{}", refusal_message(.0))]
+    #[error("{0}")]
     Refused(Refusal),
     #[error("You can't buy your own listing.")]
     OwnListing,
@@ -25,22 +25,6 @@ pub enum MarketError {
     Payment(#[from] PaymentError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-fn refusal_message(r: &Refusal) -> String {
-    match r {
-        Refusal::NotFound => "There is no such listing.".into(),
-        Refusal::NotForSale => "This listing is no longer for sale.".into(),
-        Refusal::NotStarted(at) => format!("The sale starts {}.", at.format("%Y-%m-%d %H:%M UTC")),
-        Refusal::Ended(at) => format!("The sale ended {}.", at.format("%Y-%m-%d %H:%M UTC")),
-        Refusal::SoldOut => "Sold out: every edition has been sold.".into(),
-        Refusal::CapReached(cap) => {
-            format!("You already hold {cap} of this edition, the most one collector may buy.")
-        }
-        Refusal::AlreadyLicensed => "You already hold a licence for this listing.".into(),
-        Refusal::PriceChanged => "The price changed; reload the page to see the new one.".into(),
-        Refusal::KeyReused => "This checkout key was already used for another listing.".into(),
-    }
 }
 
 /// A completed (or replayed) order.

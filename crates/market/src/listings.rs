@@ -27,15 +27,6 @@ pub enum ListingError {
     Store(#[from] StoreError),
 }
 
-/// The wire's listing kind of a stored one.
-pub fn to_kind(k: store::ListingKind) -> ListingKind {
-    match k {
-        store::ListingKind::Edition => ListingKind::Edition,
-        store::ListingKind::Workflow => ListingKind::Workflow,
-        store::ListingKind::Lora => ListingKind::Lora,
-    }
-}
-
 /// Every listing of a creator, drafts included, newest first, with its files:
 /// two queries, however many listings.
 pub async fn creator_listings(store: &Store, creator_id: i64) -> Result<Vec<StudioListing>, StoreError> {
@@ -59,9 +50,9 @@ pub fn to_studio(l: store::OwnedListing, files: Vec<store::FileRow>) -> StudioLi
     StudioListing {
         id: l.id,
         slug: l.slug,
-        kind: to_kind(l.kind),
+        kind: l.kind,
         title: l.title,
-        status: l.status.as_str().to_owned(),
+        status: l.status,
         price_minor: l.price_minor,
         currency: l.currency,
         edition_size: l.edition_size,

@@ -4,58 +4,16 @@ use chrono::{DateTime, Utc};
 
 use crate::{Store, StoreError};
 
-/// What a listing sells. Stored as `edition` | `workflow` | `lora`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListingKind {
-    Edition,
-    Workflow,
-    Lora,
+pub use colophon_api::{ListingKind, ListingStatus};
+
+/// A stored kind word back as the domain's kind.
+pub(crate) fn kind(word: &str) -> Result<ListingKind, StoreError> {
+    word.parse().map_err(|_| StoreError::Corrupt(format!("unknown listing kind {word:?}")))
 }
 
-impl ListingKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Edition => "edition",
-            Self::Workflow => "workflow",
-            Self::Lora => "lora",
-        }
-    }
-
-    pub(crate) fn parse(value: &str) -> Result<Self, StoreError> {
-        match value {
-            "edition" => Ok(Self::Edition),
-            "workflow" => Ok(Self::Workflow),
-            "lora" => Ok(Self::Lora),
-            other => Err(StoreError::Corrupt(format!("unknown listing kind {other:?}"))),
-        }
-    }
-}
-
-/// Where a listing is in its life. Stored as `draft` | `published` | `archived`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListingStatus {
-    Draft,
-    Published,
-    Archived,
-}
-
-impl ListingStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Archived => "archived",
-        }
-    }
-
-    pub(crate) fn parse(value: &str) -> Result<Self, StoreError> {
-        match value {
-            "draft" => Ok(Self::Draft),
-            "published" => Ok(Self::Published),
-            "archived" => Ok(Self::Archived),
-            other => Err(StoreError::Corrupt(format!("unknown listing status {other:?}"))),
-        }
-    }
+/// A stored status word back as the domain's status.
+pub(crate) fn status(word: &str) -> Result<ListingStatus, StoreError> {
+    word.parse().map_err(|_| StoreError::Corrupt(format!("unknown listing status {word:?}")))
 }
 
 /// A published listing as the store grid needs it.
@@ -134,7 +92,7 @@ macro_rules! listing_row {
         Ok::<_, $crate::StoreError>($crate::ListingRow {
             id: r.id,
             slug: r.slug,
-            kind: $crate::ListingKind::parse(&r.kind)?,
+            kind: $crate::listings::kind(&r.kind)?,
             title: r.title,
             creator_name: r.creator_name,
             price_minor: r.price_minor,

@@ -37,23 +37,7 @@ pub struct Allocation {
     pub license_hash: Option<[u8; 32]>,
 }
 
-/// Why a purchase was refused. Nothing was stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// No such listing, or a draft.
-    NotFound,
-    /// Archived.
-    NotForSale,
-    NotStarted(DateTime<Utc>),
-    Ended(DateTime<Utc>),
-    SoldOut,
-    CapReached(i64),
-    AlreadyLicensed,
-    /// The price changed since the buyer saw it.
-    PriceChanged,
-    /// The idempotency key was used for another listing.
-    KeyReused,
-}
+pub use colophon_catalog::{Refusal, SaleState};
 
 /// The outcome of [`Store::checkout`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,7 +111,6 @@ impl Store {
                 None => return Err(StoreError::Corrupt("a committed order is missing".into())),
             },
             TxOutcome::Refused(refusal) => Checkout::Refused(refusal),
-            TxOutcome::Unavailable => Checkout::Refused(self.why_refused(p.listing_id, p.now).await?),
             // A concurrent request with the same key won the race.
             TxOutcome::DuplicateKey => match self.order_by_key(p.account_id, p.idempotency_key).await? {
                 Some(existing) => replay(existing, p),
@@ -136,27 +119,18 @@ impl Store {
         })
     }
 
-    /// Why a listing cannot be bought right now, read outside any transaction.
-    pub(crate) async fn why_refused(&self, listing_id: i64, now: DateTime<Utc>) -> Result<Refusal, StoreError> {
-        // Checkout found it unavailable; if it looks buyable again, it changed meanwhile.
-        Ok(self.unavailability(listing_id, now).await?.unwrap_or(Refusal::NotForSale))
+    /// Why a listing cannot be bought at `now`, or `None` when it can:
+    /// the catalog's sale rule, which checkout applies too.
+    pub async fn unavailability(&self, listing_id: i64, now: DateTime<Utc>) -> Result<Option<Refusal>, StoreError> {
+        Ok(match self.sale_state(listing_id).await? {
+            Some(state) => state.unavailability(now),
+            None => Some(Refusal::NotFound),
+        })
     }
 
-    /// Why a listing cannot be bought at `now`, or `None` when it can (the
-    /// listing page and checkout share these rules).
-    pub async fn unavailability(&self, listing_id: i64, now: DateTime<Utc>) -> Result<Option<Refusal>, StoreError> {
-        let Some(l) = self.owned_listing(listing_id).await? else { return Ok(Some(Refusal::NotFound)) };
-        let terms = self.sale_terms(listing_id).await?;
-        Ok(match l.status {
-            crate::ListingStatus::Draft => Some(Refusal::NotFound),
-            crate::ListingStatus::Archived => Some(Refusal::NotForSale),
-            crate::ListingStatus::Published => match terms {
-                _ if l.edition_size.is_some_and(|n| l.sold >= n) => Some(Refusal::SoldOut),
-                SaleTerms { starts_at: Some(start), .. } if now < start => Some(Refusal::NotStarted(start)),
-                SaleTerms { ends_at: Some(end), .. } if now >= end => Some(Refusal::Ended(end)),
-                _ => None,
-            },
-        })
+    /// What the sale rule reads of a listing (`None`: no such listing).
+    pub async fn sale_state(&self, listing_id: i64) -> Result<Option<SaleState>, StoreError> {
+        dispatch!(self, sale_state(listing_id))
     }
 
     /// One order by id.
@@ -193,30 +167,14 @@ impl Store {
     pub async fn listing_sales(&self, listing_id: i64, limit: u32) -> Result<Vec<SaleRow>, StoreError> {
         dispatch!(self, listing_sales(listing_id, limit))
     }
-
-    /// A listing's sale window and cap.
-    pub async fn sale_terms(&self, listing_id: i64) -> Result<SaleTerms, StoreError> {
-        dispatch!(self, sale_terms(listing_id))
-    }
 }
 
 /// What the checkout transaction did (backend to [`Store::checkout`]).
 pub(crate) enum TxOutcome {
     Done,
     Refused(Refusal),
-    /// No edition could be taken: not published, outside the window or sold out.
-    Unavailable,
     /// Another request with the same idempotency key committed first.
     DuplicateKey,
-}
-
-/// A listing's sale window and per-account cap.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SaleTerms {
-    pub starts_at: Option<DateTime<Utc>>,
-    pub ends_at: Option<DateTime<Utc>>,
-    pub per_account_cap: Option<i64>,
-    pub published_at: Option<DateTime<Utc>>,
 }
 
 fn replay(existing: OrderRow, p: &Purchase<'_>) -> Checkout {
@@ -237,7 +195,7 @@ pub(crate) fn allocation(
     license_hash: Option<&[u8]>,
     (file_id, sha256): (String, &[u8]),
 ) -> Result<Allocation, StoreError> {
-    let kind = ListingKind::parse(kind)?;
+    let kind = crate::listings::kind(kind)?;
     let edition = match kind {
         ListingKind::Edition => Some(crate::log::to_u64(sold, "edition")?),
         _ => None,
@@ -263,7 +221,7 @@ macro_rules! order_row {
             listing_id: r.listing_id,
             slug: r.slug,
             title: r.title,
-            kind: crate::ListingKind::parse(&r.kind)?,
+            kind: crate::listings::kind(&r.kind)?,
             creator_name: r.creator_name,
             creator_handle: r.creator_handle,
             file_id: r.file_id,
@@ -292,7 +250,7 @@ macro_rules! sale_row {
             order_id: r.order_id,
             listing_id: r.listing_id,
             title: r.title,
-            kind: crate::ListingKind::parse(&r.kind)?,
+            kind: crate::listings::kind(&r.kind)?,
             edition: r.edition,
             edition_size: r.edition_size,
             price_minor: r.price_minor,

@@ -9,7 +9,7 @@ use axum::{
     http::StatusCode,
 };
 use colophon_api::{ActiveKey, ErrorBody, ListingRequest, Me, MeCreator, Sale, Scope, StatusChange, StudioListing};
-use colophon_market::listings::{ListingError, change_status, create_draft, creator_listings, to_kind, to_studio};
+use colophon_market::listings::{ListingError, change_status, create_draft, creator_listings, to_studio};
 
 use crate::{
     caller::Caller,
@@ -117,7 +117,7 @@ pub async fn set_status(
     let creator = caller.creator(Scope::Publish)?;
     let change: StatusChange = json_body(&body)?;
     let listing = owned(&state, creator.id, &slug).await?;
-    if listing.status == change.status {
+    if listing.status.as_str() == change.status {
         return Ok(Json(listing)); // already there: a re-run is a no-op
     }
     Ok(Json(change_status(&state.store, creator.id, listing.id, &change.status).await?))
@@ -137,7 +137,7 @@ pub async fn sales(State(state): State<AppState>, caller: Caller) -> Result<Json
                 order_id: s.order_id,
                 listing_id: s.listing_id,
                 title: s.title,
-                kind: to_kind(s.kind),
+                kind: s.kind,
                 edition: s.edition,
                 edition_size: s.edition_size,
                 price_minor: s.price_minor,

@@ -2,7 +2,7 @@
 
 use super::{Pool, append_in_tx};
 use crate::log::to_i64;
-use crate::orders::{Purchase, SaleTerms, TxOutcome, allocation};
+use crate::orders::{Purchase, SaleState, TxOutcome, allocation};
 use crate::{Allocation, NewLogEntry, OrderRow, Refusal, SaleRow, StoreError};
 use chrono::{DateTime, Utc};
 
@@ -12,28 +12,38 @@ where
     F: FnOnce(&Allocation) -> Result<colophon_provenance::SignedStatement, StoreError> + Send,
 {
     let mut tx = pool.begin().await?;
-    // The first statement writes. On SQLite it takes the write lock: every
-    // checkout (and log append) queues behind it, and what follows reads a
-    // state no one else can change before commit. On PostgreSQL it takes the
-    // listing's row lock: concurrent buyers of one listing queue here, and
-    // each later statement (READ COMMITTED) sees what the previous holder committed.
+    // The first statement writes (nothing changes) to lock. On SQLite it
+    // takes the write lock: every checkout (and log append) queues behind it,
+    // and what follows reads a state no one else can change before commit. On
+    // PostgreSQL it takes the listing's row lock: concurrent buyers of one
+    // listing queue here, and each later statement (READ COMMITTED) sees what
+    // the previous holder committed. The sale rule (colophon-catalog, the one
+    // the listing page shows) then judges the locked state.
     let Some(b) = query!(
-        r#"UPDATE listings SET editions_sold = editions_sold + 1
-           WHERE id = $1 AND status = 'published'
-             AND (edition_size IS NULL OR editions_sold < edition_size)
-             AND (sale_starts_at IS NULL OR sale_starts_at <= $2)
-             AND (sale_ends_at IS NULL OR sale_ends_at > $2)
-           RETURNING editions_sold AS "sold!: i64", kind, edition_size AS "edition_size?: i64",
+        r#"UPDATE listings SET editions_sold = editions_sold WHERE id = $1
+           RETURNING editions_sold AS "sold!: i64", kind, status, edition_size AS "edition_size?: i64",
                      price_minor AS "price_minor!: i64", currency, license_hash AS "license_hash?",
-                     per_account_cap AS "cap?: i64""#,
+                     per_account_cap AS "cap?: i64", sale_starts_at AS "starts?: DateTime<Utc>",
+                     sale_ends_at AS "ends?: DateTime<Utc>""#,
         p.listing_id,
-        p.now,
     )
     .fetch_optional(&mut *tx)
     .await?
     else {
-        return Ok(TxOutcome::Unavailable);
+        return Ok(TxOutcome::Refused(Refusal::NotFound));
     };
+    let state = SaleState {
+        kind: crate::listings::kind(&b.kind)?,
+        status: crate::listings::status(&b.status)?,
+        edition_size: b.edition_size,
+        sold: b.sold,
+        starts_at: b.starts,
+        ends_at: b.ends,
+        per_account_cap: b.cap,
+    };
+    if let Some(why) = state.unavailability(p.now) {
+        return Ok(TxOutcome::Refused(why));
+    }
     if b.price_minor != p.price_minor {
         return Ok(TxOutcome::Refused(Refusal::PriceChanged));
     }
@@ -44,12 +54,15 @@ where
     )
     .fetch_one(&mut *tx)
     .await?;
-    if b.kind != "edition" && held > 0 {
-        return Ok(TxOutcome::Refused(Refusal::AlreadyLicensed));
+    if let Some(why) = state.refusal_for(held, p.now) {
+        return Ok(TxOutcome::Refused(why));
     }
-    if let Some(cap) = b.cap.filter(|&cap| held >= cap) {
-        return Ok(TxOutcome::Refused(Refusal::CapReached(cap)));
-    }
+    let sold = query_scalar!(
+        r#"UPDATE listings SET editions_sold = editions_sold + 1 WHERE id = $1 RETURNING editions_sold AS "n!: i64""#,
+        p.listing_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let file = query!(
         r#"SELECT id AS "id!", sha256 FROM listing_files WHERE listing_id = $1 ORDER BY version DESC LIMIT 1"#,
         p.listing_id
@@ -58,7 +71,7 @@ where
     .await?;
     let alloc = allocation(
         &b.kind,
-        b.sold,
+        sold,
         b.edition_size,
         b.price_minor,
         b.currency,
@@ -200,16 +213,26 @@ pub(crate) async fn listing_sales(pool: &Pool, listing_id: i64, limit: u32) -> R
     rows.into_iter().map(|r| crate::orders::sale_row!(r)).collect()
 }
 
-pub(crate) async fn sale_terms(pool: &Pool, listing_id: i64) -> Result<SaleTerms, StoreError> {
+pub(crate) async fn sale_state(pool: &Pool, listing_id: i64) -> Result<Option<SaleState>, StoreError> {
     let row = query!(
-        r#"SELECT sale_starts_at AS "starts: DateTime<Utc>", sale_ends_at AS "ends: DateTime<Utc>",
-                  per_account_cap AS "cap: i64", published_at AS "published: DateTime<Utc>"
+        r#"SELECT kind, status, edition_size AS "edition_size?: i64", editions_sold AS "sold!: i64",
+                  sale_starts_at AS "starts: DateTime<Utc>", sale_ends_at AS "ends: DateTime<Utc>",
+                  per_account_cap AS "cap: i64"
            FROM listings WHERE id = $1"#,
         listing_id
     )
     .fetch_optional(pool)
     .await?;
-    Ok(row
-        .map(|r| SaleTerms { starts_at: r.starts, ends_at: r.ends, per_account_cap: r.cap, published_at: r.published })
-        .unwrap_or_default())
+    row.map(|r| {
+        Ok(SaleState {
+            kind: crate::listings::kind(&r.kind)?,
+            status: crate::listings::status(&r.status)?,
+            edition_size: r.edition_size,
+            sold: r.sold,
+            starts_at: r.starts,
+            ends_at: r.ends,
+            per_account_cap: r.cap,
+        })
+    })
+    .transpose()
 }

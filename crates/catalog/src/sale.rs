@@ -1,0 +1,156 @@
+//! When a listing can be bought: the sale rule, once. Checkout applies it to
+//! the row it has locked; the listing page applies it to the row it read; so
+//! the page never offers what checkout would refuse, nor refuses what it
+//! would sell.
+
+use chrono::{DateTime, Utc};
+use colophon_api::{ListingKind, ListingStatus};
+
+/// Why a purchase was refused. Nothing was stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such listing, or a draft.
+    NotFound,
+    /// Archived.
+    NotForSale,
+    NotStarted(DateTime<Utc>),
+    Ended(DateTime<Utc>),
+    SoldOut,
+    CapReached(i64),
+    AlreadyLicensed,
+    /// The price changed since the buyer saw it.
+    PriceChanged,
+    /// The idempotency key was used for another listing.
+    KeyReused,
+}
+
+impl std::fmt::Display for Refusal {
+    /// For people: shown on the listing page and in API errors alike.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotFound => f.write_str("There is no such listing."),
+            Self::NotForSale => f.write_str("This listing is no longer for sale."),
+            Self::NotStarted(at) => write!(f, "The sale starts {}.", at.format("%Y-%m-%d %H:%M UTC")),
+            Self::Ended(at) => write!(f, "The sale ended {}.", at.format("%Y-%m-%d %H:%M UTC")),
+            Self::SoldOut => f.write_str("Sold out: every edition has been sold."),
+            Self::CapReached(cap) => {
+                write!(f, "You already hold {cap} of this edition, the most one collector may buy.")
+            }
+            Self::AlreadyLicensed => f.write_str("You already hold a licence for this listing."),
+            Self::PriceChanged => f.write_str("The price changed; reload the page to see the new one."),
+            Self::KeyReused => f.write_str("This checkout key was already used for another listing."),
+        }
+    }
+}
+
+/// What the sale rule reads of a listing at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SaleState {
+    pub kind: ListingKind,
+    pub status: ListingStatus,
+    /// Editions only: N.
+    pub edition_size: Option<i64>,
+    /// Editions issued so far.
+    pub sold: i64,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// The most editions one account may hold.
+    pub per_account_cap: Option<i64>,
+}
+
+impl SaleState {
+    /// Why nobody can buy this listing at `now`, or `None` when it is on sale.
+    pub fn unavailability(&self, now: DateTime<Utc>) -> Option<Refusal> {
+        match self.status {
+            ListingStatus::Draft => Some(Refusal::NotFound),
+            ListingStatus::Archived => Some(Refusal::NotForSale),
+            ListingStatus::Published => match *self {
+                _ if self.edition_size.is_some_and(|n| self.sold >= n) => Some(Refusal::SoldOut),
+                Self { starts_at: Some(start), .. } if now < start => Some(Refusal::NotStarted(start)),
+                Self { ends_at: Some(end), .. } if now >= end => Some(Refusal::Ended(end)),
+                _ => None,
+            },
+        }
+    }
+
+    /// Why a buyer who already holds `held` paid orders of this listing cannot
+    /// buy another at `now`, or `None` when they can: the listing must be on
+    /// sale, a licence (workflow, LoRA) is bought once, an edition at most
+    /// `per_account_cap` times.
+    pub fn refusal_for(&self, held: i64, now: DateTime<Utc>) -> Option<Refusal> {
+        if let Some(why) = self.unavailability(now) {
+            return Some(why);
+        }
+        if self.kind != ListingKind::Edition && held > 0 {
+            return Some(Refusal::AlreadyLicensed);
+        }
+        self.per_account_cap.filter(|&cap| held >= cap).map(Refusal::CapReached)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 2, h, 0, 0).unwrap()
+    }
+
+    fn edition() -> SaleState {
+        SaleState {
+            kind: ListingKind::Edition,
+            status: ListingStatus::Published,
+            edition_size: Some(3),
+            sold: 0,
+            starts_at: Some(at(10)),
+            ends_at: Some(at(12)),
+            per_account_cap: Some(2),
+        }
+    }
+
+    #[test]
+    fn a_published_edition_sells_inside_its_window_until_n() {
+        let s = edition();
+        assert_eq!(s.unavailability(at(9)), Some(Refusal::NotStarted(at(10))));
+        assert_eq!(s.unavailability(at(10)), None, "the start is inclusive");
+        assert_eq!(s.unavailability(at(12)), Some(Refusal::Ended(at(12))), "the end is exclusive");
+        assert_eq!(SaleState { sold: 2, ..s }.unavailability(at(11)), None);
+        assert_eq!(SaleState { sold: 3, ..s }.unavailability(at(11)), Some(Refusal::SoldOut));
+        // Sold out outranks the window: there is nothing left to wait for.
+        assert_eq!(SaleState { sold: 3, ..s }.unavailability(at(9)), Some(Refusal::SoldOut));
+    }
+
+    #[test]
+    fn drafts_are_not_found_and_archived_listings_not_for_sale() {
+        let s = edition();
+        assert_eq!(SaleState { status: ListingStatus::Draft, ..s }.unavailability(at(11)), Some(Refusal::NotFound));
+        assert_eq!(
+            SaleState { status: ListingStatus::Archived, ..s }.unavailability(at(11)),
+            Some(Refusal::NotForSale)
+        );
+    }
+
+    #[test]
+    fn a_buyer_is_held_to_the_cap_and_to_one_licence() {
+        let s = edition();
+        assert_eq!(s.refusal_for(1, at(11)), None);
+        assert_eq!(s.refusal_for(2, at(11)), Some(Refusal::CapReached(2)));
+        let open = SaleState { per_account_cap: None, ..s };
+        assert_eq!(open.refusal_for(50, at(11)), None);
+        let lora = SaleState { kind: ListingKind::Lora, edition_size: None, per_account_cap: None, ..s };
+        assert_eq!(lora.refusal_for(0, at(11)), None);
+        assert_eq!(lora.refusal_for(1, at(11)), Some(Refusal::AlreadyLicensed));
+        // An unavailable listing says why before the buyer's own limits do.
+        assert_eq!(lora.refusal_for(1, at(13)), Some(Refusal::Ended(at(12))));
+    }
+
+    #[test]
+    fn refusals_speak_to_people() {
+        assert_eq!(Refusal::NotStarted(at(10)).to_string(), "The sale starts 2026-12-02 10:00 UTC.");
+        assert_eq!(
+            Refusal::CapReached(2).to_string(),
+            "You already hold 2 of this edition, the most one collector may buy."
+        );
+    }
+}
