@@ -43,7 +43,7 @@ sqlx-prepare:
 
 contract-artifacts:
 	@cd contracts && PATH="$(CURDIR)/node_modules/.bin:$$PATH" forge build && \
-	  PATH="$(CURDIR)/node_modules/.bin:$$PATH" forge snapshot --no-match-test testFuzz && \
+	  PATH="$(CURDIR)/node_modules/.bin:$$PATH" forge snapshot --no-match-test "testFuzz|invariant" && \
 	  cd .. && node scripts/contract-artifact.mjs
 
 clean:

@@ -3,7 +3,7 @@
 // Rust side's `sol!` bindings are generated from. Run after `forge build`.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const names = ['ProvenanceRegistry'];
+const names = ['ProvenanceRegistry', 'ColophonSales', 'DemoUSD'];
 const check = process.argv.includes('--check');
 let stale = false;
 for (const name of names) {

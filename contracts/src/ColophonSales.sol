@@ -134,7 +134,8 @@ contract ColophonSales is EIP712, Ownable2Step, ReentrancyGuard {
         bytes32 s
     ) external nonReentrant {
         if (q.token == address(0)) revert TokenNotAllowed(q.token);
-        try IERC20Permit(q.token).permit(q.buyer, address(this), q.amount, permitDeadline, v, r, s) {} catch {}
+        try IERC20Permit(q.token).permit(q.buyer, address(this), q.amount, permitDeadline, v, r, s) {}
+            catch {}
         _pay(q, signature);
     }
 

@@ -8,7 +8,11 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 /// @title A dollar stablecoin for the local chain: 6 decimals like USDC, with EIP-2612 permit.
 /// @notice Test money only: its owner mints it to the demo wallets. Deployed by `make run` and the tests.
 contract DemoUSD is ERC20, ERC20Permit, Ownable {
-    constructor(address initialOwner) ERC20("Demo USD", "dUSD") ERC20Permit("Demo USD") Ownable(initialOwner) {}
+    constructor(address initialOwner)
+        ERC20("Demo USD", "dUSD")
+        ERC20Permit("Demo USD")
+        Ownable(initialOwner)
+    {}
 
     function decimals() public pure override returns (uint8) {
         return 6;
