@@ -17,7 +17,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 /// event has its confirmations. Every wei and token unit the contract holds is owed to someone:
 /// `balance == totalOwed` for each token, always.
 /// @dev Pull payments (no transfer to a seller can block a sale), checks-effects-interactions and a
-/// reentrancy guard on every function that moves value. docs/FORMATS.md §13 specifies the quote.
+/// reentrancy guard on every function that moves value. docs/FORMATS.md §14 specifies the quote.
 contract ColophonSales is EIP712, Ownable2Step, ReentrancyGuard {
     using SafeERC20 for IERC20;
 

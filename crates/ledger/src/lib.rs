@@ -11,7 +11,11 @@ use alloy::{
 };
 use serde::{Deserialize, Serialize};
 
+pub mod sales;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tls;
+pub use sales::{QuoteSigner, SalesDeployment, deploy_sales, sales_domain};
 pub use tls::install_tls;
 
 sol!(

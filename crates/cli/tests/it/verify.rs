@@ -3,8 +3,9 @@
 
 use std::{path::Path, process::Command};
 
-use alloy::{primitives::B256, signers::local::PrivateKeySigner};
+use alloy::primitives::B256;
 use colophon_ledger::Chain;
+use colophon_ledger::testing::{Anvil, dev_key};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
@@ -55,24 +56,10 @@ async fn with_a_chain_it_trusts_only_the_anchored_root() {
     let dir = tempfile_dir();
     let (file, receipt) = fixture(&dir);
     let (_, vector) = receipt_vector();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let mut anvil = Command::new(anvil_bin())
-        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--silent"])
-        .spawn()
-        .expect("anvil");
-    let rpc = format!("http://127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..100 {
-        if colophon_ledger::chain_id(&rpc).await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(up, "anvil started");
+    let anvil = Anvil::start().await;
+    let rpc = anvil.rpc.clone();
     // anvil's first dev account deploys at the address the receipt names.
-    let key: PrivateKeySigner =
-        "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80".parse().expect("key");
+    let key = dev_key(0);
     let deployment = colophon_ledger::deploy(&rpc, key.clone()).await.expect("deploy");
     assert_eq!(
         deployment.registry.to_string().to_lowercase(),
@@ -90,21 +77,11 @@ async fn with_a_chain_it_trusts_only_the_anchored_root() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("differs from the root anchored on-chain"), "{out}");
 
-    // A fresh chain where the right root is anchored: verified.
-    let _ = anvil.kill();
-    let _ = anvil.wait();
-    let mut anvil = Command::new(anvil_bin())
-        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--silent"])
-        .spawn()
-        .expect("anvil");
-    for _ in 0..100 {
-        if colophon_ledger::chain_id(&rpc).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let key: PrivateKeySigner =
-        "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80".parse().expect("key");
+    // A fresh chain at the same URL where the right root is anchored: verified.
+    let port = anvil.port;
+    drop(anvil);
+    let anvil = Anvil::start_on(port).await;
+    let key = dev_key(0);
     let deployment = colophon_ledger::deploy(&rpc, key.clone()).await.expect("deploy");
     let chain = Chain::connect_with_signer(&rpc, deployment.registry, Some(31337), key).await.expect("chain");
     let mut root = [0u8; 32];
@@ -114,8 +91,7 @@ async fn with_a_chain_it_trusts_only_the_anchored_root() {
     let (code, out) = colophon(&["verify", &file, "--receipt", &receipt, "--rpc", &rpc]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("chain 31337 holds that root"), "{out}");
-    let _ = anvil.kill();
-    let _ = anvil.wait();
+    drop(anvil);
 }
 
 fn hex_decode(s: &str, out: &mut [u8; 32]) {
@@ -132,21 +108,4 @@ fn tempfile_dir() -> std::path::PathBuf {
 
 fn rand_suffix() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default()
-}
-
-fn anvil_bin() -> String {
-    if let Ok(bin) = std::env::var("COLOPHON_ANVIL_BIN")
-        && !bin.is_empty()
-    {
-        return bin;
-    }
-    let dir = Path::new(ROOT).join("node_modules/@foundry-rs");
-    std::fs::read_dir(&dir)
-        .expect("run `make test`: it installs anvil")
-        .filter_map(Result::ok)
-        .map(|e| e.path().join("bin/anvil"))
-        .find(|p| p.is_file())
-        .expect("anvil binary")
-        .display()
-        .to_string()
 }
