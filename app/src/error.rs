@@ -63,6 +63,27 @@ impl From<colophon_market::listings::ListingError> for ApiError {
     }
 }
 
+/// The one mapping of why a sale did not happen, for server functions and
+/// (through `AppError: From<ApiError>`) the REST API alike.
+#[cfg(feature = "ssr")]
+impl From<colophon_market::MarketError> for ApiError {
+    fn from(err: colophon_market::MarketError) -> Self {
+        use colophon_market::MarketError as E;
+        match err {
+            E::Refused(colophon_store::Refusal::NotFound) => Self::NotFound(err.to_string()),
+            E::BadIdempotencyKey | E::Pricing(_) => Self::BadRequest(err.to_string()),
+            E::Refused(_) | E::OwnListing | E::Payment(_) | E::NoPayoutAddress | E::ChainPaymentsOff => {
+                Self::Conflict(err.to_string())
+            }
+            E::Chain(detail) => {
+                tracing::error!(error = %detail, "chain error in a sale");
+                Self::Unavailable("The chain is not answering right now. Please try again in a moment.".into())
+            }
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<colophon_store::StoreError> for ApiError {
     fn from(err: colophon_store::StoreError) -> Self {

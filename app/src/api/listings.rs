@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 
 pub use colophon_api::{FileVersion, LicenseRequest, ListingRequest, StudioListing};
-#[cfg(feature = "ssr")]
 
 /// The signed-in creator's listings, newest first.
 #[server(endpoint = "listings/mine")]

@@ -453,14 +453,11 @@ pub async fn buy_listing(slug: String, price_minor: i64, idempotency_key: String
                     edition_size: o.row.edition_size,
                     replayed: o.replayed,
                 }),
-                Err(MarketError::Store(e)) => Err(e.into()),
+                // This form made the key: if it is refused, the page is stale.
                 Err(MarketError::BadIdempotencyKey) => {
                     Err(ApiError::BadRequest("This page is out of date: reload it and try again.".into()))
                 }
-                Err(MarketError::Refused(colophon_store::Refusal::NotFound)) => {
-                    Err(ApiError::NotFound("There is no such listing.".into()))
-                }
-                Err(e) => Err(ApiError::Conflict(e.to_string())),
+                Err(e) => Err(e.into()),
             }
         }
         .await,

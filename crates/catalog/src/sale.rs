@@ -22,6 +22,10 @@ pub enum Refusal {
     PriceChanged,
     /// The idempotency key was used for another listing.
     KeyReused,
+    /// Every edition left is held by a buyer paying for it right now.
+    AllReserved,
+    /// The payment quote lapsed (its deadline passed unpaid) before it completed.
+    QuoteLapsed,
 }
 
 impl std::fmt::Display for Refusal {
@@ -39,6 +43,10 @@ impl std::fmt::Display for Refusal {
             Self::AlreadyLicensed => f.write_str("You already hold a licence for this listing."),
             Self::PriceChanged => f.write_str("The price changed; reload the page to see the new one."),
             Self::KeyReused => f.write_str("This checkout key was already used for another listing."),
+            Self::QuoteLapsed => f.write_str("This payment quote expired unpaid; ask for a new one."),
+            Self::AllReserved => f.write_str(
+                "Every edition left is reserved by a buyer paying right now; one frees up if their quote lapses.",
+            ),
         }
     }
 }
@@ -52,6 +60,9 @@ pub struct SaleState {
     pub edition_size: Option<i64>,
     /// Editions issued so far.
     pub sold: i64,
+    /// Units held by open payment quotes (docs/FORMATS.md §14): not sold,
+    /// not for anyone else until the quote completes or lapses.
+    pub reserved: i64,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     /// The most editions one account may hold.
@@ -66,6 +77,7 @@ impl SaleState {
             ListingStatus::Archived => Some(Refusal::NotForSale),
             ListingStatus::Published => match *self {
                 _ if self.edition_size.is_some_and(|n| self.sold >= n) => Some(Refusal::SoldOut),
+                _ if self.edition_size.is_some_and(|n| self.sold + self.reserved >= n) => Some(Refusal::AllReserved),
                 Self { starts_at: Some(start), .. } if now < start => Some(Refusal::NotStarted(start)),
                 Self { ends_at: Some(end), .. } if now >= end => Some(Refusal::Ended(end)),
                 _ => None,
@@ -73,7 +85,12 @@ impl SaleState {
         }
     }
 
-    /// Why a buyer who already holds `held` paid orders of this listing cannot
+    /// Editions a new buyer could still get: `N − sold − reserved` (`None`: unlimited).
+    pub fn left(&self) -> Option<i64> {
+        self.edition_size.map(|n| (n - self.sold - self.reserved).max(0))
+    }
+
+    /// Why a buyer who already holds `held` paid orders (and open quotes) of this listing cannot
     /// buy another at `now`, or `None` when they can: the listing must be on
     /// sale, a licence (workflow, LoRA) is bought once, an edition at most
     /// `per_account_cap` times.
@@ -103,6 +120,7 @@ mod tests {
             status: ListingStatus::Published,
             edition_size: Some(3),
             sold: 0,
+            reserved: 0,
             starts_at: Some(at(10)),
             ends_at: Some(at(12)),
             per_account_cap: Some(2),
@@ -119,6 +137,21 @@ mod tests {
         assert_eq!(SaleState { sold: 3, ..s }.unavailability(at(11)), Some(Refusal::SoldOut));
         // Sold out outranks the window: there is nothing left to wait for.
         assert_eq!(SaleState { sold: 3, ..s }.unavailability(at(9)), Some(Refusal::SoldOut));
+    }
+
+    #[test]
+    fn open_quotes_hold_editions_until_they_lapse() {
+        let s = SaleState { sold: 1, reserved: 1, ..edition() };
+        assert_eq!(s.left(), Some(1));
+        assert_eq!(s.unavailability(at(11)), None);
+        let full = SaleState { reserved: 2, ..s };
+        assert_eq!(full.left(), Some(0));
+        assert_eq!(full.unavailability(at(11)), Some(Refusal::AllReserved));
+        // When every hold completed, the listing is sold out, not reserved.
+        assert_eq!(SaleState { sold: 3, reserved: 0, ..s }.unavailability(at(11)), Some(Refusal::SoldOut));
+        let licence = SaleState { kind: ListingKind::Workflow, edition_size: None, reserved: 40, ..s };
+        assert_eq!(licence.left(), None);
+        assert_eq!(licence.unavailability(at(11)), None, "licences are unlimited");
     }
 
     #[test]

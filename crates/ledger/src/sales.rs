@@ -120,3 +120,72 @@ pub async fn deploy_sales(
     tracing::info!(sales = %sales.address(), usd = %usd.address(), "deployed ColophonSales and DemoUSD");
     Ok(SalesDeployment { chain_id, sales: *sales.address(), usd: *usd.address() })
 }
+
+/// A `Paid` event as the watcher needs it: what was paid, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaidEvent {
+    pub order_id: B256,
+    pub buyer: Address,
+    pub payee: Address,
+    pub token: Address,
+    pub amount: U256,
+    pub tx_hash: alloy::primitives::TxHash,
+    pub log_index: u64,
+    pub block_number: u64,
+}
+
+/// Reads the sales contract's events and the chain's head (no key).
+#[derive(Clone, Debug)]
+pub struct SalesReader {
+    provider: alloy::providers::DynProvider,
+    contract: Address,
+}
+
+impl SalesReader {
+    pub fn new(rpc_url: &str, contract: Address) -> Result<Self, LedgerError> {
+        Ok(Self { provider: provider(rpc_url, None)?, contract })
+    }
+
+    pub fn contract(&self) -> Address {
+        self.contract
+    }
+
+    /// The newest block number.
+    pub async fn head(&self) -> Result<u64, LedgerError> {
+        self.provider.get_block_number().await.map_err(rpc)
+    }
+
+    /// Block `number`'s timestamp (Unix seconds).
+    pub async fn block_time(&self, number: u64) -> Result<u64, LedgerError> {
+        let block = self.provider.get_block_by_number(number.into()).await.map_err(rpc)?;
+        block.map(|b| b.header.timestamp).ok_or_else(|| LedgerError::Rpc(format!("block {number} is unknown")))
+    }
+
+    /// Every `Paid` event in blocks `from..=to`, in chain order.
+    pub async fn paid_events(&self, from: u64, to: u64) -> Result<Vec<PaidEvent>, LedgerError> {
+        use alloy::sol_types::SolEvent as _;
+        let filter = alloy::rpc::types::Filter::new()
+            .address(self.contract)
+            .event_signature(ColophonSales::Paid::SIGNATURE_HASH)
+            .from_block(from)
+            .to_block(to);
+        let logs = self.provider.get_logs(&filter).await.map_err(rpc)?;
+        logs.into_iter()
+            .map(|log| {
+                let (tx_hash, log_index, block_number) = (log.transaction_hash, log.log_index, log.block_number);
+                let paid = log.log_decode::<ColophonSales::Paid>().map_err(|e| LedgerError::Contract(e.to_string()))?;
+                let e = paid.inner.data;
+                Ok(PaidEvent {
+                    order_id: e.orderId,
+                    buyer: e.buyer,
+                    payee: e.payee,
+                    token: e.token,
+                    amount: e.amount,
+                    tx_hash: tx_hash.ok_or_else(|| LedgerError::Rpc("a log without its transaction".into()))?,
+                    log_index: log_index.ok_or_else(|| LedgerError::Rpc("a log without its index".into()))?,
+                    block_number: block_number.ok_or_else(|| LedgerError::Rpc("a log without its block".into()))?,
+                })
+            })
+            .collect()
+    }
+}

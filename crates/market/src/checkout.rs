@@ -23,6 +23,15 @@ pub enum MarketError {
     BadIdempotencyKey,
     #[error(transparent)]
     Payment(#[from] PaymentError),
+    #[error("Paying from a wallet is not enabled on this marketplace.")]
+    ChainPaymentsOff,
+    #[error("The creator has not set a payout address yet, so this listing cannot be paid from a wallet.")]
+    NoPayoutAddress,
+    #[error(transparent)]
+    Pricing(crate::chain::PricingError),
+    /// The chain could not be reached or refused a call (logged; not for buyers' eyes).
+    #[error("chain: {0}")]
+    Chain(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -46,11 +55,28 @@ pub struct Market {
     store: Store,
     operator: OperatorKey,
     payments: Arc<dyn PaymentProvider>,
+    chain: Option<Arc<crate::chain::ChainSales>>,
 }
 
 impl Market {
     pub fn new(store: Store, operator: OperatorKey, payments: Arc<dyn PaymentProvider>) -> Self {
-        Self { store, operator, payments }
+        Self { store, operator, payments, chain: None }
+    }
+
+    /// Also takes payments on chain: quotes signed for `sales`' contract.
+    #[must_use]
+    pub fn with_chain(mut self, sales: crate::chain::ChainSales) -> Self {
+        self.chain = Some(Arc::new(sales));
+        self
+    }
+
+    /// The chain payments configuration, when wallets can pay.
+    pub fn chain(&self) -> Option<&crate::chain::ChainSales> {
+        self.chain.as_deref()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     pub fn operator(&self) -> &OperatorKey {
@@ -98,41 +124,71 @@ impl Market {
         let reference = self.payments.authorize(amount, &listing.currency, idempotency_key).await?;
 
         let order_id = new_order_id();
+        let outcome = self
+            .issue(
+                &order_id,
+                account_id,
+                (listing_id, &listing.slug),
+                price_minor,
+                idempotency_key,
+                (self.payments.name(), &reference),
+                None,
+                now,
+            )
+            .await;
+        match outcome {
+            Ok(order) if !order.replayed => {
+                if let Err(e) = self.payments.capture(&reference).await {
+                    // The order stands (it is in the log); the payment is reconciled by the operator.
+                    tracing::error!(order = %order.row.id, error = %e, "capture failed after the order committed");
+                }
+                Ok(order)
+            }
+            Ok(order) => {
+                self.void(&reference).await;
+                Ok(order)
+            }
+            Err(e) => {
+                self.void(&reference).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// The one way an order is issued: the store numbers the edition, appends
+    /// the operator-signed statement and records the order in one transaction
+    /// (after the sale rule, or completing a paid quote's hold).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn issue(
+        &self,
+        order_id: &str,
+        account_id: i64,
+        (listing_id, slug): (i64, &str),
+        price_minor: i64,
+        idempotency_key: &str,
+        (payment_provider, payment_ref): (&str, &str),
+        paid_quote: Option<colophon_store::ChainPayment>,
+        now: DateTime<Utc>,
+    ) -> Result<Order, MarketError> {
         let buyer_salt: [u8; 32] = rand::random();
         let purchase = Purchase {
-            order_id: &order_id,
+            order_id,
             account_id,
             listing_id,
             price_minor,
             idempotency_key,
-            payment_provider: self.payments.name(),
-            payment_ref: &reference,
+            payment_provider,
+            payment_ref,
             buyer_salt,
             now,
+            paid_quote,
         };
-        let (operator, slug) = (&self.operator, listing.slug.as_str());
-        let reference_for = buyer_ref(&buyer_salt, &order_id);
-        let outcome = self.store.checkout(&purchase, |a| sale_statement(a, slug, reference_for, now, operator)).await;
-        match outcome {
-            Ok(Checkout::Created(row)) => {
-                if let Err(e) = self.payments.capture(&reference).await {
-                    // The order stands (it is in the log); the payment is reconciled by the operator.
-                    tracing::error!(order = %row.id, error = %e, "capture failed after the order committed");
-                }
-                Ok(Order { row, replayed: false })
-            }
-            Ok(Checkout::Replayed(row)) => {
-                self.void(&reference).await;
-                Ok(Order { row, replayed: true })
-            }
-            Ok(Checkout::Refused(refusal)) => {
-                self.void(&reference).await;
-                Err(MarketError::Refused(refusal))
-            }
-            Err(e) => {
-                self.void(&reference).await;
-                Err(e.into())
-            }
+        let operator = &self.operator;
+        let reference_for = buyer_ref(&buyer_salt, order_id);
+        match self.store.checkout(&purchase, |a| sale_statement(a, slug, reference_for, now, operator)).await? {
+            Checkout::Created(row) => Ok(Order { row, replayed: false }),
+            Checkout::Replayed(row) => Ok(Order { row, replayed: true }),
+            Checkout::Refused(refusal) => Err(MarketError::Refused(refusal)),
         }
     }
 
@@ -143,7 +199,7 @@ impl Market {
     }
 }
 
-fn new_order_id() -> String {
+pub(crate) fn new_order_id() -> String {
     format!("ord_{}", hex::encode(rand::random::<[u8; 12]>()))
 }
 

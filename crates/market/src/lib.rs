@@ -3,6 +3,7 @@
 //! in the store, and the `EditionSold` / `LicenseGranted` statements signed by
 //! the marketplace's [`OperatorKey`]; and what creators list ([`listings`]).
 
+pub mod chain;
 mod checkout;
 pub mod listings;
 mod operator;

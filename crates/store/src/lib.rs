@@ -43,7 +43,10 @@ pub use listings::{
     ListingKind, ListingRow, ListingStatus, NewCreator, NewListing, SearchPage, SearchQuery, Sort, search_terms,
 };
 pub use log::{ContentEntries, LogEntryRow, NewLogEntry};
-pub use orders::{Allocation, Checkout, OrderRow, Purchase, Refusal, SaleRow, SaleState};
+pub use orders::{
+    Allocation, ChainPayment, Checkout, NewQuote, OrderRow, Purchase, QuoteRow, QuoteStatus, Quoted, Refusal, SaleRow,
+    SaleState,
+};
 pub use previews::{MAX_PREVIEW_ATTEMPTS, NewPreview, PreviewJob, PreviewJobStatus, PreviewRow, SimilarFile};
 pub use styles::StyleRow;
 pub use tokens::{NewToken, TokenRow};

@@ -184,6 +184,16 @@ impl Store {
     pub async fn creator(&self, id: i64) -> Result<Option<crate::CreatorRow>, StoreError> {
         dispatch!(self, creator(id))
     }
+
+    /// Where a creator's primary-sale shares are paid on chain (0x + 40 hex), if set.
+    pub async fn creator_payout_address(&self, creator_id: i64) -> Result<Option<String>, StoreError> {
+        dispatch!(self, creator_payout_address(creator_id))
+    }
+
+    /// Sets a creator's payout address (the caller checked their wallet signed for it).
+    pub async fn set_creator_payout_address(&self, creator_id: i64, address: &str) -> Result<(), StoreError> {
+        dispatch!(self, set_creator_payout_address(creator_id, address))
+    }
 }
 
 #[cfg(test)]

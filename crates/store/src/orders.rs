@@ -20,6 +20,104 @@ pub struct Purchase<'a> {
     pub payment_ref: &'a str,
     pub buyer_salt: [u8; 32],
     pub now: DateTime<Utc>,
+    /// Completes the open quote `order_id` with this confirmed payment,
+    /// instead of applying the sale rule (the quote's hold already did).
+    pub paid_quote: Option<ChainPayment>,
+}
+
+/// Where a chain payment was seen: its transaction and the `Paid` log's index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainPayment {
+    /// 0x + 64 hex.
+    pub tx_hash: String,
+    pub log_index: i64,
+    pub block_number: i64,
+}
+
+/// A quote to record (docs/FORMATS.md §14): its hold starts now.
+#[derive(Clone, Debug)]
+pub struct NewQuote<'a> {
+    pub order_id: &'a str,
+    pub account_id: i64,
+    pub listing_id: i64,
+    pub idempotency_key: &'a str,
+    /// 0x + 40 hex, as the quote names them.
+    pub buyer_address: &'a str,
+    pub payee_address: &'a str,
+    pub token: &'a str,
+    /// Decimal integers in the token's smallest unit.
+    pub amount: &'a str,
+    pub platform_fee: &'a str,
+    /// The listing's price the buyer saw (refused when it changed).
+    pub price_minor: i64,
+    pub deadline: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+}
+
+/// Where a quote is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuoteStatus {
+    /// Signed, holding its unit, not (yet) seen paid with confirmations.
+    Open,
+    /// Paid: the order exists (same id).
+    Completed,
+    /// The chain passed its deadline unpaid: its hold is free.
+    Expired,
+}
+
+impl QuoteStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Completed => "completed",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub(crate) fn parse(word: &str) -> Result<Self, StoreError> {
+        match word {
+            "open" => Ok(Self::Open),
+            "completed" => Ok(Self::Completed),
+            "expired" => Ok(Self::Expired),
+            other => Err(StoreError::Corrupt(format!("unknown quote status {other:?}"))),
+        }
+    }
+}
+
+/// A stored quote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuoteRow {
+    pub order_id: String,
+    pub account_id: i64,
+    pub listing_id: i64,
+    pub idempotency_key: String,
+    pub buyer_address: String,
+    pub payee_address: String,
+    pub token: String,
+    pub amount: String,
+    pub platform_fee: String,
+    pub price_minor: i64,
+    pub currency: String,
+    pub deadline: DateTime<Utc>,
+    pub status: QuoteStatus,
+    pub payment: Option<ChainPayment>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The outcome of [`Store::create_quote`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Quoted {
+    Created(QuoteRow),
+    /// The same idempotency key quoted before: that quote.
+    Replayed(QuoteRow),
+    Refused(Refusal),
+}
+
+/// What the quote transaction did (backend to [`Store::create_quote`]).
+pub(crate) enum QuoteOutcome {
+    Created,
+    Refused(Refusal),
+    DuplicateKey,
 }
 
 /// What checkout allocated, for the statement it signs.
@@ -111,6 +209,11 @@ impl Store {
                 None => return Err(StoreError::Corrupt("a committed order is missing".into())),
             },
             TxOutcome::Refused(refusal) => Checkout::Refused(refusal),
+            TxOutcome::QuoteClosed => match self.order(p.order_id).await? {
+                // Completed already (another watcher round, a replayed event): that order.
+                Some(order) => Checkout::Replayed(order),
+                None => Checkout::Refused(Refusal::QuoteLapsed),
+            },
             // A concurrent request with the same key won the race.
             TxOutcome::DuplicateKey => match self.order_by_key(p.account_id, p.idempotency_key).await? {
                 Some(existing) => replay(existing, p),
@@ -131,6 +234,55 @@ impl Store {
     /// What the sale rule reads of a listing (`None`: no such listing).
     pub async fn sale_state(&self, listing_id: i64) -> Result<Option<SaleState>, StoreError> {
         dispatch!(self, sale_state(listing_id))
+    }
+
+    /// Records a quote and holds one unit of its listing for it, if the sale
+    /// rule lets `q.account_id` buy now (open holds count as taken). The same
+    /// idempotency key returns the earlier quote.
+    pub async fn create_quote(&self, q: &NewQuote<'_>) -> Result<Quoted, StoreError> {
+        if let Some(existing) = self.quote_by_key(q.account_id, q.idempotency_key).await? {
+            return Ok(replay_quote(existing, q.listing_id));
+        }
+        match dispatch!(self, create_quote(q))? {
+            QuoteOutcome::Created => match self.quote(q.order_id).await? {
+                Some(row) => Ok(Quoted::Created(row)),
+                None => Err(StoreError::Corrupt("a committed quote is missing".into())),
+            },
+            QuoteOutcome::Refused(r) => Ok(Quoted::Refused(r)),
+            QuoteOutcome::DuplicateKey => match self.quote_by_key(q.account_id, q.idempotency_key).await? {
+                Some(existing) => Ok(replay_quote(existing, q.listing_id)),
+                None => Err(StoreError::Corrupt("an idempotent quote vanished".into())),
+            },
+        }
+    }
+
+    /// One quote by its order id.
+    pub async fn quote(&self, order_id: &str) -> Result<Option<QuoteRow>, StoreError> {
+        dispatch!(self, quote(order_id))
+    }
+
+    /// The quote an account made with an idempotency key.
+    pub async fn quote_by_key(&self, account_id: i64, key: &str) -> Result<Option<QuoteRow>, StoreError> {
+        match dispatch!(self, quote_id_by_key(account_id, key))? {
+            Some(id) => self.quote(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Lapses open quotes whose deadline is before `before` (the time of a
+    /// block the chain has confirmed: no payment can arrive for them any more).
+    pub async fn expire_quotes(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        dispatch!(self, expire_quotes(before))
+    }
+
+    /// The next block the payment watcher reads for `contract` (`None`: never read).
+    pub async fn payment_cursor(&self, contract: &str) -> Result<Option<u64>, StoreError> {
+        dispatch!(self, payment_cursor(contract))?.map(|n| crate::log::to_u64(n, "payment cursor")).transpose()
+    }
+
+    /// Records that every block before `next_block` was read for `contract`.
+    pub async fn set_payment_cursor(&self, contract: &str, next_block: u64) -> Result<(), StoreError> {
+        dispatch!(self, set_payment_cursor(contract, crate::log::to_i64(next_block)?))
     }
 
     /// One order by id.
@@ -175,6 +327,12 @@ pub(crate) enum TxOutcome {
     Refused(Refusal),
     /// Another request with the same idempotency key committed first.
     DuplicateKey,
+    /// The quote to complete is no longer open (completed or expired meanwhile).
+    QuoteClosed,
+}
+
+fn replay_quote(existing: QuoteRow, listing_id: i64) -> Quoted {
+    if existing.listing_id == listing_id { Quoted::Replayed(existing) } else { Quoted::Refused(Refusal::KeyReused) }
 }
 
 fn replay(existing: OrderRow, p: &Purchase<'_>) -> Checkout {

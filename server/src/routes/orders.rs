@@ -12,7 +12,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use colophon_market::MarketError;
-use colophon_store::{AccountRow, OrderRow, Refusal};
+use colophon_store::{AccountRow, OrderRow};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -108,13 +108,12 @@ impl OrderView {
 }
 
 impl From<MarketError> for AppError {
+    /// The app's one mapping (`ApiError: From<MarketError>`), as the API answers it.
     fn from(e: MarketError) -> Self {
         match e {
-            MarketError::Refused(Refusal::NotFound) => AppError::NotFound,
-            MarketError::BadIdempotencyKey => AppError::BadRequest(e.to_string()),
-            MarketError::Refused(_) | MarketError::OwnListing => AppError::Conflict(e.to_string()),
-            MarketError::Payment(p) => AppError::Conflict(p.to_string()),
+            // The database's own words for its failures (the REST API says "database").
             MarketError::Store(s) => s.into(),
+            other => app::error::ApiError::from(other).into(),
         }
     }
 }

@@ -304,3 +304,15 @@ pub(crate) async fn files_by_hash(pool: &Pool, sha256: &[u8; 32]) -> Result<Vec<
     .await?;
     rows.into_iter().map(|r| crate::files::file_row!(r)).collect()
 }
+
+pub(crate) async fn creator_payout_address(pool: &Pool, creator_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(query_scalar!("SELECT payout_address FROM creators WHERE id = $1", creator_id)
+        .fetch_optional(pool)
+        .await?
+        .flatten())
+}
+
+pub(crate) async fn set_creator_payout_address(pool: &Pool, creator_id: i64, address: &str) -> Result<(), StoreError> {
+    query!("UPDATE creators SET payout_address = $2 WHERE id = $1", creator_id, address).execute(pool).await?;
+    Ok(())
+}

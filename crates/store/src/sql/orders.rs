@@ -1,8 +1,10 @@
 //! Orders: the queries both databases run as written.
 
-use super::{Pool, append_in_tx};
+use super::{Conn, Pool, append_in_tx};
 use crate::log::to_i64;
-use crate::orders::{Purchase, SaleState, TxOutcome, allocation};
+use crate::orders::{
+    ChainPayment, NewQuote, Purchase, QuoteOutcome, QuoteRow, QuoteStatus, SaleState, TxOutcome, allocation,
+};
 use crate::{Allocation, NewLogEntry, OrderRow, Refusal, SaleRow, StoreError};
 use chrono::{DateTime, Utc};
 
@@ -12,50 +14,42 @@ where
     F: FnOnce(&Allocation) -> Result<colophon_provenance::SignedStatement, StoreError> + Send,
 {
     let mut tx = pool.begin().await?;
-    // The first statement writes (nothing changes) to lock. On SQLite it
-    // takes the write lock: every checkout (and log append) queues behind it,
-    // and what follows reads a state no one else can change before commit. On
-    // PostgreSQL it takes the listing's row lock: concurrent buyers of one
-    // listing queue here, and each later statement (READ COMMITTED) sees what
-    // the previous holder committed. The sale rule (colophon-catalog, the one
-    // the listing page shows) then judges the locked state.
-    let Some(b) = query!(
-        r#"UPDATE listings SET editions_sold = editions_sold WHERE id = $1
-           RETURNING editions_sold AS "sold!: i64", kind, status, edition_size AS "edition_size?: i64",
-                     price_minor AS "price_minor!: i64", currency, license_hash AS "license_hash?",
-                     per_account_cap AS "cap?: i64", sale_starts_at AS "starts?: DateTime<Utc>",
-                     sale_ends_at AS "ends?: DateTime<Utc>""#,
-        p.listing_id,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
+    let Some((state, b)) = lock_listing(&mut tx, p.listing_id).await? else {
         return Ok(TxOutcome::Refused(Refusal::NotFound));
     };
-    let state = SaleState {
-        kind: crate::listings::kind(&b.kind)?,
-        status: crate::listings::status(&b.status)?,
-        edition_size: b.edition_size,
-        sold: b.sold,
-        starts_at: b.starts,
-        ends_at: b.ends,
-        per_account_cap: b.cap,
-    };
-    if let Some(why) = state.unavailability(p.now) {
-        return Ok(TxOutcome::Refused(why));
-    }
-    if b.price_minor != p.price_minor {
-        return Ok(TxOutcome::Refused(Refusal::PriceChanged));
-    }
-    let held = query_scalar!(
-        r#"SELECT count(*) AS "n!: i64" FROM orders WHERE account_id = $1 AND listing_id = $2 AND status = 'paid'"#,
-        p.account_id,
-        p.listing_id,
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if let Some(why) = state.refusal_for(held, p.now) {
-        return Ok(TxOutcome::Refused(why));
+    match &p.paid_quote {
+        // A quote's hold guaranteed this unit when it was made (inside the sale
+        // window, below N, within the buyer's limits), and its price is the one
+        // paid: completing it checks only that it is still open.
+        Some(payment) => {
+            let done = query!(
+                "UPDATE payment_quotes SET status = 'completed', tx_hash = $2, log_index = $3, block_number = $4
+                 WHERE order_id = $1 AND status = 'open' AND listing_id = $5 AND account_id = $6",
+                p.order_id,
+                payment.tx_hash,
+                payment.log_index,
+                payment.block_number,
+                p.listing_id,
+                p.account_id,
+            )
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Ok(TxOutcome::QuoteClosed);
+            }
+        }
+        None => {
+            if let Some(why) = state.unavailability(p.now) {
+                return Ok(TxOutcome::Refused(why));
+            }
+            if b.price_minor != p.price_minor {
+                return Ok(TxOutcome::Refused(Refusal::PriceChanged));
+            }
+            let held = buyer_holdings(&mut tx, p.account_id, p.listing_id).await?;
+            if let Some(why) = state.refusal_for(held, p.now) {
+                return Ok(TxOutcome::Refused(why));
+            }
+        }
     }
     let sold = query_scalar!(
         r#"UPDATE listings SET editions_sold = editions_sold + 1 WHERE id = $1 RETURNING editions_sold AS "n!: i64""#,
@@ -91,7 +85,7 @@ where
         p.listing_id,
         alloc.file_id,
         edition,
-        b.price_minor,
+        p.price_minor,
         alloc.currency,
         p.payment_provider,
         p.payment_ref,
@@ -124,6 +118,197 @@ where
     .await?;
     tx.commit().await?;
     Ok(TxOutcome::Done)
+}
+
+/// What checkout and quoting read of a listing besides the sale rule's state.
+struct Locked {
+    kind: String,
+    edition_size: Option<i64>,
+    price_minor: i64,
+    currency: String,
+    license_hash: Option<Vec<u8>>,
+}
+
+/// Locks a listing for the rest of the transaction and reads its sale state.
+/// The first statement writes (nothing changes) to lock. On SQLite it takes
+/// the write lock: every checkout (and log append) queues behind it, and what
+/// follows reads a state no one else can change before commit. On PostgreSQL
+/// it takes the listing's row lock: concurrent buyers of one listing queue
+/// here, and each later statement (READ COMMITTED) sees what the previous
+/// holder committed. The sale rule (colophon-catalog, the one the listing page
+/// shows) then judges the locked state.
+async fn lock_listing(tx: &mut Conn, listing_id: i64) -> Result<Option<(SaleState, Locked)>, StoreError> {
+    let Some(b) = query!(
+        r#"UPDATE listings SET editions_sold = editions_sold WHERE id = $1
+           RETURNING editions_sold AS "sold!: i64", kind, status, edition_size AS "edition_size?: i64",
+                     price_minor AS "price_minor!: i64", currency, license_hash AS "license_hash?",
+                     per_account_cap AS "cap?: i64", sale_starts_at AS "starts?: DateTime<Utc>",
+                     sale_ends_at AS "ends?: DateTime<Utc>""#,
+        listing_id,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let reserved = query_scalar!(
+        r#"SELECT count(*) AS "n!: i64" FROM payment_quotes WHERE listing_id = $1 AND status = 'open'"#,
+        listing_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let state = SaleState {
+        kind: crate::listings::kind(&b.kind)?,
+        status: crate::listings::status(&b.status)?,
+        edition_size: b.edition_size,
+        sold: b.sold,
+        reserved,
+        starts_at: b.starts,
+        ends_at: b.ends,
+        per_account_cap: b.cap,
+    };
+    let locked = Locked {
+        kind: b.kind,
+        edition_size: b.edition_size,
+        price_minor: b.price_minor,
+        currency: b.currency,
+        license_hash: b.license_hash,
+    };
+    Ok(Some((state, locked)))
+}
+
+/// What a buyer holds of a listing: paid orders and their own open quotes.
+async fn buyer_holdings(tx: &mut Conn, account_id: i64, listing_id: i64) -> Result<i64, StoreError> {
+    Ok(query_scalar!(
+        r#"SELECT (SELECT count(*) FROM orders WHERE account_id = $1 AND listing_id = $2 AND status = 'paid')
+                + (SELECT count(*) FROM payment_quotes WHERE account_id = $1 AND listing_id = $2 AND status = 'open')
+                  AS "n!: i64""#,
+        account_id,
+        listing_id,
+    )
+    .fetch_one(&mut *tx)
+    .await?)
+}
+
+/// Records a quote and its hold, in one transaction with the sale rule: the
+/// listing must be buyable now by this account, counting every open hold.
+pub(crate) async fn create_quote(pool: &Pool, q: &NewQuote<'_>) -> Result<QuoteOutcome, StoreError> {
+    let mut tx = pool.begin().await?;
+    let Some((state, b)) = lock_listing(&mut tx, q.listing_id).await? else {
+        return Ok(QuoteOutcome::Refused(Refusal::NotFound));
+    };
+    if let Some(why) = state.unavailability(q.now) {
+        return Ok(QuoteOutcome::Refused(why));
+    }
+    if b.price_minor != q.price_minor {
+        return Ok(QuoteOutcome::Refused(Refusal::PriceChanged));
+    }
+    let held = buyer_holdings(&mut tx, q.account_id, q.listing_id).await?;
+    if let Some(why) = state.refusal_for(held, q.now) {
+        return Ok(QuoteOutcome::Refused(why));
+    }
+    let inserted = query!(
+        "INSERT INTO payment_quotes (order_id, account_id, listing_id, idempotency_key, buyer_address, payee_address,
+                                     token, amount, platform_fee, price_minor, currency, deadline, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13)",
+        q.order_id,
+        q.account_id,
+        q.listing_id,
+        q.idempotency_key,
+        q.buyer_address,
+        q.payee_address,
+        q.token,
+        q.amount,
+        q.platform_fee,
+        q.price_minor,
+        b.currency,
+        q.deadline,
+        q.now,
+    )
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(QuoteOutcome::DuplicateKey),
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await?;
+    Ok(QuoteOutcome::Created)
+}
+
+pub(crate) async fn quote(pool: &Pool, order_id: &str) -> Result<Option<QuoteRow>, StoreError> {
+    let row = query!(
+        r#"SELECT order_id AS "order_id!", account_id AS "account_id!: i64", listing_id AS "listing_id!: i64",
+                  idempotency_key, buyer_address, payee_address, token, amount, platform_fee,
+                  price_minor AS "price_minor!: i64", currency, deadline AS "deadline!: DateTime<Utc>", status,
+                  tx_hash, log_index AS "log_index: i64", block_number AS "block_number: i64",
+                  created_at AS "created_at!: DateTime<Utc>"
+           FROM payment_quotes WHERE order_id = $1"#,
+        order_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        Ok(QuoteRow {
+            order_id: r.order_id,
+            account_id: r.account_id,
+            listing_id: r.listing_id,
+            idempotency_key: r.idempotency_key,
+            buyer_address: r.buyer_address,
+            payee_address: r.payee_address,
+            token: r.token,
+            amount: r.amount,
+            platform_fee: r.platform_fee,
+            price_minor: r.price_minor,
+            currency: r.currency,
+            deadline: r.deadline,
+            status: QuoteStatus::parse(&r.status)?,
+            payment: match (r.tx_hash, r.log_index, r.block_number) {
+                (Some(tx_hash), Some(log_index), Some(block_number)) => {
+                    Some(ChainPayment { tx_hash, log_index, block_number })
+                }
+                _ => None,
+            },
+            created_at: r.created_at,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) async fn quote_id_by_key(pool: &Pool, account_id: i64, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(query_scalar!(
+        r#"SELECT order_id AS "id!" FROM payment_quotes WHERE account_id = $1 AND idempotency_key = $2"#,
+        account_id,
+        key
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Lapses every open quote whose deadline is before `before`; their holds free.
+pub(crate) async fn expire_quotes(pool: &Pool, before: DateTime<Utc>) -> Result<u64, StoreError> {
+    let done = query!("UPDATE payment_quotes SET status = 'expired' WHERE status = 'open' AND deadline < $1", before)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub(crate) async fn payment_cursor(pool: &Pool, contract: &str) -> Result<Option<i64>, StoreError> {
+    Ok(query_scalar!(r#"SELECT next_block AS "n!: i64" FROM payment_cursor WHERE contract = $1"#, contract)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub(crate) async fn set_payment_cursor(pool: &Pool, contract: &str, next_block: i64) -> Result<(), StoreError> {
+    query!(
+        "INSERT INTO payment_cursor (contract, next_block) VALUES ($1, $2)
+         ON CONFLICT (contract) DO UPDATE SET next_block = excluded.next_block",
+        contract,
+        next_block
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 pub(crate) async fn order(pool: &Pool, id: &str) -> Result<Option<OrderRow>, StoreError> {
@@ -216,9 +401,11 @@ pub(crate) async fn listing_sales(pool: &Pool, listing_id: i64, limit: u32) -> R
 pub(crate) async fn sale_state(pool: &Pool, listing_id: i64) -> Result<Option<SaleState>, StoreError> {
     let row = query!(
         r#"SELECT kind, status, edition_size AS "edition_size?: i64", editions_sold AS "sold!: i64",
+                  (SELECT count(*) FROM payment_quotes q WHERE q.listing_id = l.id AND q.status = 'open')
+                    AS "reserved!: i64",
                   sale_starts_at AS "starts: DateTime<Utc>", sale_ends_at AS "ends: DateTime<Utc>",
                   per_account_cap AS "cap: i64"
-           FROM listings WHERE id = $1"#,
+           FROM listings l WHERE id = $1"#,
         listing_id
     )
     .fetch_optional(pool)
@@ -229,6 +416,7 @@ pub(crate) async fn sale_state(pool: &Pool, listing_id: i64) -> Result<Option<Sa
             status: crate::listings::status(&r.status)?,
             edition_size: r.edition_size,
             sold: r.sold,
+            reserved: r.reserved,
             starts_at: r.starts,
             ends_at: r.ends,
             per_account_cap: r.cap,

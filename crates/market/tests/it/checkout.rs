@@ -11,32 +11,32 @@ use colophon_store::{
     testing::{BACKENDS, TestDb},
 };
 
-struct Shop {
-    store: Store,
-    market: Market,
-    creator_id: i64,
+pub(crate) struct Shop {
+    pub(crate) store: Store,
+    pub(crate) market: Market,
+    pub(crate) creator_id: i64,
     next: std::sync::atomic::AtomicU32,
 }
 
-struct Terms {
-    kind: ListingKind,
-    size: Option<i64>,
-    cap: Option<i64>,
-    starts: Option<DateTime<Utc>>,
-    ends: Option<DateTime<Utc>>,
+pub(crate) struct Terms {
+    pub(crate) kind: ListingKind,
+    pub(crate) size: Option<i64>,
+    pub(crate) cap: Option<i64>,
+    pub(crate) starts: Option<DateTime<Utc>>,
+    pub(crate) ends: Option<DateTime<Utc>>,
 }
 
 const EDITION_10: Terms = Terms { kind: ListingKind::Edition, size: Some(10), cap: None, starts: None, ends: None };
 
 impl Shop {
-    async fn new(store: Store) -> Self {
+    pub(crate) async fn new(store: Store) -> Self {
         let acc = store.create_account("maker@example.com", "x", Utc::now()).await.expect("account");
         let creator_id = store.become_creator(acc, "maker", "Maker", "", Utc::now()).await.expect("creator");
         let market = Market::new(store.clone(), OperatorKey::from_seed(&[7; 32]), Arc::new(TestPayments));
         Self { store, market, creator_id, next: 0.into() }
     }
 
-    async fn listing(&self, t: &Terms) -> i64 {
+    pub(crate) async fn listing(&self, t: &Terms) -> i64 {
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let slug = format!("work-{n}");
         let id = self
@@ -92,7 +92,7 @@ impl Shop {
         id
     }
 
-    async fn buyers(&self, n: usize) -> Vec<i64> {
+    pub(crate) async fn buyers(&self, n: usize) -> Vec<i64> {
         let mut ids = Vec::with_capacity(n);
         let base = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         for i in 0..n {
@@ -115,7 +115,7 @@ fn refusal(r: Result<colophon_market::Order, MarketError>) -> Refusal {
     }
 }
 
-async fn statement_at(store: &Store, leaf: u64) -> SignedStatement {
+pub(crate) async fn statement_at(store: &Store, leaf: u64) -> SignedStatement {
     let row = store.log_entry(leaf).await.expect("q").expect("entry");
     let key = colophon_provenance::PublicKey::from_bytes(&row.public_key).expect("key");
     SignedStatement::verify(&row.statement, key, row.signature).expect("a valid signature")

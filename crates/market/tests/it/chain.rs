@@ -1,0 +1,178 @@
+//! Chain payments end to end on both databases and a real anvil: quotes hold
+//! editions; a wallet pays a quote to the sales contract; the watcher issues
+//! the order once the payment has its confirmations, exactly once however
+//! often it reads the block; an unpaid quote lapses only when the chain passes
+//! its deadline, and then frees its edition.
+
+use alloy::{
+    network::EthereumWallet,
+    primitives::{Address, U256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+};
+use chrono::Utc;
+use colophon_ledger::{
+    QuoteSigner, SalesReader, deploy_sales,
+    sales::ColophonSales,
+    testing::{Anvil, dev_key},
+};
+use colophon_market::{
+    MarketError,
+    chain::{ChainSales, PayToken, PaymentWatcher, QuoteRequest},
+};
+use colophon_provenance::Statement;
+use colophon_store::{
+    ListingKind, QuoteStatus, Refusal,
+    testing::{BACKENDS, TestDb},
+};
+
+use super::checkout::{Shop, Terms, statement_at};
+
+const CONFIRMATIONS: u64 = 2;
+const EDITION_2: Terms = Terms { kind: ListingKind::Edition, size: Some(2), cap: None, starts: None, ends: None };
+
+fn wallet(rpc: &str, signer: PrivateKeySigner) -> DynProvider {
+    ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(rpc.parse().expect("url")).erased()
+}
+
+async fn mine(provider: &DynProvider, blocks: u64) {
+    let _: serde_json::Value = provider.raw_request("anvil_mine".into(), (blocks,)).await.expect("anvil_mine");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wallet_pays_a_quote_and_the_order_is_issued_once_after_confirmations() {
+    for backend in BACKENDS {
+        // A chain per backend: the second lapses a quote by moving the chain's clock.
+        let anvil = Anvil::start().await;
+        let rpc = anvil.rpc.clone();
+        let buyer_wallet = dev_key(1);
+        let creator_wallet = dev_key(2).address();
+        let sales_key = PrivateKeySigner::random();
+        let fees = Address::repeat_byte(0xfe);
+        let d = deploy_sales(
+            &rpc,
+            dev_key(0),
+            sales_key.address(),
+            fees,
+            &[buyer_wallet.address()],
+            U256::from(1_000_000_000u64),
+        )
+        .await
+        .expect("deploy");
+        let chain = wallet(&rpc, buyer_wallet.clone());
+        let start = chain.get_block_number().await.expect("head");
+
+        let db = TestDb::new(backend).await;
+        let shop = Shop::new(db.store().await).await;
+        let store = shop.store.clone();
+        let listing = shop.listing(&EDITION_2).await;
+        let [a, b, c] = shop.buyers(3).await[..] else { unreachable!() };
+        let market = shop.market.clone().with_chain(ChainSales {
+            signer: QuoteSigner::new(sales_key, d.chain_id, d.sales),
+            chain_id: d.chain_id,
+            contract: d.sales,
+            usd_token: d.usd,
+            eth_usd_cents: 300_000, // $3,000 per ETH
+            fee_bps: 500,
+        });
+        let ask = |account: i64, token: PayToken, key: &'static str| QuoteRequest {
+            account_id: account,
+            buyer_creator_id: None,
+            listing_id: listing,
+            price_minor: 2500,
+            buyer: buyer_wallet.address(),
+            token,
+            idempotency_key: key,
+            now: Utc::now(),
+        };
+
+        // No payout address yet: nothing to quote, nothing held.
+        let err = market.quote(&ask(a, PayToken::Eth, "quote-a-eth")).await.expect_err("no payout address");
+        assert!(matches!(err, MarketError::NoPayoutAddress), "{err:?}");
+        store.set_creator_payout_address(shop.creator_id, &creator_wallet.to_checksum(None)).await.expect("payout");
+
+        // $25.00 at $3,000/ETH is 0.008333… ETH, rounded up to the wei; 5 % of it is the fee.
+        let q1 = market.quote(&ask(a, PayToken::Eth, "quote-a-eth")).await.expect("quote in ETH");
+        assert_eq!(q1.quote.amount, U256::from(8_333_333_333_333_334u64));
+        assert_eq!(q1.quote.platformFee, U256::from(416_666_666_666_666u64));
+        assert_eq!(q1.quote.payee, creator_wallet);
+        // $25.00 in dUSD (6 decimals) is exactly 25,000,000 units.
+        let q2 = market.quote(&ask(b, PayToken::Usd, "quote-b-usd")).await.expect("quote in dUSD");
+        assert_eq!(q2.quote.amount, U256::from(25_000_000u64));
+        assert_eq!(q2.quote.token, d.usd);
+        // A retry returns the same quote and holds nothing more.
+        let again = market.quote(&ask(a, PayToken::Eth, "quote-a-eth")).await.expect("replay");
+        assert!(again.replayed);
+        assert_eq!((again.row.order_id.as_str(), &again.signature), (q1.row.order_id.as_str(), &q1.signature));
+
+        // Both editions are held: the page says so, and a third buyer is refused however they pay.
+        let state = store.sale_state(listing).await.expect("q").expect("listing");
+        assert_eq!((state.sold, state.reserved, state.left()), (0, 2, Some(0)));
+        let refused = market.quote(&ask(c, PayToken::Eth, "quote-c-eth")).await.expect_err("all reserved");
+        assert!(matches!(refused, MarketError::Refused(Refusal::AllReserved)), "{refused:?}");
+        let card = shop.market.buy(c, None, listing, 2500, "test-pay-c", Utc::now()).await.expect_err("all reserved");
+        assert!(matches!(card, MarketError::Refused(Refusal::AllReserved)), "{card:?}");
+
+        // The buyer's wallet pays quote 1 in ETH.
+        let sales = ColophonSales::new(d.sales, chain.clone());
+        let sig = alloy::primitives::Bytes::from(q1.signature.clone());
+        let receipt = sales
+            .pay(q1.quote.clone(), sig.clone())
+            .value(q1.quote.amount)
+            .send()
+            .await
+            .expect("send")
+            .get_receipt()
+            .await
+            .expect("receipt");
+        assert!(receipt.status());
+
+        // Not confirmed yet: no order, the edition still only held.
+        let reader = SalesReader::new(&rpc, d.sales).expect("reader");
+        let watcher = PaymentWatcher::new(market.clone(), reader, CONFIRMATIONS, start);
+        let report = watcher.tick().await.expect("tick");
+        assert_eq!(report.completed, 0, "{report:?}");
+        assert!(store.order(&q1.row.order_id).await.expect("q").is_none());
+
+        mine(&chain, CONFIRMATIONS).await;
+        let report = watcher.tick().await.expect("tick");
+        assert_eq!(report.completed, 1, "{report:?}");
+        let order = store.order(&q1.row.order_id).await.expect("q").expect("issued");
+        assert_eq!((order.edition, order.account_id, order.payment_provider.as_str()), (Some(1), a, "chain"));
+        assert!(order.payment_ref.starts_with(&receipt.transaction_hash.to_string()), "{}", order.payment_ref);
+        let signed = statement_at(&store, order.log_leaf).await;
+        assert!(matches!(signed.statement, Statement::EditionSold { edition: 1, edition_size: 2, .. }));
+        let quote = store.quote(&q1.row.order_id).await.expect("q").expect("quote");
+        assert_eq!(quote.status, QuoteStatus::Completed);
+
+        // The watcher reads the same blocks again (a crash before its cursor moved): nothing twice.
+        let log_size = store.log_size().await.expect("size");
+        store.set_payment_cursor(&d.sales.to_checksum(None), start).await.expect("rewind");
+        watcher.tick().await.expect("tick again");
+        assert_eq!(store.log_size().await.expect("size"), log_size, "no second statement");
+        assert_eq!(store.listing_sales(listing, 10).await.expect("sales").len(), 1, "one sale");
+        // The contract refuses the same quote twice.
+        let replay = sales.pay(q1.quote.clone(), sig).value(q1.quote.amount).call().await.expect_err("paid");
+        assert!(replay.to_string().contains("revert"), "{replay}");
+
+        // Quote 2 is never paid. Its deadline passing on the wall clock frees nothing;
+        // only once a confirmed block is past it (the contract would refuse it) does it lapse.
+        let state = store.sale_state(listing).await.expect("q").expect("listing");
+        assert_eq!((state.sold, state.reserved, state.left()), (1, 1, Some(0)));
+        let _: serde_json::Value =
+            chain.raw_request("evm_increaseTime".into(), (16 * 60u64,)).await.expect("evm_increaseTime");
+        mine(&chain, 1).await;
+        let report = watcher.tick().await.expect("tick");
+        assert_eq!(report.expired, 0, "the block past the deadline is not confirmed yet: {report:?}");
+        mine(&chain, CONFIRMATIONS).await;
+        let report = watcher.tick().await.expect("tick");
+        assert_eq!(report.expired, 1, "{report:?}");
+        assert_eq!(store.quote(&q2.row.order_id).await.expect("q").expect("quote").status, QuoteStatus::Expired);
+        let state = store.sale_state(listing).await.expect("q").expect("listing");
+        assert_eq!((state.sold, state.reserved, state.left()), (1, 0, Some(1)));
+        // The freed edition sells again.
+        let order = shop.market.buy(c, None, listing, 2500, "test-pay-c2", Utc::now()).await.expect("bought");
+        assert_eq!(order.row.edition, Some(2));
+        drop(anvil);
+    }
+}
