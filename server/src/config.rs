@@ -53,6 +53,36 @@ pub struct Config {
     pub webhooks: crate::jobs::webhooks::WebhookSettings,
     /// `COLOPHON_OBJECT_STORE`: where originals, previews and avatars live.
     pub object_store: ObjectStoreConfig,
+    /// `COLOPHON_PAYMENTS`: `test` (the default: no money moves) or `chain`.
+    pub payments: PaymentsConfig,
+}
+
+/// How buyers pay (`COLOPHON_PAYMENTS`).
+#[derive(Debug)]
+pub enum PaymentsConfig {
+    /// Every payment succeeds and no money moves; pages say so.
+    Test,
+    /// From the buyer's wallet to the sales contract (docs/FORMATS.md §14).
+    Chain(ChainPayments),
+}
+
+/// Chain payments' settings.
+#[derive(Debug)]
+pub struct ChainPayments {
+    /// `COLOPHON_ETH_USD_CENTS`: US cents per ETH for ETH prices (default 300000: $3,000).
+    pub eth_usd_cents: u64,
+    /// `COLOPHON_FEE_BPS`: the platform's fee, basis points of each payment (default 500; at most 2000).
+    pub fee_bps: u16,
+    /// `COLOPHON_PAYMENT_CONFIRMATIONS`: blocks on top of a payment before its
+    /// order is issued (default: `COLOPHON_CONFIRMATIONS`).
+    pub confirmations: u64,
+    /// `COLOPHON_SALES_KEY_FILE`: the sales signer's secp256k1 key as hex
+    /// (default `DATA_DIR/sales-signer.key`, created on the local chain).
+    pub sales_key_file: PathBuf,
+    /// `COLOPHON_SALES_CONTRACT` and `COLOPHON_USD_TOKEN`: the deployed
+    /// contract and the stablecoin it allows (a remote chain needs both; the
+    /// local chain deploys its own).
+    pub contracts: Option<(Address, Address)>,
 }
 
 /// Where files are kept (`COLOPHON_OBJECT_STORE`).
@@ -242,6 +272,47 @@ impl Config {
             allow_private: matches!(var("COLOPHON_WEBHOOK_ALLOW_PRIVATE").as_deref(), Some("1" | "true" | "on")),
         };
         let object_store = ObjectStoreConfig::from_lookup(&var)?;
+        let payments = match var("COLOPHON_PAYMENTS").as_deref().map(str::trim) {
+            None | Some("test") => PaymentsConfig::Test,
+            Some("chain") => {
+                let fee_bps = parsed::<u16>(&var, "COLOPHON_FEE_BPS")?.unwrap_or(500);
+                if fee_bps > 2000 {
+                    return Err(ConfigError::Invalid {
+                        name: "COLOPHON_FEE_BPS",
+                        reason: "the sales contract accepts at most 2000 (20 %)".into(),
+                    });
+                }
+                let contract: Option<Address> = parsed(&var, "COLOPHON_SALES_CONTRACT")?;
+                let usd: Option<Address> = parsed(&var, "COLOPHON_USD_TOKEN")?;
+                let contracts = match (contract, usd) {
+                    (Some(c), Some(u)) => Some((c, u)),
+                    (None, None) => None,
+                    _ => {
+                        return Err(ConfigError::Invalid {
+                            name: "COLOPHON_SALES_CONTRACT",
+                            reason: "set it and COLOPHON_USD_TOKEN together, or neither".into(),
+                        });
+                    }
+                };
+                if contracts.is_none() && matches!(chain, ChainConfig::Remote(_)) {
+                    return Err(ConfigError::Missing {
+                        name: "COLOPHON_SALES_CONTRACT",
+                        because: "chain payments on COLOPHON_RPC_URL need the deployed sales contract",
+                    });
+                }
+                PaymentsConfig::Chain(ChainPayments {
+                    eth_usd_cents: parsed(&var, "COLOPHON_ETH_USD_CENTS")?.unwrap_or(300_000),
+                    fee_bps,
+                    confirmations: parsed(&var, "COLOPHON_PAYMENT_CONFIRMATIONS")?.unwrap_or(anchor.confirmations),
+                    sales_key_file: var("COLOPHON_SALES_KEY_FILE")
+                        .map_or_else(|| data_dir.join("sales-signer.key"), PathBuf::from),
+                    contracts,
+                })
+            }
+            Some(_) => {
+                return Err(ConfigError::Invalid { name: "COLOPHON_PAYMENTS", reason: "use test or chain".into() });
+            }
+        };
         let d = crate::uploads::UploadLimits::default();
         let upload_limits = crate::uploads::UploadLimits {
             image: parsed(&var, "COLOPHON_MAX_IMAGE_BYTES")?.unwrap_or(d.image),
@@ -266,6 +337,7 @@ impl Config {
             webhooks,
             upload_limits,
             object_store,
+            payments,
         })
     }
 }

@@ -8,7 +8,10 @@ use std::{
     time::Duration,
 };
 
-use alloy::signers::local::PrivateKeySigner;
+use alloy::{
+    primitives::{Address, U256},
+    signers::local::PrivateKeySigner,
+};
 use anyhow::{Context as _, bail};
 use colophon_ledger::{Chain, Deployment};
 use tokio::process::{Child, Command};
@@ -90,6 +93,75 @@ async fn ensure_registry(rpc_url: &str, dir: &Path, chain_id: u64) -> anyhow::Re
     let deployment = colophon_ledger::deploy(rpc_url, dev_signer()?).await.context("deploying ProvenanceRegistry")?;
     write_atomically(&record, &serde_json::to_vec_pretty(&deployment)?)?;
     Ok(deployment)
+}
+
+/// The sales contract and its stablecoin on the local chain: deployed once
+/// (remembered in `sales.json`), quotes signed by `signer`, fees credited to
+/// the deployer, and 10,000 dUSD minted to each of anvil's other dev wallets
+/// so a browser wallet on them can pay in either token.
+pub async fn ensure_sales(rpc_url: &str, dir: &Path, chain_id: u64, signer: Address) -> anyhow::Result<SalesRecord> {
+    let record = dir.join("sales.json");
+    if let Some(known) = std::fs::read(&record).ok().and_then(|b| serde_json::from_slice::<SalesRecord>(&b).ok())
+        && known.deployment.chain_id == chain_id
+    {
+        let sales = colophon_ledger::sales::ColophonSales::new(known.deployment.sales, provider(rpc_url)?);
+        match sales.salesSigner().call().await {
+            Ok(current) if current == signer => return Ok(known),
+            Ok(_) => {
+                // The signer key file was replaced: point the contract at the new key.
+                sales.setSalesSigner(signer).send().await?.get_receipt().await?;
+                return Ok(known);
+            }
+            Err(_) => tracing::warn!("the remembered sales contract is not on the local chain; deploying a new one"),
+        }
+    }
+    let deployer = dev_signer()?;
+    let start_block = {
+        use alloy::providers::Provider as _;
+        provider(rpc_url)?.get_block_number().await.context("reading the local chain's head")?
+    };
+    let wallets: Vec<Address> = DEV_WALLETS.iter().map(|w| w.parse()).collect::<Result<_, _>>()?;
+    let deployment = colophon_ledger::deploy_sales(
+        rpc_url,
+        deployer.clone(),
+        signer,
+        deployer.address(),
+        &wallets,
+        U256::from(10_000_000_000u64), // 10,000 dUSD
+    )
+    .await
+    .context("deploying ColophonSales")?;
+    let known = SalesRecord { deployment, start_block };
+    write_atomically(&record, &serde_json::to_vec_pretty(&known)?)?;
+    Ok(known)
+}
+
+/// Where the local sales contract is, and the block to read its events from.
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
+pub struct SalesRecord {
+    pub deployment: colophon_ledger::SalesDeployment,
+    pub start_block: u64,
+}
+
+/// anvil's development wallets 1–9 (its default mnemonic's; public knowledge).
+pub const DEV_WALLETS: [&str; 9] = [
+    "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+    "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+    "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+    "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+    "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
+    "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+    "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f",
+    "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
+];
+
+fn provider(rpc_url: &str) -> anyhow::Result<alloy::providers::DynProvider> {
+    use alloy::providers::{Provider as _, ProviderBuilder};
+    Ok(ProviderBuilder::new()
+        .wallet(alloy::network::EthereumWallet::from(dev_signer()?))
+        .connect_http(rpc_url.parse().context("the local chain's URL")?)
+        .erased())
 }
 
 async fn stop_child(mut child: Child) {

@@ -40,6 +40,7 @@ pub struct Application {
     anchorer: Option<Anchorer>,
     previews: Option<jobs::previews::PreviewWorker>,
     webhooks: jobs::webhooks::WebhookWorker,
+    payment_watcher: Option<colophon_market::chain::PaymentWatcher>,
 }
 
 impl Application {
@@ -102,6 +103,49 @@ impl Application {
         tracing::info!(operator_key = %operator.public_key().to_hex(), "operator key ready");
         let market =
             colophon_market::Market::new(store.clone(), operator, std::sync::Arc::new(colophon_market::TestPayments));
+        let (market, payment_watcher) = match &config.payments {
+            config::PaymentsConfig::Test => (market, None),
+            config::PaymentsConfig::Chain(p) => {
+                let rpc_url = match (&devchain, &config.chain) {
+                    (Some(dev), _) => dev.rpc_url.clone(),
+                    (None, ChainConfig::Remote(remote)) => remote.rpc_url.expose_secret().to_owned(),
+                    (None, ChainConfig::Local(_)) => anyhow::bail!("the local chain did not start"),
+                };
+                let signer = match &devchain {
+                    Some(_) => load_or_create_key(&p.sales_key_file)?,
+                    None => read_key_file(&p.sales_key_file, "COLOPHON_SALES_KEY_FILE")?,
+                };
+                let (deployment, start_block) = match (p.contracts, &devchain) {
+                    (Some((sales, usd)), _) => {
+                        (colophon_ledger::SalesDeployment { chain_id: chain.chain_id(), sales, usd }, 0)
+                    }
+                    (None, Some(_)) => {
+                        let r = devchain::ensure_sales(
+                            &rpc_url,
+                            &config.data_dir.join("chain"),
+                            chain.chain_id(),
+                            signer.address(),
+                        )
+                        .await?;
+                        (r.deployment, r.start_block)
+                    }
+                    (None, None) => anyhow::bail!("COLOPHON_SALES_CONTRACT is required on a remote chain"),
+                };
+                tracing::info!(sales = %deployment.sales, usd = %deployment.usd, signer = %signer.address(), "chain payments ready");
+                let market = market.with_chain(colophon_market::chain::ChainSales {
+                    signer: colophon_ledger::QuoteSigner::new(signer, deployment.chain_id, deployment.sales),
+                    chain_id: deployment.chain_id,
+                    contract: deployment.sales,
+                    usd_token: deployment.usd,
+                    eth_usd_cents: p.eth_usd_cents,
+                    fee_bps: p.fee_bps,
+                });
+                let reader = colophon_ledger::SalesReader::new(&rpc_url, deployment.sales)?;
+                let watcher =
+                    colophon_market::chain::PaymentWatcher::new(market.clone(), reader, p.confirmations, start_block);
+                (market, Some(watcher))
+            }
+        };
         let state = AppState {
             leptos_options: leptos_options(&config, listener.local_addr()?),
             store,
@@ -136,7 +180,7 @@ impl Application {
         };
         let router = routes::router(state.clone());
         let webhooks = jobs::webhooks::WebhookWorker::new(state.store.clone(), config.webhooks.clone());
-        Ok(Self { listener, router, state, devchain, anchorer, previews, webhooks })
+        Ok(Self { listener, router, state, devchain, anchorer, previews, webhooks, payment_watcher })
     }
 
     /// The address the server listens on (useful with port 0).
@@ -155,6 +199,7 @@ impl Application {
         let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
         let preview_task = self.previews.map(|p| tokio::spawn(p.run(jobs_stopped.clone())));
         let webhook_task = tokio::spawn(self.webhooks.run(jobs_stopped.clone()));
+        let payment_task = self.payment_watcher.map(|w| tokio::spawn(jobs::payments::run(w, jobs_stopped.clone())));
         let anchor_task = self.anchorer.map(|a| tokio::spawn(a.run(jobs_stopped)));
         let (sessions, uploads) = (self.state.sessions.clone(), self.state.uploads.clone());
         let session_sweeper = tokio::spawn(async move {
@@ -177,6 +222,9 @@ impl Application {
         if let Some(task) = anchor_task {
             let _ = task.await;
         }
+        if let Some(task) = payment_task {
+            let _ = task.await;
+        }
         if let Some(task) = preview_task {
             let _ = task.await;
         }
@@ -191,17 +239,45 @@ impl Application {
 /// Reads `COLOPHON_ANCHOR_KEY_FILE`: one line of hex (with or without `0x`).
 /// The key is never logged; a file readable by others is refused.
 fn read_anchor_key(path: &Path) -> anyhow::Result<PrivateKeySigner> {
+    read_key_file(path, "COLOPHON_ANCHOR_KEY_FILE")
+}
+
+/// Reads a secp256k1 key file named by `var`: one line of hex (with or
+/// without `0x`), mode 0600. The key is never logged or echoed.
+fn read_key_file(path: &Path, var: &str) -> anyhow::Result<PrivateKeySigner> {
     use std::os::unix::fs::PermissionsExt as _;
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read COLOPHON_ANCHOR_KEY_FILE {}", path.display()))?;
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {var} {}", path.display()))?;
     if meta.permissions().mode() & 0o077 != 0 {
-        anyhow::bail!("COLOPHON_ANCHOR_KEY_FILE {} is readable by others: chmod 600 it", path.display());
+        anyhow::bail!("{var} {} is readable by others: chmod 600 it", path.display());
     }
     let text = secrecy::SecretString::from(std::fs::read_to_string(path)?);
     text.expose_secret()
         .trim()
         .parse::<PrivateKeySigner>()
-        .map_err(|_| anyhow::anyhow!("COLOPHON_ANCHOR_KEY_FILE does not hold a hex secp256k1 private key"))
+        .map_err(|_| anyhow::anyhow!("{var} does not hold a hex secp256k1 private key"))
+}
+
+/// The local chain's sales signer: read, or made on first start (mode 0600,
+/// written whole or not at all), like the operator key.
+fn load_or_create_key(path: &Path) -> anyhow::Result<PrivateKeySigner> {
+    if path.exists() {
+        return read_key_file(path, "COLOPHON_SALES_KEY_FILE");
+    }
+    use std::{io::Write as _, os::unix::fs::OpenOptionsExt as _};
+    let signer = PrivateKeySigner::random();
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    writeln!(file, "{}", alloy::primitives::hex::encode(signer.to_bytes()))?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    tracing::info!(address = %signer.address(), path = %path.display(), "created the sales signer key");
+    Ok(signer)
 }
 
 fn leptos_options(config: &Config, addr: SocketAddr) -> leptos::config::LeptosOptions {

@@ -3,6 +3,7 @@
 mod health;
 pub(crate) mod ledger;
 pub(crate) mod orders;
+pub(crate) mod payments;
 mod previews;
 pub(crate) mod studio;
 pub mod uploads;
@@ -57,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/chain", get(ledger::chain))
         .route("/api/v1/openapi.json", get(ledger::openapi))
         .route("/api/v1/orders", get(orders::mine).post(orders::create))
+        .route("/api/v1/orders/quote", post(payments::create))
+        .route("/api/v1/orders/quote/{id}", get(payments::one))
         .route("/api/v1/orders/{id}", get(orders::one))
         .route("/api/v1/orders/{id}/download", get(orders::download))
         .route("/api/v1/orders/{id}/receipt", get(orders::receipt))

@@ -26,26 +26,7 @@ pub struct TestApp {
     handle: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
-/// The anvil binary: `COLOPHON_ANVIL_BIN`, or the one npm installed.
-pub fn anvil_bin() -> String {
-    if let Ok(bin) = std::env::var("COLOPHON_ANVIL_BIN")
-        && !bin.is_empty()
-    {
-        return bin;
-    }
-    // The workspace root: the nearest ancestor with node_modules (this file is shared by crates/cli's tests).
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .find(|p| p.join("node_modules").is_dir())
-        .unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR")));
-    let dir = root.join("node_modules/@foundry-rs");
-    std::fs::read_dir(&dir)
-        .ok()
-        .and_then(|entries| entries.filter_map(Result::ok).map(|e| e.path().join("bin/anvil")).find(|p| p.is_file()))
-        .unwrap_or_else(|| panic!("anvil not found under {}: run `make test` (it installs it)", dir.display()))
-        .display()
-        .to_string()
-}
+pub use colophon_ledger::testing::anvil_bin;
 
 /// The configuration `TestApp` runs with: port 0, its own anvil, no demo, plus `extra`.
 pub fn test_config(data_dir: &Path, database_url: Option<String>, extra: &[(&'static str, String)]) -> Config {

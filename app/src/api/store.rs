@@ -177,6 +177,8 @@ pub struct ListingDetail {
     pub holdings: i64,
     /// Why it cannot be bought now, if it cannot.
     pub unavailable: Option<String>,
+    /// Editions held by buyers paying from their wallets right now.
+    pub reserved: i64,
     /// A fresh idempotency key for this page's buy button.
     pub checkout_key: String,
     /// Payments are in test mode (no money moves).
@@ -407,6 +409,7 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 is_owner,
                 holdings,
                 unavailable,
+                reserved: sale.reserved,
                 checkout_key: ssr::random_key(),
                 test_mode: market.payments().is_test_mode(),
                 generation,

@@ -112,6 +112,11 @@ fn Listing(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
                 {(!d.creator_bio.is_empty()).then(|| view! { <p class="text-sm text-stone-600">{d.creator_bio.clone()}</p> })}
                 <p class="text-2xl font-semibold">{price}</p>
                 {left.map(|l| view! { <p class="font-medium" data-testid="left">{l}</p> })}
+                {(d.reserved > 0).then(|| view! {
+                    <p class="text-sm text-stone-600" data-testid="reserved">
+                        {format!("{} reserved by buyers paying from their wallets now", d.reserved)}
+                    </p>
+                })}
                 <SaleWindow d=d.clone() />
                 {d.per_account_cap.map(|c| view! { <p class="text-sm text-stone-600">{format!("At most {c} per collector.")}</p> })}
                 <BuyPanel d=d.clone() buy />

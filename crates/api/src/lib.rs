@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod ledger;
+pub mod payments;
 pub mod studio;
 pub mod tokens;
 pub mod uploads;
@@ -20,6 +21,7 @@ pub use ledger::{
     Anchor, Chain, Checkpoint, Consistency, Inclusion, KeyStanding, KeyStatus, Match, Operator, Provenance, SalesPage,
     Similar,
 };
+pub use payments::{PaymentQuote, QuoteRequest, QuoteState, WalletTransaction};
 pub use studio::{
     ActiveKey, FileVersion, LicenseRequest, ListingKind, ListingRequest, ListingStatus, Me, MeCreator, Sale, Scope,
     StatusChange, StudioListing, UnknownWord,

@@ -82,7 +82,7 @@ impl QuoteSigner {
 }
 
 /// The sales contract and the stablecoin it accepts, as deployed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SalesDeployment {
     pub chain_id: u64,
     pub sales: Address,

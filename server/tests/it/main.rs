@@ -10,6 +10,7 @@ mod ledger_api;
 mod made_with;
 mod openapi_snapshot;
 mod orders;
+mod payments;
 mod previews;
 mod s3;
 mod site;

@@ -1,0 +1,71 @@
+//! Paying from a wallet (docs/FORMATS.md §14): a quote, the transactions the
+//! wallet sends, and the quote's state until its order is issued.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `POST /api/v1/orders/quote`, with an `Idempotency-Key` header.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteRequest {
+    /// The listing's slug.
+    pub listing: String,
+    /// The price the buyer saw, in minor units (refused when it changed).
+    pub price_minor: i64,
+    /// The wallet that will pay (0x + 40 hex): the only one the quote lets pay.
+    pub wallet: String,
+    /// `eth` or `usd` (the stablecoin).
+    pub token: String,
+}
+
+/// A transaction for the wallet to send (`eth_sendTransaction`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WalletTransaction {
+    pub to: String,
+    /// ABI-encoded calldata, 0x-hex.
+    pub data: String,
+    /// Wei, 0x-hex (EIP-1193's form).
+    pub value: String,
+}
+
+/// A signed quote: what the buyer pays, who gets what, and the transactions to send.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PaymentQuote {
+    /// The order's id once paid; the on-chain `orderId` is its UTF-8, zero-padded to 32 bytes.
+    pub order_id: String,
+    pub chain_id: u64,
+    /// The sales contract.
+    pub contract: String,
+    /// The token's address (zero for ETH), symbol and decimals.
+    pub token: String,
+    pub symbol: String,
+    pub decimals: u8,
+    /// Decimal integers in the token's smallest unit: the total the buyer
+    /// pays, the platform's fee within it, and what the creator is credited.
+    pub amount: String,
+    pub platform_fee: String,
+    pub creator_share: String,
+    /// Where the creator's share is credited.
+    pub payee: String,
+    /// Unix seconds: the contract refuses the quote after it.
+    pub deadline: i64,
+    /// The sales signer's 65-byte signature, 0x-hex.
+    pub signature: String,
+    /// Send these in order: an ERC-20 `approve` (stablecoin only), then `pay`.
+    pub transactions: Vec<WalletTransaction>,
+    /// The same Idempotency-Key quoted before: this is that quote.
+    pub replayed: bool,
+}
+
+/// `GET /api/v1/orders/quote/{order_id}`: where a quote is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct QuoteState {
+    pub order_id: String,
+    /// `open` (holding its edition, waiting for a confirmed payment),
+    /// `completed` (the order exists: `GET /api/v1/orders/{order_id}`) or
+    /// `expired` (the chain passed its deadline unpaid).
+    pub status: String,
+    pub deadline: i64,
+    /// The paying transaction, once seen.
+    pub tx_hash: Option<String>,
+}

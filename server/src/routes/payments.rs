@@ -1,0 +1,122 @@
+//! `/api/v1/orders/quote`: paying from a wallet (docs/FORMATS.md §14). The
+//! buyer asks for a quote (which holds an edition for them), their wallet
+//! sends the transactions it lists, and the order appears once the payment has
+//! its confirmations (`GET /api/v1/orders/quote/{id}` says where it is).
+
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    sol_types::SolCall as _,
+};
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+};
+use chrono::Utc;
+use colophon_api::{PaymentQuote, QuoteRequest, QuoteState, WalletTransaction};
+use colophon_ledger::sales::{ColophonSales, DemoUSD};
+use colophon_market::chain::{PayToken, QuoteOffer};
+use tower_sessions::Session;
+
+use crate::{error::AppError, routes::uploads::account, state::AppState};
+
+fn hex(bytes: &[u8]) -> String {
+    format!("0x{}", alloy::primitives::hex::encode(bytes))
+}
+
+fn wei(v: U256) -> String {
+    format!("{v:#x}")
+}
+
+/// The wallet's view of a quote: amounts, and the calls to send.
+fn offer_view(o: &QuoteOffer) -> PaymentQuote {
+    let q = &o.quote;
+    let eth = q.token == Address::ZERO;
+    let pay = ColophonSales::payCall { q: q.clone(), signature: Bytes::from(o.signature.clone()) }.abi_encode();
+    let mut transactions = Vec::new();
+    if !eth {
+        let approve = DemoUSD::approveCall { spender: o.contract, value: q.amount }.abi_encode();
+        transactions.push(WalletTransaction {
+            to: q.token.to_checksum(None),
+            data: hex(&approve),
+            value: "0x0".into(),
+        });
+    }
+    transactions.push(WalletTransaction {
+        to: o.contract.to_checksum(None),
+        data: hex(&pay),
+        value: if eth { wei(q.amount) } else { "0x0".into() },
+    });
+    PaymentQuote {
+        order_id: o.row.order_id.clone(),
+        chain_id: o.chain_id,
+        contract: o.contract.to_checksum(None),
+        token: q.token.to_checksum(None),
+        symbol: if eth { "ETH" } else { "dUSD" }.into(),
+        decimals: if eth { 18 } else { 6 },
+        amount: q.amount.to_string(),
+        platform_fee: q.platformFee.to_string(),
+        creator_share: (q.amount - q.platformFee).to_string(),
+        payee: q.payee.to_checksum(None),
+        deadline: o.row.deadline.timestamp(),
+        signature: hex(&o.signature),
+        transactions,
+        replayed: o.replayed,
+    }
+}
+
+/// Quotes a listing for the signed-in buyer's wallet and holds an edition for them.
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<PaymentQuote>), AppError> {
+    let account = account(&state, &session).await?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| AppError::BadRequest("Send an Idempotency-Key header (8 to 128 of A-Z a-z 0-9 - _).".into()))?;
+    let req: QuoteRequest = crate::error::json_body(&body)?;
+    let wallet: Address = req
+        .wallet
+        .parse()
+        .map_err(|_| AppError::BadRequest("wallet must be an Ethereum address: 0x and 40 hex digits.".into()))?;
+    if wallet == Address::ZERO {
+        return Err(AppError::BadRequest("wallet cannot be the zero address.".into()));
+    }
+    let token =
+        PayToken::parse(&req.token).ok_or_else(|| AppError::BadRequest("token must be \"eth\" or \"usd\".".into()))?;
+    let listing = state.store.listing_id_by_slug(&req.listing).await?.ok_or(AppError::NotFound)?;
+    let offer = state
+        .market
+        .quote(&colophon_market::chain::QuoteRequest {
+            account_id: account.id,
+            buyer_creator_id: account.creator.as_ref().map(|c| c.id),
+            listing_id: listing,
+            price_minor: req.price_minor,
+            buyer: wallet,
+            token,
+            idempotency_key: key,
+            now: Utc::now(),
+        })
+        .await?;
+    let status = if offer.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(offer_view(&offer))))
+}
+
+/// Where one of the buyer's quotes is; others' quotes do not exist for them.
+pub async fn one(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Json<QuoteState>, AppError> {
+    let account = account(&state, &session).await?;
+    let quote = state.store.quote(&id).await?.filter(|q| q.account_id == account.id).ok_or(AppError::NotFound)?;
+    Ok(Json(QuoteState {
+        order_id: quote.order_id,
+        status: quote.status.as_str().into(),
+        deadline: quote.deadline.timestamp(),
+        tx_hash: quote.payment.map(|p| p.tx_hash),
+    }))
+}

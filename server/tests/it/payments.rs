@@ -1,0 +1,168 @@
+//! Paying from a wallet over HTTP, on the app's own anvil: a collector asks
+//! for a quote (which holds the only edition), their wallet sends the
+//! transactions the quote lists — as a browser wallet would, through
+//! `eth_sendTransaction` — and the order appears once the payment is
+//! confirmed; the creator's share waits in the contract for them.
+
+use alloy::{
+    network::{EthereumWallet, TransactionBuilder as _},
+    primitives::{Address, Bytes, U256},
+    providers::{Provider, ProviderBuilder},
+    rpc::types::TransactionRequest,
+};
+use colophon_ledger::{sales::ColophonSales, testing::dev_key};
+use colophon_provenance::{ContentKind, SigningKey};
+use colophon_store::Backend;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use server::testing::{Creator, TestApp, browser, call, creator_with_key, listing, png, upload};
+
+async fn quote(app: &TestApp, tab: &reqwest::Client, key: &str, body: Value) -> (StatusCode, Value) {
+    let res = tab
+        .post(app.url("/api/v1/orders/quote"))
+        .header("sec-fetch-site", "same-origin")
+        .header("idempotency-key", key)
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_collector_pays_from_their_wallet_and_the_order_follows_the_confirmed_payment() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn_env(
+            backend,
+            &[("COLOPHON_PAYMENTS", "chain".into()), ("COLOPHON_PAYMENT_CONFIRMATIONS", "2".into())],
+        )
+        .await;
+        let key = SigningKey::from_seed(&[21; 32]);
+        let creator = Creator { tab: creator_with_key(&app, "tidal", &key).await, key };
+        let edition = listing(&app, &creator, "edition", "Tide Pool").await;
+        let (s, file) = upload(&app, &creator, &edition, ContentKind::EditionImage, &png(32, 24), vec![]).await;
+        assert_eq!(s, StatusCode::CREATED, "{file}");
+        let id = edition["id"].as_i64().expect("id");
+        let slug = edition["slug"].as_str().expect("slug").to_owned();
+        let price = edition["price_minor"].as_i64().expect("price");
+        let (s, b) =
+            call(&app, &creator.tab, "listings/status", &[("listing_id", &id.to_string()), ("status", "published")])
+                .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+
+        let anna = browser();
+        let (s, b) = call(
+            &app,
+            &anna,
+            "account/sign_up",
+            &[("email", "anna@example.com"), ("password", "correct horse battery")],
+        )
+        .await;
+        assert!(s.is_success() || s.is_redirection(), "{s} {b}");
+        let buyer = dev_key(1);
+        let wallet = buyer.address().to_checksum(None);
+        let ask = |token: &str| json!({"listing": slug, "price_minor": price, "wallet": wallet, "token": token});
+
+        // Bad requests say why.
+        let (s, b) = quote(
+            &app,
+            &anna,
+            "quote-bad-1",
+            json!({"listing": slug, "price_minor": price, "wallet": "0x12", "token": "eth"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+        let (s, b) = quote(&app, &anna, "quote-bad-2", ask("doge")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+        // The creator has no payout address yet: said before anything is held.
+        let (s, b) = quote(&app, &anna, "quote-anna-1", ask("eth")).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{b}");
+        assert!(b["message"].as_str().expect("message").contains("payout address"), "{b}");
+        let creator_wallet = dev_key(2).address();
+        let creator_id = app.store.owned_listing(id).await.expect("q").expect("listing").creator_id;
+        app.store.set_creator_payout_address(creator_id, &creator_wallet.to_checksum(None)).await.expect("payout");
+
+        let (s, q) = quote(&app, &anna, "quote-anna-1", ask("eth")).await;
+        assert_eq!(s, StatusCode::CREATED, "{q}");
+        let (s, again) = quote(&app, &anna, "quote-anna-1", ask("eth")).await;
+        assert_eq!((s, &again["order_id"], again["replayed"].as_bool()), (StatusCode::OK, &q["order_id"], Some(true)));
+        let amount: U256 = q["amount"].as_str().expect("amount").parse().expect("decimal");
+        let fee: U256 = q["platform_fee"].as_str().expect("fee").parse().expect("decimal");
+        let share: U256 = q["creator_share"].as_str().expect("share").parse().expect("decimal");
+        assert_eq!(fee + share, amount, "every wei is someone's");
+        assert_eq!(q["payee"], creator_wallet.to_checksum(None));
+        let order_id = q["order_id"].as_str().expect("order id").to_owned();
+
+        // The edition is held: the listing page says so, and another buyer must wait.
+        let (s, page) = call(&app, &anna, "store/listing", &[("slug", &slug)]).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        let page: Value = serde_json::from_str(&page).expect("json");
+        let edition_size = page["card"]["edition_size"].as_i64().expect("size");
+        assert_eq!(page["reserved"], 1, "{page}");
+        if edition_size == 1 {
+            assert!(page["unavailable"].as_str().expect("why").contains("reserved"), "{page}");
+        }
+
+        // The wallet sends what the quote lists (here: `pay`, with the ETH).
+        let rpc = app.get("/api/v1/chain").await.json::<Value>().await.expect("chain")["rpc_url"]
+            .as_str()
+            .expect("the local chain's URL")
+            .to_owned();
+        let provider =
+            ProviderBuilder::new().wallet(EthereumWallet::from(buyer.clone())).connect_http(rpc.parse().expect("url"));
+        let txs = q["transactions"].as_array().expect("transactions");
+        assert_eq!(txs.len(), 1, "ETH needs no approval");
+        let tx = &txs[0];
+        let request = TransactionRequest::default()
+            .with_to(tx["to"].as_str().expect("to").parse::<Address>().expect("address"))
+            .with_input(tx["data"].as_str().expect("data").parse::<Bytes>().expect("hex"))
+            .with_value(
+                U256::from_str_radix(tx["value"].as_str().expect("value").trim_start_matches("0x"), 16).expect("hex"),
+            );
+        let receipt = provider.send_transaction(request).await.expect("send").get_receipt().await.expect("receipt");
+        assert!(receipt.status(), "paid");
+
+        // Confirmed after two more blocks; then the order is there, numbered, with the payment's transaction.
+        let state = |app: &TestApp| {
+            let url = app.url(&format!("/api/v1/orders/quote/{order_id}"));
+            let anna = anna.clone();
+            async move { anna.get(url).send().await.expect("get").json::<Value>().await.expect("json") }
+        };
+        assert_eq!(state(&app).await["status"], "open");
+        let _: Value = provider.raw_request("anvil_mine".into(), (2u64,)).await.expect("mine");
+        let mut done = Value::Null;
+        for _ in 0..100 {
+            done = state(&app).await;
+            if done["status"] == "completed" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(done["status"], "completed", "{done}");
+        assert_eq!(done["tx_hash"], receipt.transaction_hash.to_string());
+        let order: Value = anna
+            .get(app.url(&format!("/api/v1/orders/{order_id}")))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(order["edition"], 1, "{order}");
+        assert_eq!(order["payment_provider"], "chain", "{order}");
+
+        // The creator's share waits in the contract, provable on chain.
+        let contract: Address = q["contract"].as_str().expect("contract").parse().expect("address");
+        let sales = ColophonSales::new(contract, &provider);
+        assert_eq!(sales.owed(creator_wallet, Address::ZERO).call().await.expect("owed"), share);
+
+        // Someone else's quote does not exist for you.
+        let ben = browser();
+        call(&app, &ben, "account/sign_up", &[("email", "ben@example.com"), ("password", "correct horse battery")])
+            .await;
+        let res = ben.get(app.url(&format!("/api/v1/orders/quote/{order_id}"))).send().await.expect("get");
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        app.stop().await;
+    }
+}
