@@ -20,8 +20,9 @@ function anvilBin() {
   throw new Error('anvil not found: run `make test`, which installs it');
 }
 
-/** Starts colophon-server; resolves once it prints its URL. `demo: true` seeds the demo store. */
-export async function startServer({ demo = false } = {}) {
+/** Starts colophon-server; resolves once it prints its URL. `demo: true` seeds the demo store;
+ * `payments: 'chain'` lets buyers pay from a wallet (one confirmation). */
+export async function startServer({ demo = false, payments = 'test' } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'colophon-e2e-'));
   // The journeys run the debug build; `make bench` points this at its release build.
   const bin = process.env.COLOPHON_E2E_SERVER_BIN || join(ROOT, 'target', 'debug', 'colophon-server');
@@ -40,6 +41,8 @@ export async function startServer({ demo = false } = {}) {
       COLOPHON_DEMO: demo ? '1' : '0',
       // Journeys point webhooks at local endpoints.
       COLOPHON_WEBHOOK_ALLOW_PRIVATE: '1',
+      COLOPHON_PAYMENTS: payments,
+      COLOPHON_PAYMENT_CONFIRMATIONS: '1',
       DATABASE_URL: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,4 +88,58 @@ export async function launchBrowser() {
 /** Resolves once the page has hydrated (the layout flips data-hydrated in an effect). */
 export async function waitForHydration(page) {
   await page.locator('[data-hydrated="true"]').waitFor({ timeout: 20_000 });
+}
+
+/** JSON-RPC to a chain node. */
+export async function rpc(url, method, params = []) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const body = await res.json();
+  if (body.error) {
+    const e = new Error(body.error.message);
+    e.code = body.error.code;
+    throw e;
+  }
+  return body.result;
+}
+
+/**
+ * A browser wallet in the page: `window.ethereum` (EIP-1193) whose requests
+ * reach this process, which forwards them to the chain node as `account`
+ * (anvil's dev accounts are unlocked, so the node signs what it is sent).
+ * `wallet.reject = true` makes it refuse like a user clicking "Reject"
+ * (error 4001); `wallet.calls` records every method asked.
+ */
+export async function injectWallet(context, chainUrl, account) {
+  const wallet = { reject: false, calls: [] };
+  await context.exposeBinding('colophonWalletRequest', async (_source, { method, params }) => {
+    wallet.calls.push(method);
+    if (wallet.reject) return { error: { code: 4001, message: 'User rejected the request.' } };
+    try {
+      if (method === 'eth_requestAccounts' || method === 'eth_accounts') return { result: [account] };
+      return { result: await rpc(chainUrl, method, params ?? []) };
+    } catch (e) {
+      return { error: { code: e.code ?? -32603, message: e.message } };
+    }
+  });
+  await context.addInitScript(() => {
+    window.ethereum = {
+      isColophonTestWallet: true,
+      async request(args) {
+        const answer = await window.colophonWalletRequest(args);
+        if (answer.error) {
+          const e = new Error(answer.error.message);
+          e.code = answer.error.code;
+          throw e;
+        }
+        return answer.result;
+      },
+      on() {},
+      removeListener() {},
+    };
+  });
+  return wallet;
 }

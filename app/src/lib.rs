@@ -15,6 +15,7 @@ pub mod error;
 pub mod file_hash;
 pub mod pages;
 pub mod types;
+pub mod wallet;
 
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};

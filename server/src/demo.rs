@@ -220,6 +220,21 @@ fn listings() -> Vec<DemoListing> {
 }
 
 /// Seeds the demo store when the ledger is empty. Returns whether it did.
+/// On the local chain with wallet payments: each demo creator without a payout
+/// address gets one of anvil's dev wallets (from the 5th on; the first ones
+/// are left for buyers), so the demo store can be paid from a browser wallet.
+pub async fn give_payout_addresses(store: &colophon_store::Store) -> anyhow::Result<()> {
+    for (c, wallet) in CREATORS.iter().zip(crate::devchain::DEV_WALLETS.iter().skip(4)) {
+        let email = format!("{}@demo.colophon.invalid", c.handle);
+        let Some((account, _)) = store.account_credentials(&email).await? else { continue };
+        let Some(creator) = store.account(account).await?.and_then(|a| a.creator) else { continue };
+        if store.creator_payout_address(creator.id).await?.is_none() {
+            store.set_creator_payout_address(creator.id, wallet).await?;
+        }
+    }
+    Ok(())
+}
+
 pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
     if state.store.log_size().await? > 0 {
         return Ok(false);

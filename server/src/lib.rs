@@ -139,6 +139,7 @@ impl Application {
                     usd_token: deployment.usd,
                     eth_usd_cents: p.eth_usd_cents,
                     fee_bps: p.fee_bps,
+                    confirmations: p.confirmations,
                 });
                 let reader = colophon_ledger::SalesReader::new(&rpc_url, deployment.sales)?;
                 let watcher =
@@ -161,6 +162,9 @@ impl Application {
         };
         if config.demo {
             demo::seed_if_empty(&state).await.context("cannot seed the demo store")?;
+            if devchain.is_some() && payment_watcher.is_some() {
+                demo::give_payout_addresses(&state.store).await.context("cannot set the demo payout addresses")?;
+            }
         }
         let previews = if config.preview_workers > 0 {
             let backend = config.preview_backend;

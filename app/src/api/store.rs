@@ -179,6 +179,8 @@ pub struct ListingDetail {
     pub unavailable: Option<String>,
     /// Editions held by buyers paying from their wallets right now.
     pub reserved: i64,
+    /// Buyers can pay from a browser wallet (`COLOPHON_PAYMENTS=chain`).
+    pub wallet_payments: bool,
     /// A fresh idempotency key for this page's buy button.
     pub checkout_key: String,
     /// Payments are in test mode (no money moves).
@@ -410,6 +412,7 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 holdings,
                 unavailable,
                 reserved: sale.reserved,
+                wallet_payments: market.chain().is_some(),
                 checkout_key: ssr::random_key(),
                 test_mode: market.payments().is_test_mode(),
                 generation,

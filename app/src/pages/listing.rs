@@ -172,6 +172,8 @@ fn BuyPanel(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
             </p>
         }
     });
+    let wallet = (d.wallet_payments && d.signed_in && !d.is_owner && d.unavailable.is_none())
+        .then(|| view! { <WalletPay d=d.clone() /> });
     let form = match (&d.unavailable, d.is_owner, d.signed_in) {
         (Some(why), _, _) => {
             view! { <p class="font-medium text-rose-800" data-testid="unavailable">{why.clone()}</p> }.into_any()
@@ -203,6 +205,7 @@ fn BuyPanel(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
                 </p>
             })}
             {form}
+            {wallet}
             {move || match result.get() {
                 Some(Ok(b)) => Some(view! {
                     <p role="status" class="rounded bg-emerald-50 p-3 text-emerald-900" data-testid="bought">
@@ -219,6 +222,178 @@ fn BuyPanel(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
                 None => None,
             }}
         </div>
+    }
+}
+
+/// Paying from a browser wallet: a quote (which holds the edition), the
+/// wallet's transactions, then the order once the payment is confirmed.
+#[component]
+fn WalletPay(d: ListingDetail) -> impl IntoView {
+    let status: RwSignal<Option<(bool, String)>> = RwSignal::new(None);
+    let done: RwSignal<Option<String>> = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let (slug, price, base_key) = (d.card.slug.clone(), d.card.price_minor, d.checkout_key.clone());
+    let pay = move |token: &'static str| {
+        #[cfg(feature = "hydrate")]
+        {
+            let (slug, key) = (slug.clone(), format!("{base_key}-{token}"));
+            busy.set(true);
+            done.set(None);
+            leptos::task::spawn_local(async move {
+                match pay_flow::run(&slug, price, token, &key, status).await {
+                    Ok(order_id) => {
+                        status.set(None);
+                        done.set(Some(order_id));
+                    }
+                    Err(message) => status.set(Some((true, message))),
+                }
+                busy.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (token, &slug, price, &base_key);
+    };
+    let pay_usd = pay.clone();
+    view! {
+        <div class="flex flex-col gap-2 border-t border-stone-200 pt-3" data-testid="wallet-pay">
+            <p class="text-sm text-stone-700">"Or pay from your own wallet. The fee and the creator's share are shown before you confirm."</p>
+            <div class="flex flex-wrap gap-2">
+                <button type="button" class=BUTTON data-testid="pay-eth" disabled=move || busy.get() on:click=move |_| pay("eth")>"Pay with ETH"</button>
+                <button type="button" class=BUTTON data-testid="pay-usd" disabled=move || busy.get() on:click=move |_| pay_usd("usd")>"Pay with dUSD"</button>
+            </div>
+            {move || status.get().map(|(error, message)| if error {
+                view! { <p role="alert" class="rounded border border-rose-300 bg-rose-50 p-3 text-rose-900" data-testid="wallet-error">{message}</p> }.into_any()
+            } else {
+                view! { <p role="status" class="text-sm text-stone-700" data-testid="wallet-status">{message}</p> }.into_any()
+            })}
+            {move || done.get().map(|order_id| view! {
+                <p role="status" class="rounded bg-emerald-50 p-3 text-emerald-900" data-testid="wallet-done">
+                    "Paid and confirmed: it is yours. "
+                    <a href=format!("/collection/{order_id}") class="font-medium underline">"View the certificate"</a>
+                </p>
+            })}
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod pay_flow {
+    use colophon_api::{ErrorBody, PaymentQuote, QuoteState};
+    use leptos::prelude::*;
+    use serde_json::{Value, json};
+
+    use crate::wallet::{explain, format_units, request};
+
+    async fn sleep(ms: u32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
+    async fn wallet(method: &str, params: Value) -> Result<Value, String> {
+        request(method, params).await.map_err(|e| explain(&e))
+    }
+
+    fn hex_u64(v: &Value) -> Option<u64> {
+        u64::from_str_radix(v.as_str()?.trim_start_matches("0x"), 16).ok()
+    }
+
+    async fn receipt_block(hash: &str) -> Option<u64> {
+        let r = wallet("eth_getTransactionReceipt", json!([hash])).await.ok()?;
+        hex_u64(&r["blockNumber"])
+    }
+
+    /// The whole payment; `Ok` is the order id once it is issued.
+    pub async fn run(
+        slug: &str,
+        price_minor: i64,
+        token: &str,
+        key: &str,
+        status: RwSignal<Option<(bool, String)>>,
+    ) -> Result<String, String> {
+        let say = |m: String| status.set(Some((false, m)));
+        say("Connecting to your wallet…".into());
+        let accounts = wallet("eth_requestAccounts", json!([])).await?;
+        let from = accounts[0].as_str().ok_or("Your wallet shared no account.")?.to_owned();
+
+        say("Asking for a quote…".into());
+        let resp = gloo_net::http::Request::post("/api/v1/orders/quote")
+            .header("Idempotency-Key", key)
+            .json(&json!({"listing": slug, "price_minor": price_minor, "wallet": from, "token": token}))
+            .map_err(|e| e.to_string())?
+            .send()
+            .await
+            .map_err(|_| "Could not reach Colophon. Try again.".to_owned())?;
+        if !resp.ok() {
+            return Err(resp
+                .json::<ErrorBody>()
+                .await
+                .map(|e| e.message)
+                .unwrap_or_else(|_| "The quote failed.".into()));
+        }
+        let q: PaymentQuote = resp.json().await.map_err(|e| e.to_string())?;
+
+        let chain = wallet("eth_chainId", json!([])).await?;
+        if hex_u64(&chain) != Some(q.chain_id) {
+            say(format!("Switching your wallet to chain {}…", q.chain_id));
+            wallet("wallet_switchEthereumChain", json!([{"chainId": format!("{:#x}", q.chain_id)}])).await?;
+        }
+
+        say(format!(
+            "Confirm in your wallet: {} {} (platform fee {}, creator {}).",
+            format_units(&q.amount, q.decimals),
+            q.symbol,
+            format_units(&q.platform_fee, q.decimals),
+            format_units(&q.creator_share, q.decimals),
+        ));
+        let mut paid_with = String::new();
+        let last = q.transactions.len().saturating_sub(1);
+        for (i, tx) in q.transactions.iter().enumerate() {
+            let hash =
+                wallet("eth_sendTransaction", json!([{"from": from, "to": tx.to, "data": tx.data, "value": tx.value}]))
+                    .await?;
+            let hash = hash.as_str().ok_or("Your wallet returned no transaction.")?.to_owned();
+            if i < last {
+                say("Approval sent; waiting for it to be mined, then confirm the payment…".into());
+                for _ in 0..600 {
+                    if receipt_block(&hash).await.is_some() {
+                        break;
+                    }
+                    sleep(1000).await;
+                }
+            } else {
+                paid_with = hash;
+            }
+        }
+
+        let url = format!("/api/v1/orders/quote/{}", q.order_id);
+        loop {
+            let state: Option<QuoteState> = match gloo_net::http::Request::get(&url).send().await {
+                Ok(r) if r.ok() => r.json().await.ok(),
+                _ => None,
+            };
+            match state.as_ref().map(|s| s.status.as_str()) {
+                Some("completed") => return Ok(q.order_id),
+                Some("expired") => {
+                    return Err(
+                        "The quote expired before the payment arrived. Nothing was issued; ask for a new one.".into()
+                    );
+                }
+                _ => {}
+            }
+            let seen = match (receipt_block(&paid_with).await, wallet("eth_blockNumber", json!([])).await.ok()) {
+                (Some(block), Some(head)) => hex_u64(&head).map(|h| h.saturating_sub(block).min(q.confirmations)),
+                _ => None,
+            };
+            say(match seen {
+                Some(n) => format!("Submitted ({paid_with}). {n} of {} confirmations…", q.confirmations),
+                None => format!("Submitted ({paid_with}). Waiting for it to be mined…"),
+            });
+            sleep(1000).await;
+        }
     }
 }
 

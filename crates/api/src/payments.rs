@@ -49,6 +49,8 @@ pub struct PaymentQuote {
     pub payee: String,
     /// Unix seconds: the contract refuses the quote after it.
     pub deadline: i64,
+    /// Blocks on top of the payment's before the order is issued.
+    pub confirmations: u64,
     /// The sales signer's 65-byte signature, 0x-hex.
     pub signature: String,
     /// Send these in order: an ERC-20 `approve` (stablecoin only), then `pay`.

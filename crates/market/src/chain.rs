@@ -59,6 +59,8 @@ pub struct ChainSales {
     pub eth_usd_cents: u64,
     /// The platform's fee in basis points of each payment (`COLOPHON_FEE_BPS`).
     pub fee_bps: u16,
+    /// Blocks on top of a payment before its order is issued (what buyers are told to wait for).
+    pub confirmations: u64,
 }
 
 /// An amount in a token's smallest unit, and the platform fee within it.

@@ -29,7 +29,7 @@ fn wei(v: U256) -> String {
 }
 
 /// The wallet's view of a quote: amounts, and the calls to send.
-fn offer_view(o: &QuoteOffer) -> PaymentQuote {
+fn offer_view(o: &QuoteOffer, confirmations: u64) -> PaymentQuote {
     let q = &o.quote;
     let eth = q.token == Address::ZERO;
     let pay = ColophonSales::payCall { q: q.clone(), signature: Bytes::from(o.signature.clone()) }.abi_encode();
@@ -59,6 +59,7 @@ fn offer_view(o: &QuoteOffer) -> PaymentQuote {
         creator_share: (q.amount - q.platformFee).to_string(),
         payee: q.payee.to_checksum(None),
         deadline: o.row.deadline.timestamp(),
+        confirmations,
         signature: hex(&o.signature),
         transactions,
         replayed: o.replayed,
@@ -102,7 +103,8 @@ pub async fn create(
         })
         .await?;
     let status = if offer.replayed { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(offer_view(&offer))))
+    let confirmations = state.market.chain().map_or(0, |c| c.confirmations);
+    Ok((status, Json(offer_view(&offer, confirmations))))
 }
 
 /// Where one of the buyer's quotes is; others' quotes do not exist for them.

@@ -74,6 +74,7 @@ async fn a_wallet_pays_a_quote_and_the_order_is_issued_once_after_confirmations(
             usd_token: d.usd,
             eth_usd_cents: 300_000, // $3,000 per ETH
             fee_bps: 500,
+            confirmations: CONFIRMATIONS,
         });
         let ask = |account: i64, token: PayToken, key: &'static str| QuoteRequest {
             account_id: account,
