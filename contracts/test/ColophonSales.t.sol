@@ -81,21 +81,6 @@ abstract contract SalesFixture {
 }
 
 contract ColophonSalesTest is SalesFixture {
-    event Paid(
-        bytes32 indexed orderId,
-        uint256 indexed listingId,
-        address indexed buyer,
-        uint8 kind,
-        address token,
-        uint256 amount,
-        address payee,
-        uint256 payeeShare,
-        address royaltyReceiver,
-        uint256 royalty,
-        uint256 platformFee
-    );
-    event Withdrawn(address indexed account, address indexed token, uint256 amount);
-
     function setUp() public {
         setUpSales();
     }
@@ -105,7 +90,7 @@ contract ColophonSalesTest is SalesFixture {
     function test_payInEthCreditsCreatorAndPlatformAndEmitsOnce() public {
         ColophonSales.Quote memory q = quote("order-1", address(0), 0.05 ether, 0.005 ether);
         vm.expectEmit(true, true, true, true);
-        emit Paid(
+        emit ColophonSales.Paid(
             "order-1", 7, buyer, 0, address(0), 0.05 ether, CREATOR, 0.045 ether, address(0), 0, 0.005 ether
         );
         payEth(q);
@@ -347,7 +332,7 @@ contract ColophonSalesTest is SalesFixture {
         payEth(quote("order-w1", address(0), 1 ether, 0.1 ether));
         payEth(quote("order-w2", address(0), 2 ether, 0.2 ether));
         vm.expectEmit(true, true, true, true);
-        emit Withdrawn(CREATOR, address(0), 2.7 ether);
+        emit ColophonSales.Withdrawn(CREATOR, address(0), 2.7 ether);
         vm.prank(CREATOR);
         sales.withdraw(address(0));
         require(CREATOR.balance == 2.7 ether, "creator paid");

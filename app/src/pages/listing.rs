@@ -173,7 +173,7 @@ fn BuyPanel(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
         }
     });
     let wallet = (d.wallet_payments && d.signed_in && !d.is_owner && d.unavailable.is_none())
-        .then(|| view! { <WalletPay d=d.clone() /> });
+        .then(|| view! { <WalletPay d=d.clone() /> }.into_any());
     let form = match (&d.unavailable, d.is_owner, d.signed_in) {
         (Some(why), _, _) => {
             view! { <p class="font-medium text-rose-800" data-testid="unavailable">{why.clone()}</p> }.into_any()
@@ -223,6 +223,7 @@ fn BuyPanel(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
             }}
         </div>
     }
+    .into_any()
 }
 
 /// Paying from a browser wallet: a quote (which holds the edition), the
@@ -274,6 +275,7 @@ fn WalletPay(d: ListingDetail) -> impl IntoView {
             })}
         </div>
     }
+    .into_any()
 }
 
 #[cfg(feature = "hydrate")]

@@ -118,6 +118,14 @@ impl From<MarketError> for AppError {
     }
 }
 
+/// The `Idempotency-Key` header every buying request carries (checked for its shape by the market).
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<&str, AppError> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| AppError::BadRequest("Send an Idempotency-Key header (8 to 128 of A-Z a-z 0-9 - _).".into()))
+}
+
 pub async fn create(
     State(state): State<AppState>,
     session: Session,
@@ -125,10 +133,7 @@ pub async fn create(
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<OrderView>), AppError> {
     let account = account(&state, &session).await?;
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| AppError::BadRequest("Send an Idempotency-Key header (8 to 128 of A-Z a-z 0-9 - _).".into()))?;
+    let key = idempotency_key(&headers)?;
     let req: CreateOrder = crate::error::json_body(&body)?;
     let listing = state.store.listing_id_by_slug(&req.listing).await?.ok_or(AppError::NotFound)?;
     let creator = account.creator.as_ref().map(|c| c.id);

@@ -74,10 +74,7 @@ pub async fn create(
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<PaymentQuote>), AppError> {
     let account = account(&state, &session).await?;
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| AppError::BadRequest("Send an Idempotency-Key header (8 to 128 of A-Z a-z 0-9 - _).".into()))?;
+    let key = crate::routes::orders::idempotency_key(&headers)?;
     let req: QuoteRequest = crate::error::json_body(&body)?;
     let wallet: Address = req
         .wallet
