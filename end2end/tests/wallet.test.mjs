@@ -15,6 +15,15 @@ let browser;
 // anvil's second dev account: the buyer's wallet.
 const BUYER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 
+async function signUp(page, email, password) {
+  await page.goto(server.url + '/sign-up');
+  await waitForHydration(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL('**/studio');
+}
+
 before(async () => {
   server = await startServer({ demo: true, payments: 'chain' });
   browser = await launchBrowser();
@@ -34,12 +43,7 @@ test('a collector pays from their wallet in ETH, after saying no once', async ()
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
-  await page.goto(server.url + '/sign-up');
-  await waitForHydration(page);
-  await page.getByLabel('Email').fill('wallet@example.com');
-  await page.getByLabel('Password').fill('a collector with a wallet');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL('**/studio');
+  await signUp(page, 'wallet@example.com', 'a collector with a wallet');
 
   await page.goto(server.url + '/listings/tidal-memory-demo');
   await waitForHydration(page);
@@ -106,12 +110,7 @@ test('another collector pays in the stablecoin: approve, then pay', async () => 
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
-  await page.goto(server.url + '/sign-up');
-  await waitForHydration(page);
-  await page.getByLabel('Email').fill('stable@example.com');
-  await page.getByLabel('Password').fill('a collector in dollars');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL('**/studio');
+  await signUp(page, 'stable@example.com', 'a collector in dollars');
 
   await page.goto(server.url + '/listings/tidal-memory-demo');
   await waitForHydration(page);

@@ -13,7 +13,7 @@ use colophon_ledger::{
     LedgerError, QuoteSigner,
     sales::{PRIMARY, PaidEvent, Quote, SalesReader},
 };
-use colophon_store::{ChainPayment, ListingStatus, NewQuote, QuoteRow, QuoteStatus, Quoted, Refusal, StoreError};
+use colophon_store::{ChainPayment, NewQuote, QuoteRow, Quoted, Refusal, StoreError};
 
 use crate::{Market, MarketError, Order, valid_idempotency_key};
 
@@ -161,14 +161,7 @@ impl Market {
             return Err(MarketError::BadIdempotencyKey);
         }
         let store = self.store();
-        let listing = store
-            .owned_listing(r.listing_id)
-            .await?
-            .filter(|l| l.status != ListingStatus::Draft)
-            .ok_or(MarketError::Refused(Refusal::NotFound))?;
-        if r.buyer_creator_id == Some(listing.creator_id) {
-            return Err(MarketError::OwnListing);
-        }
+        let listing = self.listing_for(r.listing_id, r.buyer_creator_id).await?;
         let payee = store
             .creator_payout_address(listing.creator_id)
             .await?
@@ -319,15 +312,22 @@ impl PaymentWatcher {
             tracing::error!(order = %order_id, tx = %e.tx_hash, "a Paid event disagrees with the quote signed for it");
             return Ok(false);
         }
-        if quote.status == QuoteStatus::Expired {
-            tracing::error!(order = %order_id, tx = %e.tx_hash, "a payment arrived for a lapsed quote");
-        }
         let payment = ChainPayment {
             tx_hash: e.tx_hash.to_string(),
             log_index: i64::try_from(e.log_index).unwrap_or(i64::MAX),
             block_number: i64::try_from(e.block_number).unwrap_or(i64::MAX),
         };
-        let order = self.market.complete_paid(&quote, payment).await?;
+        let order = match self.market.complete_paid(&quote, payment).await {
+            Ok(order) => order,
+            // A payment the hold no longer covers (a reorg deeper than the
+            // confirmations, or a quote lapsed by hand) is the operator's to
+            // refund; it must not stop the watcher from reading on.
+            Err(MarketError::Refused(why)) => {
+                tracing::error!(order = %order_id, tx = %e.tx_hash, %why, "a confirmed payment could not be issued: refund it");
+                return Ok(false);
+            }
+            Err(other) => return Err(other),
+        };
         if !order.replayed {
             tracing::info!(order = %order_id, tx = %e.tx_hash, edition = ?order.row.edition, "chain payment completed an order");
         }

@@ -111,15 +111,7 @@ impl Market {
                 Err(MarketError::Refused(Refusal::KeyReused))
             };
         }
-        let listing = self
-            .store
-            .owned_listing(listing_id)
-            .await?
-            .filter(|l| l.status != ListingStatus::Draft)
-            .ok_or(MarketError::Refused(Refusal::NotFound))?;
-        if buyer_creator_id == Some(listing.creator_id) {
-            return Err(MarketError::OwnListing);
-        }
+        let listing = self.listing_for(listing_id, buyer_creator_id).await?;
         let amount = u64::try_from(price_minor).map_err(|_| MarketError::Refused(Refusal::PriceChanged))?;
         let reference = self.payments.authorize(amount, &listing.currency, idempotency_key).await?;
 
@@ -153,6 +145,25 @@ impl Market {
                 Err(e)
             }
         }
+    }
+
+    /// The listing a buyer may try to buy: it exists, is not a draft, and is
+    /// not their own (every way of paying checks the same).
+    pub(crate) async fn listing_for(
+        &self,
+        listing_id: i64,
+        buyer_creator_id: Option<i64>,
+    ) -> Result<colophon_store::OwnedListing, MarketError> {
+        let listing = self
+            .store
+            .owned_listing(listing_id)
+            .await?
+            .filter(|l| l.status != ListingStatus::Draft)
+            .ok_or(MarketError::Refused(Refusal::NotFound))?;
+        if buyer_creator_id == Some(listing.creator_id) {
+            return Err(MarketError::OwnListing);
+        }
+        Ok(listing)
     }
 
     /// The one way an order is issued: the store numbers the edition, appends
