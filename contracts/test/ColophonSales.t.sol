@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {ColophonSales} from "../src/ColophonSales.sol";
 import {DemoUSD} from "../src/DemoUSD.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
 /// Cheatcodes used here (no forge-std: it cannot be fetched offline).
 interface Vm {
@@ -326,6 +327,46 @@ contract ColophonSalesTest is SalesFixture {
         require(!ok, "no receive: every wei held is owed");
     }
 
+    function test_refusesAPermitPaymentInEth() public {
+        ColophonSales.Quote memory q = quote("order-permit-eth", address(0), 1 ether, 0);
+        bytes memory sig = signQuote(q, SIGNER_KEY);
+        vm.expectRevert(abi.encodeWithSelector(ColophonSales.TokenNotAllowed.selector, address(0)));
+        vm.prank(buyer);
+        sales.payWithPermit(q, sig, block.timestamp, 27, bytes32(0), bytes32(0));
+    }
+
+    function test_refusesATokenThatDeliversLessThanQuoted() public {
+        TaxedToken taxed = new TaxedToken();
+        taxed.mint(buyer, 100e6);
+        vm.prank(OWNER);
+        sales.setTokenAllowed(address(taxed), true);
+        ColophonSales.Quote memory q = quote("order-taxed", address(taxed), 10e6, 0);
+        bytes memory sig = signQuote(q, SIGNER_KEY);
+        vm.startPrank(buyer);
+        taxed.approve(address(sales), 10e6);
+        vm.expectRevert(abi.encodeWithSelector(ColophonSales.TransferShortfall.selector, 9_900_000, 10e6));
+        sales.pay(q, sig);
+        vm.stopPrank();
+        require(!sales.paid("order-taxed"), "nothing stored");
+    }
+
+    function test_configurationRefusesZeroAddresses() public {
+        vm.startPrank(OWNER);
+        vm.expectRevert(ColophonSales.ZeroAddress.selector);
+        sales.setSalesSigner(address(0));
+        vm.expectRevert(ColophonSales.ZeroAddress.selector);
+        sales.setFeeRecipient(address(0));
+        vm.expectRevert(ColophonSales.ZeroAddress.selector);
+        sales.setTokenAllowed(address(0), true);
+        vm.expectRevert(ColophonSales.ZeroAddress.selector);
+        sales.setRoyalty(7, address(0), 500);
+        vm.stopPrank();
+        vm.expectRevert(ColophonSales.ZeroAddress.selector);
+        new ColophonSales(OWNER, address(0), FEES);
+        vm.expectRevert(ColophonSales.ZeroAddress.selector);
+        new ColophonSales(OWNER, signer, address(0));
+    }
+
     // ---- withdrawals ----
 
     function test_creatorWithdrawsEthOnce() public {
@@ -458,6 +499,24 @@ contract ColophonSalesTest is SalesFixture {
         );
         vm.prank(buyer);
         sales.pay{value: sent}(q, sig);
+    }
+}
+
+/// An ERC-20 that keeps 1 % of every transfer (fee-on-transfer): the contract must refuse it.
+contract TaxedToken is ERC20 {
+    constructor() ERC20("Taxed", "TAX") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        if (from != address(0) && to != address(0)) {
+            uint256 tax = value / 100;
+            super._update(from, address(0xdead), tax);
+            value -= tax;
+        }
+        super._update(from, to, value);
     }
 }
 
