@@ -6,6 +6,7 @@ pub(crate) mod keys;
 mod listing;
 pub(crate) mod listings;
 mod not_found;
+mod payouts;
 mod preview_jobs;
 mod sales;
 mod sign_in;

@@ -85,6 +85,70 @@ mod eip1193 {
 #[cfg(feature = "hydrate")]
 pub use eip1193::request;
 
+/// The steps every wallet flow takes (paying, proving a payout address,
+/// withdrawing), with failures already put in words for people.
+#[cfg(feature = "hydrate")]
+pub mod steps {
+    use serde_json::{Value, json};
+
+    use super::{explain, request};
+
+    /// Waits `ms` milliseconds.
+    pub async fn sleep(ms: u32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
+    /// One EIP-1193 call; a refusal comes back as what to tell the user.
+    pub async fn call(method: &str, params: Value) -> Result<Value, String> {
+        request(method, params).await.map_err(|e| explain(&e))
+    }
+
+    /// A JSON-RPC quantity (`"0x1f"`) as a number.
+    pub fn hex_u64(v: &Value) -> Option<u64> {
+        u64::from_str_radix(v.as_str()?.trim_start_matches("0x"), 16).ok()
+    }
+
+    /// The account the wallet shares with this site (asking for it if needed).
+    pub async fn account() -> Result<String, String> {
+        let accounts = call("eth_requestAccounts", json!([])).await?;
+        accounts[0].as_str().map(str::to_owned).ok_or_else(|| "Your wallet shared no account.".to_owned())
+    }
+
+    /// Moves the wallet to `chain_id` when it is elsewhere.
+    pub async fn ensure_chain(chain_id: u64, say: impl Fn(String)) -> Result<(), String> {
+        let chain = call("eth_chainId", json!([])).await?;
+        if hex_u64(&chain) != Some(chain_id) {
+            say(format!("Switching your wallet to chain {chain_id}…"));
+            call("wallet_switchEthereumChain", json!([{"chainId": format!("{chain_id:#x}")}])).await?;
+        }
+        Ok(())
+    }
+
+    /// The block a transaction was mined in, once it is.
+    pub async fn receipt_block(hash: &str) -> Option<u64> {
+        let r = call("eth_getTransactionReceipt", json!([hash])).await.ok()?;
+        hex_u64(&r["blockNumber"])
+    }
+
+    /// Waits (up to ten minutes) for a transaction's receipt; `Ok(true)` if it succeeded.
+    pub async fn mined(hash: &str) -> Result<bool, String> {
+        for _ in 0..600 {
+            if let Ok(r) = call("eth_getTransactionReceipt", json!([hash])).await
+                && !r.is_null()
+            {
+                return Ok(r["status"].as_str() == Some("0x1"));
+            }
+            sleep(1000).await;
+        }
+        Err(format!("Transaction {hash} was not mined within ten minutes. Check it in your wallet."))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { keyEventStatus, verifyConsistency, verifyReceipt } from '../verifier/verify-receipt.mjs';
+import { keyEventStatus, parseStatement, verifyConsistency, verifyReceipt } from '../verifier/verify-receipt.mjs';
 import { ROOT } from '../harness.mjs';
 
 const vector = JSON.parse(readFileSync(join(ROOT, 'crates/provenance/vectors/receipt.json'), 'utf8'));
@@ -45,6 +45,44 @@ test('every committed statement signature verifies with OpenSSL Ed25519', async 
 });
 
 const h = (x) => Buffer.from(x, 'hex');
+
+test('every committed statement decodes to what its JSON says, in both versions', () => {
+  const kinds = { content_registered: 1, key_registered: 2, key_rotated: 3, key_revoked: 4, edition_sold: 5, license_granted: 6 };
+  const seen = new Set();
+  for (const v of statements.vectors) {
+    const bytes = h(v.canonical_hex);
+    const s = parseStatement(bytes);
+    assert.equal(s.kind, kinds[v.statement.type], v.name);
+    assert.equal(s.timeMs, BigInt(v.statement.time_ms), v.name);
+    seen.add(s.version);
+    if (v.statement.payment) {
+      const p = v.statement.payment;
+      assert.equal(s.version, 2, v.name);
+      assert.equal(s.payment.chainId, BigInt(p.chain_id), v.name);
+      assert.equal('0x' + s.payment.contract.toString('hex'), p.contract, v.name);
+      assert.equal('0x' + s.payment.txHash.toString('hex'), p.tx_hash, v.name);
+      assert.equal(s.payment.logIndex, BigInt(p.log_index), v.name);
+      assert.equal('0x' + s.payment.token.toString('hex'), p.token, v.name);
+      assert.equal(s.payment.amount, BigInt(p.amount), v.name);
+      // The same sale in version 1 is the statement without its last 120 bytes.
+      const plain = Buffer.from(bytes.subarray(0, bytes.length - 120));
+      plain[13] = 1;
+      assert.equal(parseStatement(plain).payment, undefined, v.name);
+      // …and neither version accepts the other's body.
+      const v1WithPayment = Buffer.from(bytes); v1WithPayment[13] = 1;
+      assert.throws(() => parseStatement(v1WithPayment), /trailing/, v.name);
+      plain[13] = 2;
+      assert.throws(() => parseStatement(plain), /truncated/, v.name);
+    } else {
+      assert.equal(s.version, 1, v.name);
+      assert.equal(s.payment, undefined, v.name);
+    }
+  }
+  assert.deepEqual([...seen].sort(), [1, 2], 'the vectors cover both versions');
+  const registered = h(statements.vectors.find((v) => v.name === 'content_registered').canonical_hex);
+  registered[13] = 2;
+  assert.throws(() => parseStatement(registered), /only for sale/);
+});
 
 test('every committed consistency proof verifies, and every broken one is refused', () => {
   for (const c of ledger.consistency) {

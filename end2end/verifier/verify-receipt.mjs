@@ -33,9 +33,11 @@ export function parseStatement(bytes) {
   const opt = (read) => { const f = u8(); if (f === 0) return null; if (f === 1) return read(); throw new Error('bad option flag'); };
   const tag = (what, max) => { const t = u8(); if (t < 1 || t > max) throw new Error(`unknown ${what}`); return t; };
   if (take(13).toString('latin1') !== 'COLOPHON-STMT') throw new Error('bad magic');
-  if (u8() !== 1) throw new Error('unsupported version');
+  const version = u8();
+  if (version !== 1 && version !== 2) throw new Error('unsupported version');
   const kind = u8();
-  const s = { kind };
+  if (version === 2 && kind !== 5 && kind !== 6) throw new Error('version 2 is only for sale statements');
+  const s = { version, kind };
   switch (kind) {
     case 1: {
       s.contentHash = take(32);
@@ -66,6 +68,13 @@ export function parseStatement(bytes) {
     default: throw new Error('unknown statement kind');
   }
   s.timeMs = u64();
+  // Version 2 (§2.1): the sale's chain payment follows.
+  if (version === 2) {
+    s.payment = {
+      chainId: u64(), contract: take(20), txHash: take(32), logIndex: u64(), token: take(20),
+      amount: BigInt('0x' + take(32).toString('hex')),
+    };
+  }
   if (pos !== bytes.length) throw new Error('trailing bytes');
   return s;
 }

@@ -103,8 +103,8 @@ impl Application {
         tracing::info!(operator_key = %operator.public_key().to_hex(), "operator key ready");
         let market =
             colophon_market::Market::new(store.clone(), operator, std::sync::Arc::new(colophon_market::TestPayments));
-        let (market, payment_watcher) = match &config.payments {
-            config::PaymentsConfig::Test => (market, None),
+        let (market, payment_watcher, sales_reader) = match &config.payments {
+            config::PaymentsConfig::Test => (market, None, None),
             config::PaymentsConfig::Chain(p) => {
                 let rpc_url = match (&devchain, &config.chain) {
                     (Some(dev), _) => dev.rpc_url.clone(),
@@ -142,9 +142,13 @@ impl Application {
                     confirmations: p.confirmations,
                 });
                 let reader = colophon_ledger::SalesReader::new(&rpc_url, deployment.sales)?;
-                let watcher =
-                    colophon_market::chain::PaymentWatcher::new(market.clone(), reader, p.confirmations, start_block);
-                (market, Some(watcher))
+                let watcher = colophon_market::chain::PaymentWatcher::new(
+                    market.clone(),
+                    reader.clone(),
+                    p.confirmations,
+                    start_block,
+                );
+                (market, Some(watcher), Some((reader, start_block)))
             }
         };
         let state = AppState {
@@ -159,6 +163,7 @@ impl Application {
             public_rpc_url: config.public_rpc_url.clone().or_else(|| devchain.as_ref().map(|d| d.rpc_url.clone())),
             uploads,
             market,
+            sales_reader,
         };
         if config.demo {
             demo::seed_if_empty(&state).await.context("cannot seed the demo store")?;

@@ -11,7 +11,7 @@ use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::routes::{ledger, orders, studio, uploads};
+use crate::routes::{ledger, orders, payouts, studio, uploads};
 
 /// Why a creator call is refused before it runs (every creator operation).
 #[derive(utoipa::IntoResponses)]
@@ -58,6 +58,9 @@ perceptual hashes). Errors are `{\"error\", \"message\"}` with a message meant f
         studio::set_status,
         studio::sales,
         orders::sales_csv,
+        payouts::view,
+        payouts::challenge,
+        payouts::prove,
         uploads::start,
         uploads::status,
         uploads::put_chunk,

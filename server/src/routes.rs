@@ -4,6 +4,7 @@ mod health;
 pub(crate) mod ledger;
 pub(crate) mod orders;
 pub(crate) mod payments;
+pub(crate) mod payouts;
 mod previews;
 pub(crate) mod studio;
 pub mod uploads;
@@ -60,6 +61,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orders", get(orders::mine).post(orders::create))
         .route("/api/v1/orders/quote", post(payments::create))
         .route("/api/v1/orders/quote/{id}", get(payments::one))
+        .route("/api/v1/studio/payouts", get(payouts::view))
+        .route("/api/v1/studio/payout-address/challenge", post(payouts::challenge))
+        .route("/api/v1/studio/payout-address", post(payouts::prove))
         .route("/api/v1/orders/{id}", get(orders::one))
         .route("/api/v1/orders/{id}/download", get(orders::download))
         .route("/api/v1/orders/{id}/receipt", get(orders::receipt))

@@ -32,4 +32,8 @@ pub struct AppState {
     pub uploads: crate::uploads::Uploads,
     /// Checkout: payments, edition allocation, sale statements.
     pub market: colophon_market::Market,
+    /// With chain payments: the sales contract's reader and the block it was
+    /// deployed in (where its events start), for creators' payouts.
+    #[from_ref(skip)]
+    pub sales_reader: Option<(colophon_ledger::SalesReader, u64)>,
 }

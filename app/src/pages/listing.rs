@@ -282,31 +282,12 @@ fn WalletPay(d: ListingDetail) -> impl IntoView {
 mod pay_flow {
     use colophon_api::{ErrorBody, PaymentQuote, QuoteState};
     use leptos::prelude::*;
-    use serde_json::{Value, json};
+    use serde_json::json;
 
-    use crate::wallet::{explain, format_units, request};
-
-    async fn sleep(ms: u32) {
-        let promise = js_sys::Promise::new(&mut |resolve, _| {
-            if let Some(w) = web_sys::window() {
-                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-            }
-        });
-        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-    }
-
-    async fn wallet(method: &str, params: Value) -> Result<Value, String> {
-        request(method, params).await.map_err(|e| explain(&e))
-    }
-
-    fn hex_u64(v: &Value) -> Option<u64> {
-        u64::from_str_radix(v.as_str()?.trim_start_matches("0x"), 16).ok()
-    }
-
-    async fn receipt_block(hash: &str) -> Option<u64> {
-        let r = wallet("eth_getTransactionReceipt", json!([hash])).await.ok()?;
-        hex_u64(&r["blockNumber"])
-    }
+    use crate::wallet::{
+        format_units,
+        steps::{account, call as wallet, ensure_chain, hex_u64, receipt_block, sleep},
+    };
 
     /// The whole payment; `Ok` is the order id once it is issued.
     pub async fn run(
@@ -318,8 +299,7 @@ mod pay_flow {
     ) -> Result<String, String> {
         let say = |m: String| status.set(Some((false, m)));
         say("Connecting to your wallet…".into());
-        let accounts = wallet("eth_requestAccounts", json!([])).await?;
-        let from = accounts[0].as_str().ok_or("Your wallet shared no account.")?.to_owned();
+        let from = account().await?;
 
         say("Asking for a quote…".into());
         let resp = gloo_net::http::Request::post("/api/v1/orders/quote")
@@ -338,11 +318,7 @@ mod pay_flow {
         }
         let q: PaymentQuote = resp.json().await.map_err(|e| e.to_string())?;
 
-        let chain = wallet("eth_chainId", json!([])).await?;
-        if hex_u64(&chain) != Some(q.chain_id) {
-            say(format!("Switching your wallet to chain {}…", q.chain_id));
-            wallet("wallet_switchEthereumChain", json!([{"chainId": format!("{:#x}", q.chain_id)}])).await?;
-        }
+        ensure_chain(q.chain_id, say).await?;
 
         say(format!(
             "Confirm in your wallet: {} {} (platform fee {}, creator {}).",

@@ -108,6 +108,7 @@ fn CreatorStudio(profile: CreatorProfile) -> impl IntoView {
         <crate::pages::listings::ListingsPanel />
         <crate::pages::sales::SalesPanel />
         <crate::pages::sales::CreditsPanel />
+        <crate::pages::payouts::PayoutsPanel />
         <crate::pages::styles::StylesPanel />
         <crate::pages::webhooks::WebhooksPanel />
         <crate::pages::tokens::TokensPanel />

@@ -269,6 +269,7 @@ async fn fetch_provenance(_path: String) -> Result<Option<Provenance>, String> {
 pub fn check_receipt(text: &str) -> Result<(ContentHash, String), String> {
     let receipt = Receipt::from_json(text).map_err(|e| format!("Not a Colophon receipt: {e}"))?;
     let statement = receipt.decode_statement().map_err(|e| format!("Not a Colophon receipt: {e}"))?;
+    let paid = statement.payment().map(|p| format!(" The sale {}.", p.summary())).unwrap_or_default();
     let (hash, sale) = match statement {
         Statement::ContentRegistered { content_hash, .. } => (content_hash, false),
         Statement::EditionSold { content_hash, .. } | Statement::LicenseGranted { content_hash, .. } => {
@@ -282,7 +283,7 @@ pub fn check_receipt(text: &str) -> Result<(ContentHash, String), String> {
     Ok((
         hash,
         format!(
-            "Receipt for a {what} of {}: signature and inclusion proof (log entry #{} of {}) verified in your browser.",
+            "Receipt for a {what} of {}: signature and inclusion proof (log entry #{} of {}) verified in your browser.{paid}",
             hash.to_hex(),
             receipt.leaf_index,
             receipt.tree_size

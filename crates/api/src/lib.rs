@@ -21,7 +21,10 @@ pub use ledger::{
     Anchor, Chain, Checkpoint, Consistency, Inclusion, KeyStanding, KeyStatus, Match, Operator, Provenance, SalesPage,
     Similar,
 };
-pub use payments::{PaymentQuote, QuoteRequest, QuoteState, WalletTransaction};
+pub use payments::{
+    PaymentQuote, PayoutBalance, PayoutChallenge, PayoutChallengeRequest, PayoutProof, PayoutWithdrawal, Payouts,
+    QuoteRequest, QuoteState, WalletTransaction,
+};
 pub use studio::{
     ActiveKey, FileVersion, LicenseRequest, ListingKind, ListingRequest, ListingStatus, Me, MeCreator, Sale, Scope,
     StatusChange, StudioListing, UnknownWord,

@@ -71,3 +71,70 @@ pub struct QuoteState {
     /// The paying transaction, once seen.
     pub tx_hash: Option<String>,
 }
+
+/// `GET /api/v1/studio/payouts`: where a creator's wallet sales are paid, what
+/// the sales contract owes them, and what they have withdrawn — all read from
+/// the chain, not from Colophon's books.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Payouts {
+    /// False when this marketplace takes no wallet payments (then nothing else is set).
+    pub enabled: bool,
+    /// The proven payout address (EIP-55), or none yet: wallet buyers cannot pay until there is one.
+    pub payout_address: Option<String>,
+    pub chain_id: Option<u64>,
+    /// The sales contract that holds and pays out the balances.
+    pub contract: Option<String>,
+    /// One row per token the contract takes, even when nothing is owed.
+    pub balances: Vec<PayoutBalance>,
+    /// The payout address's withdrawals, newest first.
+    pub withdrawals: Vec<PayoutWithdrawal>,
+}
+
+/// What the sales contract owes the payout address in one token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PayoutBalance {
+    /// The token (zero address: ETH), its symbol and decimals.
+    pub token: String,
+    pub symbol: String,
+    pub decimals: u8,
+    /// A decimal integer in the token's smallest unit.
+    pub owed: String,
+    /// The transaction that withdraws it (`withdraw(token)` from the payout
+    /// address), when something is owed.
+    pub withdraw: Option<WalletTransaction>,
+}
+
+/// One withdrawal (`Withdrawn` event) of the payout address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PayoutWithdrawal {
+    pub token: String,
+    pub symbol: String,
+    pub decimals: u8,
+    /// A decimal integer in the token's smallest unit.
+    pub amount: String,
+    pub tx_hash: String,
+    pub block_number: u64,
+}
+
+/// `POST /api/v1/studio/payout-address/challenge`: the address to prove.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayoutChallengeRequest {
+    /// 0x and 40 hex digits.
+    pub address: String,
+}
+
+/// A Sign-In-With-Ethereum (EIP-4361) message for the wallet to sign with
+/// `personal_sign`; valid for 10 minutes, once, in this session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PayoutChallenge {
+    pub message: String,
+}
+
+/// `POST /api/v1/studio/payout-address`: the wallet's signature of the challenge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayoutProof {
+    /// 65 bytes `r ‖ s ‖ v`, 0x-hex (what `personal_sign` returns).
+    pub signature: String,
+}

@@ -1,6 +1,7 @@
 //! `colophon verify`: hash the file here, then check each receipt — the
 //! creator's (or the operator's) signature, the key's standing, the inclusion
-//! proof, and with --rpc the root anchored on-chain — trusting no server.
+//! proof, and with --rpc the root anchored on-chain and the payment a sale
+//! names — trusting no server.
 
 use std::{io::Read as _, path::PathBuf};
 
@@ -8,6 +9,8 @@ use colophon_provenance::{
     ContentHash, ContentHasher, KeyId, KeyStatus, PublicKey, Receipt, Statement, VerifyError, verify, verify_sale,
 };
 use serde::Serialize;
+
+use colophon_ledger::sales::PaymentOnChain;
 
 use crate::{CHAIN_NOT_CHECKED, NOT_VERIFIED, USAGE, VERIFIED, net};
 
@@ -263,8 +266,32 @@ async fn check(hash: &ContentHash, item: &Item, a: &Args, operator: Option<&KeyI
             )),
         }
     };
+    // A sale bound to a chain payment (statement version 2): the payment is
+    // looked up on the chain too, when there is a node to ask.
+    let payment = match r.decode_statement() {
+        Ok(s) => s.payment().cloned(),
+        Err(_) => None,
+    };
+    let paid_note = match (&payment, &a.rpc) {
+        (None, _) => String::new(),
+        (Some(p), None) => format!("; {} (not looked up: pass --rpc)", p.summary()),
+        (Some(p), Some(rpc)) => match colophon_ledger::sales::find_payment(rpc, p).await {
+            Ok(PaymentOnChain::Found { confirmations }) => {
+                format!("; {}, found on chain with {confirmations} confirmations", p.summary())
+            }
+            Ok(PaymentOnChain::Missing(why)) => {
+                return Ok(outcome(
+                    kind,
+                    r.leaf_index,
+                    NOT_VERIFIED,
+                    format!("the sale names a payment the chain does not hold ({why}): {}", p.summary()),
+                ));
+            }
+            Err(e) => format!("; {} (not looked up: {e})", p.summary()),
+        },
+    };
     Ok(match result {
-        Ok(v) => match signer_note(&v.key_id) {
+        Ok(v) => match signer_note(&v.key_id).map(|who| who + &paid_note) {
             Ok(who) => outcome(
                 kind,
                 r.leaf_index,
@@ -279,7 +306,7 @@ async fn check(hash: &ContentHash, item: &Item, a: &Args, operator: Option<&KeyI
         Err(VerifyError::Unanchored { tree_size }) => {
             // Signature and proof passed; name the signer without a Verdict.
             let key = PublicKey::parse(&r.public_key).map(|k| k.key_id());
-            match key.map_err(|e| e.to_string()).and_then(|k| signer_note(&k)) {
+            match key.map_err(|e| e.to_string()).and_then(|k| signer_note(&k)).map(|who| who + &paid_note) {
                 Ok(who) => outcome(
                     kind,
                     r.leaf_index,

@@ -134,6 +134,15 @@ pub struct PaidEvent {
     pub block_number: u64,
 }
 
+/// A `Withdrawn` event: an account took what it was owed in one token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Withdrawal {
+    pub token: Address,
+    pub amount: U256,
+    pub tx_hash: alloy::primitives::TxHash,
+    pub block_number: u64,
+}
+
 /// Reads the sales contract's events and the chain's head (no key).
 #[derive(Clone, Debug)]
 pub struct SalesReader {
@@ -159,6 +168,38 @@ impl SalesReader {
     pub async fn block_time(&self, number: u64) -> Result<u64, LedgerError> {
         let block = self.provider.get_block_by_number(number.into()).await.map_err(rpc)?;
         block.map(|b| b.header.timestamp).ok_or_else(|| LedgerError::Rpc(format!("block {number} is unknown")))
+    }
+
+    /// What the contract owes `account` in `token` (zero address: ETH).
+    pub async fn owed(&self, account: Address, token: Address) -> Result<U256, LedgerError> {
+        ColophonSales::new(self.contract, &self.provider).owed(account, token).call().await.map_err(rpc)
+    }
+
+    /// `account`'s withdrawals from block `from` on, newest first.
+    pub async fn withdrawals(&self, account: Address, from: u64) -> Result<Vec<Withdrawal>, LedgerError> {
+        use alloy::sol_types::SolEvent as _;
+        let filter = alloy::rpc::types::Filter::new()
+            .address(self.contract)
+            .event_signature(ColophonSales::Withdrawn::SIGNATURE_HASH)
+            .topic1(account.into_word())
+            .from_block(from);
+        let logs = self.provider.get_logs(&filter).await.map_err(rpc)?;
+        let mut out = logs
+            .into_iter()
+            .map(|log| {
+                let (tx_hash, block_number) = (log.transaction_hash, log.block_number);
+                let w =
+                    log.log_decode::<ColophonSales::Withdrawn>().map_err(|e| LedgerError::Contract(e.to_string()))?;
+                Ok(Withdrawal {
+                    token: w.inner.data.token,
+                    amount: w.inner.data.amount,
+                    tx_hash: tx_hash.ok_or_else(|| LedgerError::Rpc("a log without its transaction".into()))?,
+                    block_number: block_number.ok_or_else(|| LedgerError::Rpc("a log without its block".into()))?,
+                })
+            })
+            .collect::<Result<Vec<_>, LedgerError>>()?;
+        out.reverse();
+        Ok(out)
     }
 
     /// Every `Paid` event in blocks `from..=to`, in chain order.
@@ -188,4 +229,58 @@ impl SalesReader {
             })
             .collect()
     }
+}
+
+/// What the chain says of a payment a sale statement binds (docs/FORMATS.md §2.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentOnChain {
+    /// The transaction succeeded and its log at `log_index` is the sales
+    /// contract's `Paid` event for that token and amount, `confirmations`
+    /// blocks deep (its own block counts as one).
+    Found { confirmations: u64 },
+    /// It is not there as the statement says; why, in words.
+    Missing(String),
+}
+
+/// Looks up a bound payment on the chain at `rpc_url` (which must be on the
+/// payment's chain): the transaction's receipt, its log, the event's fields.
+pub async fn find_payment(
+    rpc_url: &str,
+    payment: &colophon_provenance::Payment,
+) -> Result<PaymentOnChain, LedgerError> {
+    use alloy::sol_types::SolEvent as _;
+    let provider = provider(rpc_url, None)?;
+    let chain_id = provider.get_chain_id().await.map_err(rpc)?;
+    if chain_id != payment.chain_id {
+        return Err(LedgerError::Rpc(format!(
+            "the node is on chain {chain_id}, the payment on chain {}",
+            payment.chain_id
+        )));
+    }
+    let missing = |why: &str| Ok(PaymentOnChain::Missing(why.to_owned()));
+    let Some(receipt) = provider.get_transaction_receipt(B256::from(payment.tx_hash)).await.map_err(rpc)? else {
+        return missing("the chain has no such transaction");
+    };
+    if !receipt.status() {
+        return missing("the transaction reverted");
+    }
+    let Some(log) = receipt.inner.logs().iter().find(|l| l.log_index == Some(payment.log_index)) else {
+        return missing("the transaction has no log at that index");
+    };
+    if log.address() != Address::from(payment.contract) {
+        return missing("that log was not emitted by the sales contract the statement names");
+    }
+    if log.topics().first() != Some(&ColophonSales::Paid::SIGNATURE_HASH) {
+        return missing("that log is not a Paid event");
+    }
+    let Ok(paid) = log.log_decode::<ColophonSales::Paid>() else {
+        return missing("that Paid event does not decode");
+    };
+    let e = paid.inner.data;
+    if e.token != Address::from(payment.token) || e.amount != U256::from_be_bytes(payment.amount) {
+        return missing("the Paid event's token or amount differs from the statement's");
+    }
+    let block = receipt.block_number.ok_or_else(|| LedgerError::Rpc("a receipt without its block".into()))?;
+    let head = provider.get_block_number().await.map_err(rpc)?;
+    Ok(PaymentOnChain::Found { confirmations: head.saturating_sub(block) + 1 })
 }

@@ -13,6 +13,7 @@ use colophon_ledger::{
     LedgerError, QuoteSigner,
     sales::{PRIMARY, PaidEvent, Quote, SalesReader},
 };
+use colophon_provenance::Payment;
 use colophon_store::{ChainPayment, NewQuote, QuoteRow, Quoted, Refusal, StoreError};
 
 use crate::{Market, MarketError, Order, valid_idempotency_key};
@@ -201,19 +202,37 @@ impl Market {
     }
 
     /// Issues the order a confirmed payment paid for: numbers the edition,
-    /// logs the statement and closes the quote, in one transaction. A payment
-    /// seen again returns the same order; nothing is issued twice.
-    pub async fn complete_paid(&self, quote: &QuoteRow, payment: ChainPayment) -> Result<Order, MarketError> {
+    /// logs the statement — which binds the payment (statement version 2) —
+    /// and closes the quote, in one transaction. A payment seen again returns
+    /// the same order; nothing is issued twice.
+    pub async fn complete_paid(&self, quote: &QuoteRow, event: &PaidEvent) -> Result<Order, MarketError> {
+        let sales = self.chain().ok_or(MarketError::ChainPaymentsOff)?;
         let listing =
             self.store().owned_listing(quote.listing_id).await?.ok_or(MarketError::Refused(Refusal::NotFound))?;
+        let paid = crate::checkout::Paid {
+            row: ChainPayment {
+                tx_hash: event.tx_hash.to_string(),
+                log_index: i64::try_from(event.log_index).unwrap_or(i64::MAX),
+                block_number: i64::try_from(event.block_number).unwrap_or(i64::MAX),
+            },
+            proof: Payment {
+                chain_id: sales.chain_id,
+                contract: sales.contract.into_array(),
+                tx_hash: event.tx_hash.0,
+                log_index: event.log_index,
+                token: event.token.into_array(),
+                amount: event.amount.to_be_bytes(),
+            },
+        };
+        let reference = format!("{}:{}", event.tx_hash, event.log_index);
         self.issue(
             &quote.order_id,
             quote.account_id,
             (quote.listing_id, &listing.slug),
             quote.price_minor,
             &quote.idempotency_key,
-            ("chain", &format!("{}:{}", payment.tx_hash, payment.log_index)),
-            Some(payment),
+            ("chain", &reference),
+            Some(paid),
             Utc::now(),
         )
         .await
@@ -312,12 +331,7 @@ impl PaymentWatcher {
             tracing::error!(order = %order_id, tx = %e.tx_hash, "a Paid event disagrees with the quote signed for it");
             return Ok(false);
         }
-        let payment = ChainPayment {
-            tx_hash: e.tx_hash.to_string(),
-            log_index: i64::try_from(e.log_index).unwrap_or(i64::MAX),
-            block_number: i64::try_from(e.block_number).unwrap_or(i64::MAX),
-        };
-        let order = match self.market.complete_paid(&quote, payment).await {
+        let order = match self.market.complete_paid(&quote, e).await {
             Ok(order) => order,
             // A payment the hold no longer covers (a reorg deeper than the
             // confirmations, or a quote lapsed by hand) is the operator's to

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use colophon_provenance::{ContentHash, SignedStatement, Statement, buyer_ref};
+use colophon_provenance::{ContentHash, Payment, SignedStatement, Statement, buyer_ref};
 use colophon_store::{
     Allocation, Checkout, ListingKind, ListingStatus, OrderRow, Purchase, Refusal, Store, StoreError,
 };
@@ -178,9 +178,10 @@ impl Market {
         price_minor: i64,
         idempotency_key: &str,
         (payment_provider, payment_ref): (&str, &str),
-        paid_quote: Option<colophon_store::ChainPayment>,
+        paid: Option<Paid>,
         now: DateTime<Utc>,
     ) -> Result<Order, MarketError> {
+        let (paid_quote, proof) = paid.map(|p| (p.row, p.proof)).unzip();
         let buyer_salt: [u8; 32] = rand::random();
         let purchase = Purchase {
             order_id,
@@ -196,7 +197,11 @@ impl Market {
         };
         let operator = &self.operator;
         let reference_for = buyer_ref(&buyer_salt, order_id);
-        match self.store.checkout(&purchase, |a| sale_statement(a, slug, reference_for, now, operator)).await? {
+        match self
+            .store
+            .checkout(&purchase, |a| sale_statement(a, slug, reference_for, proof.clone(), now, operator))
+            .await?
+        {
             Checkout::Created(row) => Ok(Order { row, replayed: false }),
             Checkout::Replayed(row) => Ok(Order { row, replayed: true }),
             Checkout::Refused(refusal) => Err(MarketError::Refused(refusal)),
@@ -210,6 +215,13 @@ impl Market {
     }
 }
 
+/// A confirmed chain payment an order is issued for: the store's record of
+/// it, and what the sale statement binds.
+pub(crate) struct Paid {
+    pub row: colophon_store::ChainPayment,
+    pub proof: Payment,
+}
+
 pub(crate) fn new_order_id() -> String {
     format!("ord_{}", hex::encode(rand::random::<[u8; 12]>()))
 }
@@ -219,6 +231,7 @@ fn sale_statement(
     a: &Allocation,
     listing_slug: &str,
     buyer_ref: [u8; 32],
+    payment: Option<Payment>,
     now: DateTime<Utc>,
     operator: &OperatorKey,
 ) -> Result<SignedStatement, StoreError> {
@@ -233,6 +246,7 @@ fn sale_statement(
             price_minor: a.price_minor,
             currency: a.currency.clone(),
             time_ms,
+            payment,
         },
         (ListingKind::Workflow | ListingKind::Lora, None, _) => Statement::LicenseGranted {
             listing_id: listing_slug.to_owned(),
@@ -242,6 +256,7 @@ fn sale_statement(
                 a.license_hash.ok_or_else(|| StoreError::Corrupt("a licensed listing has no licence terms".into()))?,
             ),
             time_ms,
+            payment,
         },
         _ => return Err(StoreError::Corrupt("an edition without a number".into())),
     };

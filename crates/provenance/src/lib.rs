@@ -14,4 +14,4 @@ pub use receipt::{
     Anchor, KeyStatus, Receipt, Verdict, VerifyError, key_standing, root_for_call_data, verify, verify_key_event,
     verify_sale,
 };
-pub use statement::{ContentKind, RevocationReason, SignedStatement, Statement, buyer_ref};
+pub use statement::{ContentKind, Payment, RevocationReason, SignedStatement, Statement, buyer_ref};

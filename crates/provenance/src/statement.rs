@@ -1,8 +1,12 @@
 //! Statements: what the log records, in one canonical byte encoding.
 //!
 //! ```text
-//! statement := "COLOPHON-STMT" u8(version = 1) u8(kind) body(kind)
+//! statement := "COLOPHON-STMT" u8(version) u8(kind) body(kind)
 //! ```
+//! Version 1 is every kind's body; version 2 exists only for the sale kinds
+//! (5 and 6) and is the version-1 body followed by the chain payment the sale
+//! was paid with. A sale without such a payment is always version 1, so every
+//! statement still has exactly one encoding.
 //! The full grammar of each body is in `docs/FORMATS.md`; the encoder below is
 //! its reference implementation. The signature is plain Ed25519 over these
 //! bytes. The 13-byte magic separates the signing domain from anything else a
@@ -18,8 +22,106 @@ use crate::{
 pub const STATEMENT_MAGIC: &[u8; 13] = b"COLOPHON-STMT";
 /// Domain separator at the start of every log leaf.
 pub const LEAF_MAGIC: &[u8; 13] = b"COLOPHON-LEAF";
-/// The encoding version this crate writes and reads.
+/// The statement version of every kind's plain body.
 pub const VERSION: u8 = 1;
+/// The statement version of a sale statement that binds its chain payment.
+pub const VERSION_PAID: u8 = 2;
+/// The version byte of a log leaf (independent of the statement's).
+pub const LEAF_VERSION: u8 = 1;
+
+/// A payment on an EVM chain that a sale statement binds (statement
+/// version 2): the sales contract's `Paid` event the sale was issued for.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Payment {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// The sales contract that emitted the event.
+    #[serde(serialize_with = "hex_0x")]
+    pub contract: [u8; 20],
+    /// The transaction that paid.
+    #[serde(serialize_with = "hex_0x")]
+    pub tx_hash: [u8; 32],
+    /// The event's index among its block's logs (JSON-RPC `logIndex`).
+    pub log_index: u64,
+    /// The token paid; twenty zero bytes for the chain's native coin (ETH).
+    #[serde(serialize_with = "hex_0x")]
+    pub token: [u8; 20],
+    /// What was paid, in the token's smallest unit (wei; 10⁻⁶ dUSD): a
+    /// 256-bit unsigned integer, big-endian. JSON writes it in decimal.
+    #[serde(serialize_with = "u256_decimal")]
+    pub amount: [u8; 32],
+}
+
+impl Payment {
+    fn write(&self, w: &mut Writer) {
+        w.u64(self.chain_id)
+            .raw(&self.contract)
+            .raw(&self.tx_hash)
+            .u64(self.log_index)
+            .raw(&self.token)
+            .raw(&self.amount);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            chain_id: r.u64()?,
+            contract: r.array()?,
+            tx_hash: r.array()?,
+            log_index: r.u64()?,
+            token: r.array()?,
+            amount: r.array()?,
+        })
+    }
+
+    /// `amount` in decimal digits.
+    pub fn amount_decimal(&self) -> String {
+        decimal(&self.amount)
+    }
+
+    /// The payment in words: what, where, which transaction.
+    pub fn summary(&self) -> String {
+        let what = if self.token == [0; 20] {
+            format!("{} wei", self.amount_decimal())
+        } else {
+            format!("{} units of token 0x{}", self.amount_decimal(), hex::encode(self.token))
+        };
+        format!(
+            "paid {what} on chain {} to contract 0x{} (transaction 0x{}, log {})",
+            self.chain_id,
+            hex::encode(self.contract),
+            hex::encode(self.tx_hash),
+            self.log_index
+        )
+    }
+}
+
+fn hex_0x<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("0x{}", hex::encode(v)))
+}
+
+fn u256_decimal<S: serde::Serializer>(v: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&decimal(v))
+}
+
+/// A big-endian unsigned integer in decimal (schoolbook division by 10).
+fn decimal(be: &[u8]) -> String {
+    let mut n = be.to_vec();
+    let mut digits = Vec::new();
+    while n.iter().any(|&b| b != 0) {
+        let mut rem = 0u16;
+        for b in &mut n {
+            let cur = (rem << 8) | u16::from(*b);
+            *b = u8::try_from(cur / 10).unwrap_or(u8::MAX);
+            rem = cur % 10;
+        }
+        digits.push(b'0' + u8::try_from(rem).unwrap_or(0));
+    }
+    if digits.is_empty() {
+        digits.push(b'0');
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap_or_default()
+}
 
 /// What kind of file a `ContentRegistered` statement is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -121,6 +223,10 @@ pub enum Statement {
         price_minor: u64,
         currency: String,
         time_ms: u64,
+        /// The chain payment this sale was issued for (version 2), or none
+        /// (version 1: paid off chain, or before chain payments existed).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        payment: Option<Payment>,
     },
     /// kind 6. A licence to a workflow or LoRA was granted; signed by the
     /// marketplace's operator key.
@@ -131,6 +237,9 @@ pub enum Statement {
         licensee_ref: [u8; 32],
         license_terms: ContentHash,
         time_ms: u64,
+        /// As `EditionSold`'s.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        payment: Option<Payment>,
     },
 }
 
@@ -160,6 +269,20 @@ impl Statement {
             Self::KeyRevoked { .. } => 4,
             Self::EditionSold { .. } => 5,
             Self::LicenseGranted { .. } => 6,
+        }
+    }
+
+    /// The version byte this statement encodes with: 2 for a sale bound to a
+    /// chain payment, else 1.
+    pub fn version(&self) -> u8 {
+        if self.payment().is_some() { VERSION_PAID } else { VERSION }
+    }
+
+    /// The chain payment a sale statement binds.
+    pub fn payment(&self) -> Option<&Payment> {
+        match self {
+            Self::EditionSold { payment, .. } | Self::LicenseGranted { payment, .. } => payment.as_ref(),
+            _ => None,
         }
     }
 
@@ -225,7 +348,7 @@ impl Statement {
     pub fn encode(&self) -> Result<Vec<u8>, StatementError> {
         self.validate()?;
         let mut w = Writer::new();
-        w.raw(STATEMENT_MAGIC).u8(VERSION).u8(self.kind_tag());
+        w.raw(STATEMENT_MAGIC).u8(self.version()).u8(self.kind_tag());
         match self {
             Self::ContentRegistered {
                 content_hash,
@@ -274,6 +397,7 @@ impl Statement {
                 price_minor,
                 currency,
                 time_ms,
+                payment: _,
             } => {
                 w.str(listing_id)
                     .raw(&content_hash.0)
@@ -284,9 +408,12 @@ impl Statement {
                     .str(currency)
                     .u64(*time_ms);
             }
-            Self::LicenseGranted { listing_id, content_hash, licensee_ref, license_terms, time_ms } => {
+            Self::LicenseGranted { listing_id, content_hash, licensee_ref, license_terms, time_ms, payment: _ } => {
                 w.str(listing_id).raw(&content_hash.0).raw(licensee_ref).raw(&license_terms.0).u64(*time_ms);
             }
+        }
+        if let Some(payment) = self.payment() {
+            payment.write(&mut w);
         }
         Ok(w.finish())
     }
@@ -298,11 +425,15 @@ impl Statement {
             return Err(DecodeError::BadMagic("statement").into());
         }
         let version = r.u8()?;
-        if version != VERSION {
+        if version != VERSION && version != VERSION_PAID {
             return Err(DecodeError::UnsupportedVersion(version).into());
         }
+        let kind = r.u8()?;
+        if version == VERSION_PAID && !matches!(kind, 5 | 6) {
+            return Err(DecodeError::Invalid("version 2 is only for sale statements (kinds 5 and 6)").into());
+        }
         let hash = |r: &mut Reader<'_>| r.array::<32>().map(ContentHash);
-        let statement = match r.u8()? {
+        let mut statement = match kind {
             1 => Self::ContentRegistered {
                 content_hash: hash(&mut r)?,
                 content_kind: ContentKind::from_tag(r.u8()?)?,
@@ -331,6 +462,7 @@ impl Statement {
                 price_minor: r.u64()?,
                 currency: r.str()?,
                 time_ms: r.u64()?,
+                payment: None,
             },
             6 => Self::LicenseGranted {
                 listing_id: r.str()?,
@@ -338,9 +470,16 @@ impl Statement {
                 licensee_ref: r.array()?,
                 license_terms: hash(&mut r)?,
                 time_ms: r.u64()?,
+                payment: None,
             },
             tag => return Err(DecodeError::UnknownTag { what: "statement kind", tag }.into()),
         };
+        if version == VERSION_PAID {
+            let read = Payment::read(&mut r)?;
+            if let Self::EditionSold { payment, .. } | Self::LicenseGranted { payment, .. } = &mut statement {
+                *payment = Some(read);
+            }
+        }
         r.finish()?;
         statement.validate()?;
         Ok(statement)
@@ -375,7 +514,7 @@ impl SignedStatement {
     /// `"COLOPHON-LEAF" u8(1) blob(statement) bytes32(public key) bytes64(signature)`.
     pub fn leaf_data(&self) -> Vec<u8> {
         let mut w = Writer::new();
-        w.raw(LEAF_MAGIC).u8(VERSION).blob(&self.bytes).raw(&self.public_key.to_bytes()).raw(&self.signature);
+        w.raw(LEAF_MAGIC).u8(LEAF_VERSION).blob(&self.bytes).raw(&self.public_key.to_bytes()).raw(&self.signature);
         w.finish()
     }
 

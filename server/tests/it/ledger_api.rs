@@ -55,6 +55,7 @@ async fn sell(app: &TestApp, operator: &SigningKey, hash: ContentHash, edition: 
         price_minor: 500,
         currency: "EUR".into(),
         time_ms: 1_795_000_000_000 + edition,
+        payment: None,
     }
     .sign(operator)
     .expect("sign");

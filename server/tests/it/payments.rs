@@ -80,8 +80,7 @@ async fn a_collector_pays_from_their_wallet_and_the_order_follows_the_confirmed_
         assert_eq!(s, StatusCode::CONFLICT, "{b}");
         assert!(b["message"].as_str().expect("message").contains("payout address"), "{b}");
         let creator_wallet = dev_key(2).address();
-        let creator_id = app.store.owned_listing(id).await.expect("q").expect("listing").creator_id;
-        app.store.set_creator_payout_address(creator_id, &creator_wallet.to_checksum(None)).await.expect("payout");
+        prove_payout_address(&app, &creator.tab, &anna, &dev_key(2)).await;
 
         let (s, q) = quote(&app, &anna, "quote-anna-1", ask("eth")).await;
         assert_eq!(s, StatusCode::CREATED, "{q}");
@@ -157,6 +156,44 @@ async fn a_collector_pays_from_their_wallet_and_the_order_follows_the_confirmed_
         let sales = ColophonSales::new(contract, &provider);
         assert_eq!(sales.owed(creator_wallet, Address::ZERO).call().await.expect("owed"), share);
 
+        // The Studio's payouts say the same, and hold the withdrawal for the creator's wallet to send.
+        let payouts = |tab: reqwest::Client| {
+            let url = app.url("/api/v1/studio/payouts");
+            async move { tab.get(url).send().await.expect("get").json::<Value>().await.expect("json") }
+        };
+        let p = payouts(creator.tab.clone()).await;
+        assert_eq!(p["payout_address"], creator_wallet.to_checksum(None), "{p}");
+        let eth = p["balances"].as_array().expect("balances").iter().find(|b| b["symbol"] == "ETH").expect("ETH row");
+        assert_eq!(eth["owed"], share.to_string(), "{p}");
+        assert_eq!(p["withdrawals"], json!([]));
+        let withdraw = &eth["withdraw"];
+        let creator_chain =
+            ProviderBuilder::new().wallet(EthereumWallet::from(dev_key(2))).connect_http(rpc.parse().expect("url"));
+        let before = creator_chain.get_balance(creator_wallet).await.expect("balance");
+        let receipt = creator_chain
+            .send_transaction(
+                TransactionRequest::default()
+                    .with_to(withdraw["to"].as_str().expect("to").parse::<Address>().expect("address"))
+                    .with_input(withdraw["data"].as_str().expect("data").parse::<Bytes>().expect("hex")),
+            )
+            .await
+            .expect("send")
+            .get_receipt()
+            .await
+            .expect("receipt");
+        assert!(receipt.status(), "withdrawn");
+        let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+        let after = creator_chain.get_balance(creator_wallet).await.expect("balance");
+        assert_eq!(after + gas - before, share, "the creator received exactly their share");
+        let p = payouts(creator.tab.clone()).await;
+        let eth = p["balances"].as_array().expect("balances").iter().find(|b| b["symbol"] == "ETH").expect("ETH row");
+        assert_eq!((&eth["owed"], &eth["withdraw"]), (&json!("0"), &Value::Null), "{p}");
+        assert_eq!(p["withdrawals"][0]["amount"], share.to_string(), "{p}");
+        assert_eq!(p["withdrawals"][0]["tx_hash"], receipt.transaction_hash.to_string(), "{p}");
+        // A collector has no payouts.
+        let res = anna.get(app.url("/api/v1/studio/payouts")).send().await.expect("get");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
         // Someone else's quote does not exist for you.
         let ben = browser();
         call(&app, &ben, "account/sign_up", &[("email", "ben@example.com"), ("password", "correct horse battery")])
@@ -165,4 +202,73 @@ async fn a_collector_pays_from_their_wallet_and_the_order_follows_the_confirmed_
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
         app.stop().await;
     }
+}
+
+/// The creator proves `wallet` as their payout address with Sign-In-With-
+/// Ethereum, after the refusals a hostile or confused caller meets.
+async fn prove_payout_address(
+    app: &TestApp,
+    creator: &reqwest::Client,
+    collector: &reqwest::Client,
+    wallet: &alloy::signers::local::PrivateKeySigner,
+) {
+    use alloy::signers::SignerSync as _;
+    let post = |tab: &reqwest::Client, path: &str, body: Value| {
+        let req = tab.post(app.url(path)).header("sec-fetch-site", "same-origin").json(&body);
+        async move {
+            let res = req.send().await.expect("post");
+            (res.status(), res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let address = wallet.address().to_checksum(None);
+    let challenge = |tab| post(tab, "/api/v1/studio/payout-address/challenge", json!({"address": address}));
+    let sign = |message: &Value| {
+        let text = message["message"].as_str().expect("message");
+        format!(
+            "0x{}",
+            alloy::primitives::hex::encode(wallet.sign_message_sync(text.as_bytes()).expect("sign").as_bytes())
+        )
+    };
+
+    // Only creators have payouts; an address must be one.
+    let (s, b) = challenge(collector).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    let (s, b) = post(creator, "/api/v1/studio/payout-address/challenge", json!({"address": "0x1234"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    // Nothing issued yet: nothing to prove.
+    let (s, b) = post(creator, "/api/v1/studio/payout-address", json!({"signature": "0x00"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+
+    // An EIP-4361 message naming this site, the address, the chain and a nonce.
+    let (s, m) = challenge(creator).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    let text = m["message"].as_str().expect("message");
+    let host = app.url("").trim_start_matches("http://").trim_end_matches('/').to_owned();
+    assert!(
+        text.starts_with(&format!("{host} wants you to sign in with your Ethereum account:\n{address}\n")),
+        "{text}"
+    );
+    assert!(text.contains("\nChain ID: 31337\n") && text.contains("\nNonce: ") && text.contains("\nExpiration Time: "));
+
+    // Signed by another wallet: refused, and the message is used up.
+    let other = alloy::signers::local::PrivateKeySigner::from_bytes(&[7u8; 32].into()).expect("key");
+    let forged = format!(
+        "0x{}",
+        alloy::primitives::hex::encode(other.sign_message_sync(text.as_bytes()).expect("sign").as_bytes())
+    );
+    let (s, b) = post(creator, "/api/v1/studio/payout-address", json!({"signature": forged})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b["message"].as_str().expect("message").contains("not this address's signature"), "{b}");
+    let (s, b) = post(creator, "/api/v1/studio/payout-address", json!({"signature": sign(&m)})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "a message is good once, whatever happened to it: {b}");
+
+    // A fresh message, signed by the wallet itself: the address is set.
+    let (_, m) = challenge(creator).await;
+    let signature = sign(&m);
+    let (s, p) = post(creator, "/api/v1/studio/payout-address", json!({"signature": signature})).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["payout_address"], address, "{p}");
+    // …and the same signature cannot be played again.
+    let (s, b) = post(creator, "/api/v1/studio/payout-address", json!({"signature": signature})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
 }

@@ -9,11 +9,12 @@ use alloy::{
     primitives::{Address, U256},
     providers::{DynProvider, Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
+    sol_types::SolEvent,
 };
 use chrono::Utc;
 use colophon_ledger::{
     QuoteSigner, SalesReader, deploy_sales,
-    sales::ColophonSales,
+    sales::{ColophonSales, PaymentOnChain, find_payment},
     testing::{Anvil, dev_key},
 };
 use colophon_market::{
@@ -143,6 +144,38 @@ async fn a_wallet_pays_a_quote_and_the_order_is_issued_once_after_confirmations(
         assert!(order.payment_ref.starts_with(&receipt.transaction_hash.to_string()), "{}", order.payment_ref);
         let signed = statement_at(&store, order.log_leaf).await;
         assert!(matches!(signed.statement, Statement::EditionSold { edition: 1, edition_size: 2, .. }));
+        // The statement binds the payment (version 2), and what it names is what the chain holds:
+        // the receipt's log at that index is the contract's event, for the quoted amount of ETH.
+        assert_eq!(signed.bytes[13], 2, "a paid sale is a version-2 statement");
+        let paid = signed.statement.payment().expect("the statement binds its payment");
+        assert_eq!(paid.chain_id, 31337);
+        assert_eq!(paid.contract, d.sales.into_array());
+        assert_eq!(paid.tx_hash, receipt.transaction_hash.0);
+        assert_eq!(paid.token, [0u8; 20], "native ETH");
+        assert_eq!(U256::from_be_bytes(paid.amount), q1.quote.amount);
+        let log = receipt
+            .inner
+            .logs()
+            .iter()
+            .find(|l| l.log_index == Some(paid.log_index))
+            .expect("the receipt holds the bound log index");
+        assert_eq!(log.address(), d.sales, "the log was emitted by the sales contract");
+        // The event's topic as docs/FORMATS.md §2.1 states it.
+        assert_eq!(log.topics()[0].to_string(), "0xc6545308d61d1be2fc7fe7feb16c520f2c661e1856aec28fe419d9e5d2d39cd8");
+        assert_eq!(log.topics()[0], ColophonSales::Paid::SIGNATURE_HASH);
+        // What a verifier runs: the bound payment is found, confirmed; a statement
+        // naming anything else about it is not.
+        let found = find_payment(&rpc, paid).await.expect("chain answers");
+        assert!(matches!(found, PaymentOnChain::Found { confirmations } if confirmations > CONFIRMATIONS), "{found:?}");
+        let mut more = paid.clone();
+        more.amount[31] ^= 1;
+        assert!(matches!(find_payment(&rpc, &more).await.expect("chain"), PaymentOnChain::Missing(_)));
+        let mut other_log = paid.clone();
+        other_log.log_index += 1;
+        assert!(matches!(find_payment(&rpc, &other_log).await.expect("chain"), PaymentOnChain::Missing(_)));
+        let mut other_contract = paid.clone();
+        other_contract.contract = d.usd.into_array();
+        assert!(matches!(find_payment(&rpc, &other_contract).await.expect("chain"), PaymentOnChain::Missing(_)));
         let quote = store.quote(&q1.row.order_id).await.expect("q").expect("quote");
         assert_eq!(quote.status, QuoteStatus::Completed);
 
@@ -174,6 +207,11 @@ async fn a_wallet_pays_a_quote_and_the_order_is_issued_once_after_confirmations(
         // The freed edition sells again.
         let order = shop.market.buy(c, None, listing, 2500, "test-pay-c2", Utc::now()).await.expect("bought");
         assert_eq!(order.row.edition, Some(2));
+        let card_sale = statement_at(&store, order.row.log_leaf).await;
+        assert!(
+            card_sale.statement.payment().is_none() && card_sale.bytes[13] == 1,
+            "a sale paid off chain stays version 1"
+        );
         drop(anvil);
     }
 }

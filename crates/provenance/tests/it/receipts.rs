@@ -197,6 +197,7 @@ fn sale_receipts_verify_with_the_signers_key_and_only_for_their_file() {
         price_minor: 4800,
         currency: "USD".into(),
         time_ms: 1_795_000_000_000,
+        payment: None,
     }
     .sign(&operator)
     .expect("sign");
@@ -418,6 +419,7 @@ fn committed_ledger_vectors_match() {
         price_minor: 4800,
         currency: "USD".into(),
         time_ms: 1_795_000_100_000,
+        payment: None,
     }
     .sign(&operator)
     .expect("sign");

@@ -2,7 +2,7 @@
 //! signature, leaf hash), strict decoding, and round trips.
 
 use colophon_provenance::{
-    ContentHash, ContentKind, KeyId, RevocationReason, SignedStatement, SigningKey, Statement,
+    ContentHash, ContentKind, KeyId, Payment, RevocationReason, SignedStatement, SigningKey, Statement,
     statement::StatementError,
 };
 use proptest::prelude::*;
@@ -87,6 +87,7 @@ fn examples() -> Vec<(&'static str, Statement)> {
                 price_minor: 4800,
                 currency: "USD".into(),
                 time_ms: 1_795_000_000_005,
+                payment: None,
             },
         ),
         (
@@ -97,9 +98,62 @@ fn examples() -> Vec<(&'static str, Statement)> {
                 licensee_ref: ContentHash::of(b"account:42").0,
                 license_terms: ContentHash::of(b"commercial use"),
                 time_ms: 1_795_000_000_006,
+                payment: None,
+            },
+        ),
+        (
+            "edition_sold_paid_in_eth",
+            Statement::EditionSold {
+                listing_id: "lst_01".into(),
+                content_hash: ContentHash::of(b"an edition image"),
+                edition: 8,
+                edition_size: 25,
+                buyer_ref: ContentHash::of(b"account:43").0,
+                price_minor: 4800,
+                currency: "USD".into(),
+                time_ms: 1_795_000_000_007,
+                payment: Some(eth_payment()),
+            },
+        ),
+        (
+            "license_granted_paid_in_dusd",
+            Statement::LicenseGranted {
+                listing_id: "lst_02".into(),
+                content_hash: ContentHash::of(b"a lora"),
+                licensee_ref: ContentHash::of(b"account:43").0,
+                license_terms: ContentHash::of(b"commercial use"),
+                time_ms: 1_795_000_000_008,
+                payment: Some(Payment {
+                    chain_id: 31337,
+                    contract: [0x5f; 20],
+                    tx_hash: ContentHash::of(b"a dUSD transaction").0,
+                    log_index: 0,
+                    token: [0xa5; 20],
+                    // 48.00 dUSD: 48_000_000 units (6 decimals).
+                    amount: u256(48_000_000),
+                }),
             },
         ),
     ]
+}
+
+/// A 256-bit big-endian integer.
+fn u256(v: u128) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out[16..].copy_from_slice(&v.to_be_bytes());
+    out
+}
+
+/// 0.016 ETH (16 × 10¹⁵ wei) paid on chain 1 in log 3 of its block.
+fn eth_payment() -> Payment {
+    Payment {
+        chain_id: 1,
+        contract: [0x5f; 20],
+        tx_hash: ContentHash::of(b"an ETH transaction").0,
+        log_index: 3,
+        token: [0; 20],
+        amount: u256(16_000_000_000_000_000),
+    }
 }
 
 fn vectors_now() -> Value {
@@ -120,7 +174,7 @@ fn vectors_now() -> Value {
         })
         .collect();
     json!({
-        "description": "Colophon statement test vectors (encoding v1). Signing key: the RFC 8032 TEST 1 seed. See docs/FORMATS.md.",
+        "description": "Colophon statement test vectors (statement versions 1 and 2). Signing key: the RFC 8032 TEST 1 seed. See docs/FORMATS.md.",
         "signing_seed": SEED,
         "vectors": items,
     })
@@ -155,9 +209,46 @@ fn committed_vectors_match() {
 fn every_kind_round_trips() {
     for (name, statement) in examples() {
         let bytes = statement.encode().expect("encode");
-        assert!(bytes.starts_with(b"COLOPHON-STMT\x01"), "{name}");
+        let version = if statement.payment().is_some() { 2 } else { 1 };
+        assert!(bytes.starts_with(b"COLOPHON-STMT") && bytes[13] == version, "{name}");
         assert_eq!(Statement::decode(&bytes).expect("decode"), statement, "{name}");
     }
+}
+
+#[test]
+fn a_paid_sale_is_the_plain_sale_plus_its_payment() {
+    let paid = examples().into_iter().find(|(n, _)| *n == "edition_sold_paid_in_eth").expect("vector").1;
+    let Statement::EditionSold { payment, .. } = &paid else { panic!("EditionSold") };
+    let mut plain = paid.clone();
+    if let Statement::EditionSold { payment, .. } = &mut plain {
+        *payment = None;
+    }
+    let (paid_bytes, plain_bytes) = (paid.encode().expect("encode"), plain.encode().expect("encode"));
+    // Version byte 2, the same body, then 8 + 20 + 32 + 8 + 20 + 32 = 120 bytes of payment.
+    assert_eq!(paid_bytes[13], 2);
+    assert_eq!(plain_bytes[13], 1);
+    assert_eq!(paid_bytes[14..plain_bytes.len()], plain_bytes[14..]);
+    assert_eq!(paid_bytes.len(), plain_bytes.len() + 120);
+    let json = serde_json::to_value(&paid).expect("json");
+    assert_eq!(json["payment"]["amount"], "16000000000000000");
+    assert_eq!(json["payment"]["token"], format!("0x{}", "00".repeat(20)));
+    assert_eq!(payment.as_ref().expect("paid").amount_decimal(), "16000000000000000");
+    assert!(serde_json::to_value(&plain).expect("json").get("payment").is_none(), "v1 JSON is unchanged");
+
+    // A version-1 sale followed by payment bytes, or a version-2 sale
+    // without them, is not a statement: one statement, one encoding.
+    let mut v1_with_payment = paid_bytes.clone();
+    v1_with_payment[13] = 1;
+    assert!(Statement::decode(&v1_with_payment).is_err(), "v1 with trailing payment");
+    let mut v2_without = plain_bytes.clone();
+    v2_without[13] = 2;
+    assert!(Statement::decode(&v2_without).is_err(), "v2 without payment");
+    // Version 2 exists only for sale kinds.
+    let (_, registered) = examples().remove(0);
+    let mut v2_registered = registered.encode().expect("encode");
+    v2_registered[13] = 2;
+    v2_registered.extend_from_slice(&paid_bytes[plain_bytes.len()..]);
+    assert!(Statement::decode(&v2_registered).is_err(), "v2 ContentRegistered");
 }
 
 #[test]
@@ -169,7 +260,7 @@ fn decoding_is_strict() {
     assert!(matches!(Statement::decode(&trailing), Err(StatementError::Decode(_))), "trailing byte");
     assert!(Statement::decode(&bytes[..bytes.len() - 1]).is_err(), "truncated");
     let mut version = bytes.clone();
-    version[13] = 2;
+    version[13] = 3;
     assert!(Statement::decode(&version).is_err(), "unknown version");
     let mut kind = bytes.clone();
     kind[14] = 9;
@@ -205,6 +296,7 @@ fn invalid_statements_are_refused_before_signing() {
         price_minor: 1,
         currency: "USD".into(),
         time_ms: 0,
+        payment: Some(eth_payment()),
     };
     assert!(over_sold.encode().is_err(), "edition 26 of 25");
 }
@@ -238,10 +330,13 @@ proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
         let _ = Statement::decode(&bytes);
-        let mut prefixed = b"COLOPHON-STMT\x01".to_vec();
-        prefixed.extend_from_slice(&bytes);
-        if let Ok(s) = Statement::decode(&prefixed) {
-            prop_assert_eq!(s.encode().expect("re-encode"), prefixed);
+        for version in [1u8, 2] {
+            let mut prefixed = b"COLOPHON-STMT".to_vec();
+            prefixed.push(version);
+            prefixed.extend_from_slice(&bytes);
+            if let Ok(s) = Statement::decode(&prefixed) {
+                prop_assert_eq!(s.encode().expect("re-encode"), prefixed);
+            }
         }
     }
 }
