@@ -15,10 +15,13 @@ use crate::{
 /// The Studio's payouts section (runs in the browser: it talks to the wallet).
 #[component]
 pub fn PayoutsPanel() -> impl IntoView {
+    // Loaded in the browser once hydrated (and again after each change): an
+    // effect, so the server renders "Loading…" and hydration has nothing to wait for.
     let version = RwSignal::new(0u32);
-    let payouts = LocalResource::new(move || {
+    let payouts = RwSignal::new(None::<Result<Payouts, String>>);
+    Effect::new(move |_| {
         version.track();
-        flow::load()
+        leptos::task::spawn_local(async move { payouts.set(Some(flow::load().await)) });
     });
     let status = RwSignal::new(None::<(bool, String)>);
     let busy = RwSignal::new(false);
@@ -55,14 +58,11 @@ pub fn PayoutsPanel() -> impl IntoView {
     view! {
         <section aria-labelledby="payouts-heading" class="flex flex-col gap-4 rounded-lg border border-stone-200 bg-white p-6" data-testid="payouts">
             <h2 id="payouts-heading" class="text-xl font-semibold">"Payouts"</h2>
-            <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match payouts.await {
-                        Ok(p) => view! { <PayoutsView p busy prove withdraw /> }.into_any(),
-                        Err(message) => view! { <p role="alert" class="text-rose-800">{message}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {move || match payouts.get() {
+                None => view! { <p aria-busy="true">"Loading…"</p> }.into_any(),
+                Some(Ok(p)) => view! { <PayoutsView p busy prove withdraw /> }.into_any(),
+                Some(Err(message)) => view! { <p role="alert" class="text-rose-800">{message}</p> }.into_any(),
+            }}
             {move || status.get().map(|(error, message)| if error {
                 view! { <p role="alert" class="rounded border border-rose-300 bg-rose-50 p-3 text-rose-900" data-testid="payouts-error">{message}</p> }.into_any()
             } else {

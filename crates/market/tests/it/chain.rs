@@ -215,3 +215,106 @@ async fn a_wallet_pays_a_quote_and_the_order_is_issued_once_after_confirmations(
         drop(anvil);
     }
 }
+
+/// A reorg that drops a payment before its confirmations leaves no order, no
+/// statement and the hold in place (the buyer can pay again, once); a node
+/// that stops answering stops the watcher without moving its cursor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reorged_payment_issues_nothing_and_an_outage_loses_nothing() {
+    let anvil = Anvil::start().await;
+    let rpc = anvil.rpc.clone();
+    let buyer_wallet = dev_key(1);
+    let sales_key = PrivateKeySigner::random();
+    let d = deploy_sales(&rpc, dev_key(0), sales_key.address(), Address::repeat_byte(0xfe), &[], U256::ZERO)
+        .await
+        .expect("deploy");
+    let chain = wallet(&rpc, buyer_wallet.clone());
+    let start = chain.get_block_number().await.expect("head");
+    let db = TestDb::new(BACKENDS[0]).await;
+    let shop = Shop::new(db.store().await).await;
+    let store = shop.store.clone();
+    let listing = shop.listing(&EDITION_2).await;
+    let [a] = shop.buyers(1).await[..] else { unreachable!() };
+    store.set_creator_payout_address(shop.creator_id, &dev_key(2).address().to_checksum(None)).await.expect("payout");
+    let market = shop.market.clone().with_chain(ChainSales {
+        signer: QuoteSigner::new(sales_key, d.chain_id, d.sales),
+        chain_id: d.chain_id,
+        contract: d.sales,
+        usd_token: d.usd,
+        eth_usd_cents: 300_000,
+        fee_bps: 500,
+        confirmations: CONFIRMATIONS,
+    });
+    let q = market
+        .quote(&QuoteRequest {
+            account_id: a,
+            buyer_creator_id: None,
+            listing_id: listing,
+            price_minor: 2500,
+            buyer: buyer_wallet.address(),
+            token: PayToken::Eth,
+            idempotency_key: "quote-reorg-1",
+            now: Utc::now(),
+        })
+        .await
+        .expect("quote");
+    let sales = ColophonSales::new(d.sales, chain.clone());
+    let sig = alloy::primitives::Bytes::from(q.signature.clone());
+    let watcher =
+        PaymentWatcher::new(market.clone(), SalesReader::new(&rpc, d.sales).expect("reader"), CONFIRMATIONS, start);
+    let log_size = store.log_size().await.expect("size");
+
+    // The payment is mined, seen unconfirmed, then a reorg takes its block away.
+    let snapshot: U256 = chain.raw_request("evm_snapshot".into(), ()).await.expect("evm_snapshot");
+    let paid = sales.pay(q.quote.clone(), sig.clone()).value(q.quote.amount).send().await.expect("send");
+    assert!(paid.get_receipt().await.expect("receipt").status());
+    mine(&chain, 1).await;
+    assert_eq!(watcher.tick().await.expect("tick").completed, 0, "not confirmed yet");
+    let reverted: bool = chain.raw_request("evm_revert".into(), (snapshot,)).await.expect("evm_revert");
+    assert!(reverted);
+    mine(&chain, CONFIRMATIONS + 1).await;
+    let report = watcher.tick().await.expect("tick");
+    assert_eq!((report.completed, report.expired), (0, 0), "{report:?}");
+    assert!(store.order(&q.row.order_id).await.expect("q").is_none(), "no order for a payment the chain dropped");
+    assert_eq!(store.log_size().await.expect("size"), log_size, "nothing logged");
+    let state = store.sale_state(listing).await.expect("q").expect("listing");
+    assert_eq!((state.sold, state.reserved), (0, 1), "the hold stays until the deadline");
+
+    // The node goes away: the round fails and the cursor stays where it was.
+    let cursor = store.payment_cursor(&d.sales.to_checksum(None)).await.expect("cursor");
+    let dead = PaymentWatcher::new(
+        market.clone(),
+        SalesReader::new("http://127.0.0.1:9", d.sales).expect("reader"),
+        CONFIRMATIONS,
+        start,
+    );
+    assert!(dead.tick().await.is_err(), "an unreachable node is an error, not an empty round");
+    assert_eq!(store.payment_cursor(&d.sales.to_checksum(None)).await.expect("cursor"), cursor);
+
+    // The buyer pays the same quote again (the reorg dropped the first payment): one order, once.
+    // (A new provider: the old one's idea of the wallet's nonce predates the reorg.)
+    let again = ColophonSales::new(d.sales, wallet(&rpc, buyer_wallet.clone()));
+    let receipt = again
+        .pay(q.quote.clone(), sig)
+        .value(q.quote.amount)
+        .send()
+        .await
+        .expect("send")
+        .get_receipt()
+        .await
+        .expect("receipt");
+    assert!(receipt.status());
+    mine(&chain, CONFIRMATIONS).await;
+    assert_eq!(watcher.tick().await.expect("tick").completed, 1);
+    assert_eq!(watcher.tick().await.expect("tick").completed, 0, "seen once");
+    let order = store.order(&q.row.order_id).await.expect("q").expect("issued");
+    assert_eq!(order.edition, Some(1));
+    assert_eq!(store.log_size().await.expect("size"), log_size + 1, "one statement");
+    let signed = statement_at(&store, order.log_leaf).await;
+    assert_eq!(
+        signed.statement.payment().expect("bound").tx_hash,
+        receipt.transaction_hash.0,
+        "it binds the payment that stayed"
+    );
+    drop(anvil);
+}
