@@ -83,6 +83,11 @@ pub struct ChainPayments {
     /// contract and the stablecoin it allows (a remote chain needs both; the
     /// local chain deploys its own).
     pub contracts: Option<(Address, Address)>,
+    /// `COLOPHON_SALES_START_BLOCK`: the block the deployed contract was
+    /// created in, where the payment watcher and payouts start reading its
+    /// events on a chain never read before (default 0; the local chain
+    /// remembers its own).
+    pub start_block: u64,
 }
 
 /// Where files are kept (`COLOPHON_OBJECT_STORE`).
@@ -307,6 +312,7 @@ impl Config {
                     sales_key_file: var("COLOPHON_SALES_KEY_FILE")
                         .map_or_else(|| data_dir.join("sales-signer.key"), PathBuf::from),
                     contracts,
+                    start_block: parsed(&var, "COLOPHON_SALES_START_BLOCK")?.unwrap_or(0),
                 })
             }
             Some(_) => {
@@ -389,6 +395,30 @@ mod tests {
         assert!(err.to_string().contains("DATABASE_URL"), "{err}");
         let err = config(&[("COLOPHON_RPC_URL", "http://node:8545")]).expect_err("registry missing");
         assert!(err.to_string().contains("COLOPHON_REGISTRY_ADDRESS"), "{err}");
+    }
+
+    #[test]
+    fn chain_payments_on_a_remote_chain_need_the_contracts_and_may_start_late() {
+        let remote = [
+            ("COLOPHON_RPC_URL", "http://node:8545"),
+            ("COLOPHON_REGISTRY_ADDRESS", "0x5FbDB2315678afecb367f032d93F642f64180aa3"),
+        ];
+        let err = config(&[remote[0], remote[1], ("COLOPHON_PAYMENTS", "chain")]).expect_err("no contract");
+        assert!(err.to_string().contains("COLOPHON_SALES_CONTRACT"), "{err}");
+        let c = config(&[
+            remote[0],
+            remote[1],
+            ("COLOPHON_PAYMENTS", "chain"),
+            ("COLOPHON_SALES_CONTRACT", "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"),
+            ("COLOPHON_USD_TOKEN", "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"),
+            ("COLOPHON_SALES_START_BLOCK", "19000000"),
+        ])
+        .expect("valid");
+        let PaymentsConfig::Chain(p) = c.payments else { panic!("chain payments") };
+        assert_eq!((p.start_block, p.fee_bps), (19_000_000, 500));
+        let err =
+            config(&[("COLOPHON_PAYMENTS", "chain"), ("COLOPHON_SALES_START_BLOCK", "soon")]).expect_err("bad block");
+        assert!(err.to_string().contains("COLOPHON_SALES_START_BLOCK"), "{err}");
     }
 
     #[test]

@@ -117,7 +117,7 @@ impl Application {
                 };
                 let (deployment, start_block) = match (p.contracts, &devchain) {
                     (Some((sales, usd)), _) => {
-                        (colophon_ledger::SalesDeployment { chain_id: chain.chain_id(), sales, usd }, 0)
+                        (colophon_ledger::SalesDeployment { chain_id: chain.chain_id(), sales, usd }, p.start_block)
                     }
                     (None, Some(_)) => {
                         let r = devchain::ensure_sales(
