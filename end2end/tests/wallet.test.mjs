@@ -89,6 +89,11 @@ test('a collector pays from their wallet in ETH, after saying no once', async ()
   const order = await (await page.request.get(server.url + `/api/v1/orders/${orderId}`)).json();
   assert.equal(order.payment_provider, 'chain');
   assert.ok(order.payment_ref.startsWith(txHash), order.payment_ref);
+  // The certificate names the payment, and says nothing of test mode.
+  await page.goto(server.url + `/collection/${orderId}`);
+  await waitForHydration(page);
+  assert.match(await page.getByTestId('certificate-payment').textContent(), new RegExp(`transaction ${txHash}, log \\d+`));
+  assert.doesNotMatch(await page.getByTestId('certificate').textContent(), /Test-mode purchase/);
   await page.goto(server.url + '/listings/tidal-memory-demo');
   await waitForHydration(page);
   assert.equal((await page.getByTestId('left').textContent()).trim(), `${Number(before) - 1} of 25 left`);

@@ -11,7 +11,7 @@ use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::routes::{ledger, orders, payouts, studio, uploads};
+use crate::routes::{ledger, orders, payments, payouts, studio, uploads};
 
 /// Why a creator call is refused before it runs (every creator operation).
 #[derive(utoipa::IntoResponses)]
@@ -35,13 +35,16 @@ log's checkpoint and RFC 9162 proofs, and every statement about a content hash w
 nothing it says needs to be trusted — receipts verify with any ed25519 and RFC 9162 implementation and the chain. \
 The creator API (tag `creator`) is what the Studio does, for pipelines and the `colophon` CLI: authenticate with an \
 API token made in the Studio (`Authorization: Bearer col_…`, scopes `read`, `publish`, `sales`) or the browser \
-session. Files are signed by the creator's own key on their machine; a token never signs. Formats: \
+session. Files are signed by the creator's own key on their machine; a token never signs. The collector API \
+(tag `collector`) buys with the browser session: test payments at `/api/v1/orders`, wallet payments through a \
+signed quote at `/api/v1/orders/quote` (docs/FORMATS.md §14). Formats: \
 docs/FORMATS.md (§2 statements, §4 Merkle tree, §5 receipts, §5.1 key standing, §10 uploads, §11 sales, §12 \
 perceptual hashes). Errors are `{\"error\", \"message\"}` with a message meant for people."
     ),
     tags(
         (name = "verifier", description = "Public ledger reads: no authentication."),
         (name = "creator", description = "Listings, signed uploads and sales: an API token or the session."),
+        (name = "collector", description = "Buying, orders and receipts: the buyer's browser session."),
     ),
     paths(
         ledger::checkpoint,
@@ -58,6 +61,14 @@ perceptual hashes). Errors are `{\"error\", \"message\"}` with a message meant f
         studio::set_status,
         studio::sales,
         orders::sales_csv,
+        orders::create,
+        orders::mine,
+        orders::one,
+        orders::download,
+        orders::receipt,
+        orders::sale_receipt,
+        payments::create,
+        payments::one,
         payouts::view,
         payouts::challenge,
         payouts::prove,

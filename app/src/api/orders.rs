@@ -85,7 +85,11 @@ pub struct Certificate {
     pub verify_url: String,
     /// The verify URL as a QR code (SVG markup made by the server).
     pub qr_svg: String,
+    /// Bought through the test payment provider: no money moved.
     pub test_mode: bool,
+    /// Paid from a wallet: the paying transaction and its log index
+    /// (`0x…:N`), which the sale statement binds (docs/FORMATS.md §2.1).
+    pub chain_payment: Option<String>,
 }
 
 /// The certificate of one of the signed-in account's orders.
@@ -136,7 +140,8 @@ pub async fn get_certificate(order_id: String) -> Result<Certificate, ApiError> 
                 anchor: crate::api::store::anchor_for(&store, order.log_leaf).await?,
                 verify_url,
                 qr_svg,
-                test_mode: market.payments().is_test_mode(),
+                test_mode: order.payment_provider != "chain" && market.payments().is_test_mode(),
+                chain_payment: (order.payment_provider == "chain").then(|| order.payment_ref.clone()),
                 item: to_item(order),
             })
         }

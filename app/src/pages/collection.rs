@@ -126,6 +126,13 @@ fn CertificateView(c: Certificate) -> impl IntoView {
                 <dd class="font-mono">{item.order_id.clone()}</dd>
                 <dt class="text-stone-500">"Bought"</dt>
                 <dd>{format!("{} for {}", format_time_ms(item.bought_ms), format_price(item.price_minor, &item.currency))}</dd>
+                {c.chain_payment.clone().map(|p| {
+                    let (tx, log) = p.split_once(':').unwrap_or((p.as_str(), "?"));
+                    view! {
+                        <dt class="text-stone-500">"Paid"</dt>
+                        <dd class="break-all font-mono" data-testid="certificate-payment">{format!("from a wallet, on chain: transaction {tx}, log {log}")}</dd>
+                    }
+                })}
                 <dt class="text-stone-500">"File SHA-256"</dt>
                 <dd class="break-all font-mono" data-testid="certificate-hash">{item.sha256.clone()}</dd>
                 <dt class="text-stone-500">"File"</dt>

@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod ledger;
+pub mod orders;
 pub mod payments;
 pub mod studio;
 pub mod tokens;
@@ -21,6 +22,7 @@ pub use ledger::{
     Anchor, Chain, Checkpoint, Consistency, Inclusion, KeyStanding, KeyStatus, Match, Operator, Provenance, SalesPage,
     Similar,
 };
+pub use orders::{CreateOrder, OrderView};
 pub use payments::{
     PaymentQuote, PayoutBalance, PayoutChallenge, PayoutChallengeRequest, PayoutProof, PayoutWithdrawal, Payouts,
     QuoteRequest, QuoteState, WalletTransaction,

@@ -10,13 +10,12 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use colophon_market::MarketError;
 use colophon_store::{AccountRow, OrderRow};
-use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use colophon_api::Operator;
+use colophon_api::{CreateOrder, ErrorBody, Operator, OrderView};
 
 use crate::{error::AppError, routes::uploads::account, state::AppState};
 
@@ -35,75 +34,32 @@ pub async fn operator(State(state): State<AppState>) -> Json<Operator> {
     })
 }
 
-/// `POST /api/v1/orders` body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateOrder {
-    /// The listing's slug.
-    pub listing: String,
-    /// The price the buyer agreed to, in minor units.
-    pub price_minor: i64,
-}
-
-/// An order as the API shows it to its buyer.
-#[derive(Debug, Serialize)]
-pub struct OrderView {
-    pub order_id: String,
-    pub listing: String,
-    pub title: String,
-    pub kind: &'static str,
-    pub creator: String,
-    pub edition: Option<i64>,
-    pub edition_size: Option<i64>,
-    pub price_minor: i64,
-    pub currency: String,
-    pub sha256: String,
-    pub file_type: String,
-    pub size: i64,
-    /// The EditionSold / LicenseGranted statement's log index.
-    pub leaf_index: u64,
-    /// With `order_id`, proves which statement's `buyer_ref` is this order's (docs/FORMATS.md §11).
-    pub buyer_salt: String,
-    pub buyer_ref: String,
-    pub payment_provider: String,
-    pub payment_ref: String,
-    pub created_at: DateTime<Utc>,
-    /// True when this `Idempotency-Key` had already made the order.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub replayed: bool,
-    pub download_url: String,
-    pub receipt_url: String,
-    pub sale_receipt_url: String,
-    pub certificate_url: String,
-}
-
-impl OrderView {
-    fn new(o: OrderRow, replayed: bool) -> Self {
-        Self {
-            download_url: format!("/api/v1/orders/{}/download", o.id),
-            receipt_url: format!("/api/v1/orders/{}/receipt", o.id),
-            sale_receipt_url: format!("/api/v1/orders/{}/sale-receipt", o.id),
-            certificate_url: format!("/collection/{}", o.id),
-            buyer_ref: hex::encode(colophon_provenance::buyer_ref(&o.buyer_salt, &o.id)),
-            buyer_salt: hex::encode(o.buyer_salt),
-            order_id: o.id,
-            listing: o.slug,
-            title: o.title,
-            kind: o.kind.as_str(),
-            creator: o.creator_handle,
-            edition: o.edition,
-            edition_size: o.edition_size,
-            price_minor: o.price_minor,
-            currency: o.currency,
-            sha256: hex::encode(o.sha256),
-            file_type: o.file_type,
-            size: o.size,
-            leaf_index: o.log_leaf,
-            payment_provider: o.payment_provider,
-            payment_ref: o.payment_ref,
-            created_at: o.created_at,
-            replayed,
-        }
+/// An order row as its buyer sees it.
+fn order_view(o: OrderRow, replayed: bool) -> OrderView {
+    OrderView {
+        download_url: format!("/api/v1/orders/{}/download", o.id),
+        receipt_url: format!("/api/v1/orders/{}/receipt", o.id),
+        sale_receipt_url: format!("/api/v1/orders/{}/sale-receipt", o.id),
+        certificate_url: format!("/collection/{}", o.id),
+        buyer_ref: hex::encode(colophon_provenance::buyer_ref(&o.buyer_salt, &o.id)),
+        buyer_salt: hex::encode(o.buyer_salt),
+        order_id: o.id,
+        listing: o.slug,
+        title: o.title,
+        kind: o.kind,
+        creator: o.creator_handle,
+        edition: o.edition,
+        edition_size: o.edition_size,
+        price_minor: o.price_minor,
+        currency: o.currency,
+        sha256: hex::encode(o.sha256),
+        file_type: o.file_type,
+        size: o.size,
+        leaf_index: o.log_leaf,
+        payment_provider: o.payment_provider,
+        payment_ref: o.payment_ref,
+        created_at: o.created_at,
+        replayed,
     }
 }
 
@@ -126,6 +82,19 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<&str, AppError> {
         .ok_or_else(|| AppError::BadRequest("Send an Idempotency-Key header (8 to 128 of A-Z a-z 0-9 - _).".into()))
 }
 
+/// Buys a listing (test payments; wallets pay through `/api/v1/orders/quote`)
+#[utoipa::path(post, path = "/api/v1/orders", tag = "collector", operation_id = "createOrder",
+    security(("session" = [])),
+    params(("Idempotency-Key" = String, Header, description = "8 to 128 of A-Z a-z 0-9 - _; the same key returns the same order")),
+    request_body = CreateOrder,
+    responses(
+        (status = 201, description = "Bought", body = OrderView),
+        (status = 200, description = "This key already bought it: that order", body = OrderView),
+        (status = 400, description = "A malformed body or key", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such listing", body = ErrorBody),
+        (status = 409, description = "Refused, with the reason (sold out, not on sale, price changed, cap reached…)", body = ErrorBody),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     session: Session,
@@ -139,13 +108,20 @@ pub async fn create(
     let creator = account.creator.as_ref().map(|c| c.id);
     let order = state.market.buy(account.id, creator, listing, req.price_minor, key, Utc::now()).await?;
     let status = if order.replayed { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(OrderView::new(order.row, order.replayed))))
+    Ok((status, Json(order_view(order.row, order.replayed))))
 }
 
+/// The signed-in buyer's orders, newest first
+#[utoipa::path(get, path = "/api/v1/orders", tag = "collector", operation_id = "listOrders",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Orders", body = Vec<OrderView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ))]
 pub async fn mine(State(state): State<AppState>, session: Session) -> Result<Json<Vec<OrderView>>, AppError> {
     let account = account(&state, &session).await?;
     let orders = state.store.account_orders(account.id).await?;
-    Ok(Json(orders.into_iter().map(|o| OrderView::new(o, false)).collect()))
+    Ok(Json(orders.into_iter().map(|o| order_view(o, false)).collect()))
 }
 
 /// The order if `account` bought it; 404 otherwise (others' orders do not exist for you).
@@ -153,13 +129,22 @@ async fn own_order(state: &AppState, account: &AccountRow, id: &str) -> Result<O
     state.store.order(id).await?.filter(|o| o.account_id == account.id).ok_or(AppError::NotFound)
 }
 
+/// One of the buyer's orders; another account's is a 404
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "collector", operation_id = "getOrder",
+    security(("session" = [])),
+    params(("id" = String, Path, description = "The order id (`ord_…`).")),
+    responses(
+        (status = 200, description = "The order", body = OrderView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No order of yours has this id", body = ErrorBody),
+    ))]
 pub async fn one(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
 ) -> Result<Json<OrderView>, AppError> {
     let account = account(&state, &session).await?;
-    Ok(Json(OrderView::new(own_order(&state, &account, &id).await?, false)))
+    Ok(Json(order_view(own_order(&state, &account, &id).await?, false)))
 }
 
 fn content_type(file_type: &str) -> &'static str {
@@ -185,6 +170,18 @@ fn header_value(s: &str) -> Result<HeaderValue, AppError> {
 
 /// The original, to its buyer only. One byte range (`Range: bytes=…`) gets
 /// 206; several are answered with the whole file (RFC 9110 allows it).
+#[utoipa::path(get, path = "/api/v1/orders/{id}/download", tag = "collector", operation_id = "downloadOrder",
+    security(("session" = [])),
+    params(
+        ("id" = String, Path, description = "The order id."),
+        ("Range" = Option<String>, Header, description = "One byte range, `bytes=START-[END]`"),
+    ),
+    responses(
+        (status = 200, description = "The whole original (its SHA-256 is the `ETag`)", content_type = "application/octet-stream"),
+        (status = 206, description = "The range asked for", content_type = "application/octet-stream"),
+        (status = 416, description = "A range outside the file"),
+        (status = 404, description = "No order of yours has this id", body = ErrorBody),
+    ))]
 pub async fn download(
     State(state): State<AppState>,
     session: Session,
@@ -233,6 +230,13 @@ pub async fn download(
 /// `GET /api/v1/orders/{id}/receipt`: the receipt of the file's
 /// `ContentRegistered` statement, what `colophon verify FILE --receipt R`
 /// checks offline (docs/FORMATS.md §5).
+#[utoipa::path(get, path = "/api/v1/orders/{id}/receipt", tag = "collector", operation_id = "orderFileReceipt",
+    security(("session" = [])),
+    params(("id" = String, Path, description = "The order id.")),
+    responses(
+        (status = 200, description = "The file's receipt (a download)", body = colophon_provenance::Receipt),
+        (status = 404, description = "No order of yours has this id", body = ErrorBody),
+    ))]
 pub async fn receipt(
     State(state): State<AppState>,
     session: Session,
@@ -246,7 +250,15 @@ pub async fn receipt(
 }
 
 /// `GET /api/v1/orders/{id}/sale-receipt`: the receipt of the order's
-/// `EditionSold` / `LicenseGranted` statement (signed by the operator key).
+/// `EditionSold` / `LicenseGranted` statement (signed by the operator key;
+/// version 2 when it was paid on chain, naming the payment).
+#[utoipa::path(get, path = "/api/v1/orders/{id}/sale-receipt", tag = "collector", operation_id = "orderSaleReceipt",
+    security(("session" = [])),
+    params(("id" = String, Path, description = "The order id.")),
+    responses(
+        (status = 200, description = "The sale statement's receipt (a download)", body = colophon_provenance::Receipt),
+        (status = 404, description = "No order of yours has this id", body = ErrorBody),
+    ))]
 pub async fn sale_receipt(
     State(state): State<AppState>,
     session: Session,

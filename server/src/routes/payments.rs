@@ -13,7 +13,7 @@ use axum::{
     http::{HeaderMap, StatusCode},
 };
 use chrono::Utc;
-use colophon_api::{PaymentQuote, QuoteRequest, QuoteState, WalletTransaction};
+use colophon_api::{ErrorBody, PaymentQuote, QuoteRequest, QuoteState, WalletTransaction};
 use colophon_ledger::sales::{ColophonSales, DemoUSD};
 use colophon_market::chain::{PayToken, QuoteOffer};
 use tower_sessions::Session;
@@ -66,7 +66,19 @@ fn offer_view(o: &QuoteOffer, confirmations: u64) -> PaymentQuote {
     }
 }
 
-/// Quotes a listing for the signed-in buyer's wallet and holds an edition for them.
+/// Quotes a listing for the signed-in buyer's wallet and holds an edition for them
+#[utoipa::path(post, path = "/api/v1/orders/quote", tag = "collector", operation_id = "quoteOrder",
+    security(("session" = [])),
+    params(("Idempotency-Key" = String, Header, description = "8 to 128 of A-Z a-z 0-9 - _; the same key returns the same quote")),
+    request_body = QuoteRequest,
+    responses(
+        (status = 201, description = "A signed quote holding one unit until its deadline; send its transactions", body = PaymentQuote),
+        (status = 200, description = "This key already quoted it: that quote", body = PaymentQuote),
+        (status = 400, description = "A malformed body, wallet, token or key", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such listing", body = ErrorBody),
+        (status = 409, description = "Refused, with the reason (all sold or reserved, no payout address, wallet payments off…)", body = ErrorBody),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     session: Session,
@@ -104,7 +116,15 @@ pub async fn create(
     Ok((status, Json(offer_view(&offer, confirmations))))
 }
 
-/// Where one of the buyer's quotes is; others' quotes do not exist for them.
+/// Where one of the buyer's quotes is; others' quotes do not exist for them
+#[utoipa::path(get, path = "/api/v1/orders/quote/{id}", tag = "collector", operation_id = "getQuote",
+    security(("session" = [])),
+    params(("id" = String, Path, description = "The quote's order id.")),
+    responses(
+        (status = 200, description = "Open, completed (the order exists) or expired", body = QuoteState),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No quote of yours has this id", body = ErrorBody),
+    ))]
 pub async fn one(
     State(state): State<AppState>,
     session: Session,

@@ -114,6 +114,14 @@ async fn payouts(state: &AppState, creator_id: i64) -> Result<Payouts, AppError>
     })
 }
 
+/// The signed-in creator (proving an address takes a wallet in a browser: no API tokens).
+async fn session_creator(state: &AppState, session: &Session) -> Result<colophon_store::CreatorRow, AppError> {
+    account(state, session)
+        .await?
+        .creator
+        .ok_or_else(|| AppError::Forbidden("Become a creator in the Studio first.".into()))
+}
+
 /// The site's host as the wallet sees it: `COLOPHON_PUBLIC_URL`'s, else the request's.
 fn domain(state: &AppState, headers: &HeaderMap) -> Result<http::uri::Authority, AppError> {
     let from_config =
@@ -139,9 +147,7 @@ pub async fn challenge(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Json<PayoutChallenge>, AppError> {
-    let account = account(&state, &session).await?;
-    let creator =
-        account.creator.as_ref().ok_or_else(|| AppError::Forbidden("Become a creator in the Studio first.".into()))?;
+    let creator = session_creator(&state, &session).await?;
     let req: PayoutChallengeRequest = crate::error::json_body(&body)?;
     let address: Address = req
         .address
@@ -195,9 +201,7 @@ pub async fn prove(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Json<Payouts>, AppError> {
-    let account = account(&state, &session).await?;
-    let creator =
-        account.creator.as_ref().ok_or_else(|| AppError::Forbidden("Become a creator in the Studio first.".into()))?;
+    let creator = session_creator(&state, &session).await?;
     let proof: PayoutProof = crate::error::json_body(&body)?;
     // Single use: taken out of the session whatever the outcome.
     let pending: Option<Pending> =

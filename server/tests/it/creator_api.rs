@@ -251,6 +251,27 @@ async fn a_pipeline_lists_uploads_signs_and_publishes_with_a_scoped_token() {
         let (s, b) = call(&app, &tab, "tokens/create", &[("name", "x"), ("scopes", "read,admin")]).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
 
+        // Payouts, with wallet payments off here: the session's answers as documented.
+        let res = tab.get(app.url("/api/v1/studio/payouts")).send().await.expect("get");
+        let (s, p) = api.check(res, &Method::GET, "/api/v1/studio/payouts").await;
+        assert_eq!((s, &p["enabled"]), (200, &Value::Bool(false)), "{p}");
+        let res = tab
+            .post(app.url("/api/v1/studio/payout-address/challenge"))
+            .json(&json!({"address": "0x90F79bf6EB2c4f870365E785982E1f101E93b906"}))
+            .send()
+            .await
+            .expect("post");
+        let (s, e) = api.check(res, &Method::POST, "/api/v1/studio/payout-address/challenge").await;
+        assert_eq!(s, 409, "{e}");
+        let res = tab
+            .post(app.url("/api/v1/studio/payout-address"))
+            .json(&json!({"signature": "0x00"}))
+            .send()
+            .await
+            .expect("post");
+        let (s, e) = api.check(res, &Method::POST, "/api/v1/studio/payout-address").await;
+        assert_eq!(s, 400, "nothing was issued to prove: {e}");
+
         // Every documented creator operation was exercised above.
         let seen = api.seen.lock().expect("lock").clone();
         for (path, ops) in api.spec["paths"].as_object().expect("paths") {

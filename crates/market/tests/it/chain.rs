@@ -36,6 +36,23 @@ fn wallet(rpc: &str, signer: PrivateKeySigner) -> DynProvider {
     ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(rpc.parse().expect("url")).erased()
 }
 
+/// Pays `quote` in ETH from the contract instance's wallet; the mined receipt.
+async fn pay_eth(
+    sales: &ColophonSales::ColophonSalesInstance<DynProvider>,
+    quote: &colophon_ledger::sales::Quote,
+    signature: &[u8],
+) -> alloy::rpc::types::TransactionReceipt {
+    let pending = sales
+        .pay(quote.clone(), alloy::primitives::Bytes::copy_from_slice(signature))
+        .value(quote.amount)
+        .send()
+        .await
+        .expect("send");
+    let receipt = pending.get_receipt().await.expect("receipt");
+    assert!(receipt.status(), "paid");
+    receipt
+}
+
 async fn mine(provider: &DynProvider, blocks: u64) {
     let _: serde_json::Value = provider.raw_request("anvil_mine".into(), (blocks,)).await.expect("anvil_mine");
 }
@@ -117,17 +134,7 @@ async fn a_wallet_pays_a_quote_and_the_order_is_issued_once_after_confirmations(
 
         // The buyer's wallet pays quote 1 in ETH.
         let sales = ColophonSales::new(d.sales, chain.clone());
-        let sig = alloy::primitives::Bytes::from(q1.signature.clone());
-        let receipt = sales
-            .pay(q1.quote.clone(), sig.clone())
-            .value(q1.quote.amount)
-            .send()
-            .await
-            .expect("send")
-            .get_receipt()
-            .await
-            .expect("receipt");
-        assert!(receipt.status());
+        let receipt = pay_eth(&sales, &q1.quote, &q1.signature).await;
 
         // Not confirmed yet: no order, the edition still only held.
         let reader = SalesReader::new(&rpc, d.sales).expect("reader");
@@ -186,6 +193,7 @@ async fn a_wallet_pays_a_quote_and_the_order_is_issued_once_after_confirmations(
         assert_eq!(store.log_size().await.expect("size"), log_size, "no second statement");
         assert_eq!(store.listing_sales(listing, 10).await.expect("sales").len(), 1, "one sale");
         // The contract refuses the same quote twice.
+        let sig = alloy::primitives::Bytes::from(q1.signature.clone());
         let replay = sales.pay(q1.quote.clone(), sig).value(q1.quote.amount).call().await.expect_err("paid");
         assert!(replay.to_string().contains("revert"), "{replay}");
 
@@ -259,15 +267,13 @@ async fn a_reorged_payment_issues_nothing_and_an_outage_loses_nothing() {
         .await
         .expect("quote");
     let sales = ColophonSales::new(d.sales, chain.clone());
-    let sig = alloy::primitives::Bytes::from(q.signature.clone());
     let watcher =
         PaymentWatcher::new(market.clone(), SalesReader::new(&rpc, d.sales).expect("reader"), CONFIRMATIONS, start);
     let log_size = store.log_size().await.expect("size");
 
     // The payment is mined, seen unconfirmed, then a reorg takes its block away.
     let snapshot: U256 = chain.raw_request("evm_snapshot".into(), ()).await.expect("evm_snapshot");
-    let paid = sales.pay(q.quote.clone(), sig.clone()).value(q.quote.amount).send().await.expect("send");
-    assert!(paid.get_receipt().await.expect("receipt").status());
+    pay_eth(&sales, &q.quote, &q.signature).await;
     mine(&chain, 1).await;
     assert_eq!(watcher.tick().await.expect("tick").completed, 0, "not confirmed yet");
     let reverted: bool = chain.raw_request("evm_revert".into(), (snapshot,)).await.expect("evm_revert");
@@ -294,16 +300,7 @@ async fn a_reorged_payment_issues_nothing_and_an_outage_loses_nothing() {
     // The buyer pays the same quote again (the reorg dropped the first payment): one order, once.
     // (A new provider: the old one's idea of the wallet's nonce predates the reorg.)
     let again = ColophonSales::new(d.sales, wallet(&rpc, buyer_wallet.clone()));
-    let receipt = again
-        .pay(q.quote.clone(), sig)
-        .value(q.quote.amount)
-        .send()
-        .await
-        .expect("send")
-        .get_receipt()
-        .await
-        .expect("receipt");
-    assert!(receipt.status());
+    let receipt = pay_eth(&again, &q.quote, &q.signature).await;
     mine(&chain, CONFIRMATIONS).await;
     assert_eq!(watcher.tick().await.expect("tick").completed, 1);
     assert_eq!(watcher.tick().await.expect("tick").completed, 0, "seen once");
