@@ -47,7 +47,7 @@ test('every committed statement signature verifies with OpenSSL Ed25519', async 
 const h = (x) => Buffer.from(x, 'hex');
 
 test('every committed statement decodes to what its JSON says, in both versions', () => {
-  const kinds = { content_registered: 1, key_registered: 2, key_rotated: 3, key_revoked: 4, edition_sold: 5, license_granted: 6 };
+  const kinds = { content_registered: 1, key_registered: 2, key_rotated: 3, key_revoked: 4, edition_sold: 5, license_granted: 6, edition_transferred: 7 };
   const seen = new Set();
   for (const v of statements.vectors) {
     const bytes = h(v.canonical_hex);
@@ -64,13 +64,21 @@ test('every committed statement decodes to what its JSON says, in both versions'
       assert.equal(s.payment.logIndex, BigInt(p.log_index), v.name);
       assert.equal('0x' + s.payment.token.toString('hex'), p.token, v.name);
       assert.equal(s.payment.amount, BigInt(p.amount), v.name);
-      // The same sale in version 1 is the statement without its last 120 bytes.
+      // The same sale in version 1 is the statement without its last 120 bytes
+      // (a transfer has no version 1).
       const plain = Buffer.from(bytes.subarray(0, bytes.length - 120));
       plain[13] = 1;
-      assert.equal(parseStatement(plain).payment, undefined, v.name);
+      if (s.kind === 7) {
+        assert.equal('0x' + s.sellerRef.toString('hex'), '0x' + v.statement.seller_ref, v.name);
+        assert.equal('0x' + s.buyerRef.toString('hex'), '0x' + v.statement.buyer_ref, v.name);
+        assert.equal(s.edition, BigInt(v.statement.edition), v.name);
+        assert.throws(() => parseStatement(plain), /only in version 2/, v.name);
+      } else {
+        assert.equal(parseStatement(plain).payment, undefined, v.name);
+      }
       // …and neither version accepts the other's body.
       const v1WithPayment = Buffer.from(bytes); v1WithPayment[13] = 1;
-      assert.throws(() => parseStatement(v1WithPayment), /trailing/, v.name);
+      assert.throws(() => parseStatement(v1WithPayment), s.kind === 7 ? /only in version 2/ : /trailing/, v.name);
       plain[13] = 2;
       assert.throws(() => parseStatement(plain), /truncated/, v.name);
     } else {

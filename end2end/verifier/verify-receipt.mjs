@@ -36,7 +36,8 @@ export function parseStatement(bytes) {
   const version = u8();
   if (version !== 1 && version !== 2) throw new Error('unsupported version');
   const kind = u8();
-  if (version === 2 && kind !== 5 && kind !== 6) throw new Error('version 2 is only for sale statements');
+  if (version === 2 && (kind < 5 || kind > 7)) throw new Error('version 2 is only for sale statements');
+  if (version === 1 && kind === 7) throw new Error('EditionTransferred exists only in version 2');
   const s = { version, kind };
   switch (kind) {
     case 1: {
@@ -65,6 +66,12 @@ export function parseStatement(bytes) {
       if (!/^[A-Z]{3}$/.test(s.currency)) throw new Error('currency is not 3 uppercase letters');
       break;
     case 6: s.listingId = str(); s.contentHash = take(32); s.licenseeRef = take(32); s.licenseTerms = take(32); break;
+    case 7:
+      s.listingId = str(); s.contentHash = take(32); s.edition = u64(); s.editionSize = u64();
+      s.sellerRef = take(32); s.buyerRef = take(32); s.priceMinor = u64(); s.currency = str();
+      if (s.edition < 1n || s.edition > s.editionSize) throw new Error('edition outside 1..=edition size');
+      if (!/^[A-Z]{3}$/.test(s.currency)) throw new Error('currency is not 3 uppercase letters');
+      break;
     default: throw new Error('unknown statement kind');
   }
   s.timeMs = u64();

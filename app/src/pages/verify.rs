@@ -270,12 +270,9 @@ pub fn check_receipt(text: &str) -> Result<(ContentHash, String), String> {
     let receipt = Receipt::from_json(text).map_err(|e| format!("Not a Colophon receipt: {e}"))?;
     let statement = receipt.decode_statement().map_err(|e| format!("Not a Colophon receipt: {e}"))?;
     let paid = statement.payment().map(|p| format!(" The sale {}.", p.summary())).unwrap_or_default();
-    let (hash, sale) = match statement {
-        Statement::ContentRegistered { content_hash, .. } => (content_hash, false),
-        Statement::EditionSold { content_hash, .. } | Statement::LicenseGranted { content_hash, .. } => {
-            (content_hash, true)
-        }
-        _ => return Err("This receipt is about a key, not a file.".into()),
+    let sale = statement.is_sale();
+    let Some(hash) = statement.content_hash() else {
+        return Err("This receipt is about a key, not a file.".into());
     };
     check_in_browser(&hash, &receipt, sale, KeyStatus::Active)
         .map_err(|e| format!("The receipt does not verify: {e}"))?;
@@ -561,7 +558,7 @@ fn LookupResult(result: Result<Option<Provenance>, String>, hash: String, per_pa
 
 /// A sale or licence (signed by the operator), not a creator's registration.
 fn is_sale(m: &Match) -> bool {
-    matches!(m.statement["type"].as_str(), Some("edition_sold" | "license_granted"))
+    matches!(m.statement["type"].as_str(), Some("edition_sold" | "license_granted" | "edition_transferred"))
 }
 
 /// The page's order: registrations in log order, then sales newest first.
@@ -639,11 +636,14 @@ fn MatchCard(m: Match, hash: ContentHash) -> impl IntoView {
         Ok((status, text)) => (check_in_browser(&hash, &m.receipt, sale, status), text, Some(status)),
         Err(e) => (Err(e), String::new(), None),
     };
-    let sold = match (m.statement["edition"].as_u64(), m.statement["edition_size"].as_u64()) {
-        (Some(e), Some(n)) => Some(format!("Edition #{e} of {n}, signed by the marketplace's operator key.")),
-        _ if sale => Some("A licence, signed by the marketplace's operator key.".to_owned()),
-        _ => None,
-    };
+    let sold = m.receipt.decode_statement().ok().and_then(|s| {
+        let paid = s.payment().map(|p| format!(" It {}.", p.summary())).unwrap_or_default();
+        s.sale_summary().map(|what| {
+            let mut what = what;
+            what[..1].make_ascii_uppercase();
+            format!("{what}, signed by the marketplace's operator key.{paid}")
+        })
+    });
     let anchor = m.receipt.anchor.clone();
     let tree_size = m.receipt.tree_size;
     // Only an entry whose signature and proof passed is worth the chain's answer.

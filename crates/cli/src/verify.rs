@@ -6,7 +6,7 @@
 use std::{io::Read as _, path::PathBuf};
 
 use colophon_provenance::{
-    ContentHash, ContentHasher, KeyId, KeyStatus, PublicKey, Receipt, Statement, VerifyError, verify, verify_sale,
+    ContentHash, ContentHasher, KeyId, KeyStatus, PublicKey, Receipt, VerifyError, verify, verify_sale,
 };
 use serde::Serialize;
 
@@ -204,7 +204,7 @@ pub async fn run(a: Args) -> u8 {
 }
 
 fn is_sale(r: &Receipt) -> bool {
-    matches!(r.decode_statement(), Ok(Statement::EditionSold { .. } | Statement::LicenseGranted { .. }))
+    r.decode_statement().is_ok_and(|s| s.is_sale())
 }
 
 /// The key's standing from the server's answer, checked: a rotation or
@@ -242,6 +242,7 @@ async fn check(hash: &ContentHash, item: &Item, a: &Args, operator: Option<&KeyI
     }
     let result =
         if sale { verify_sale(hash, r, anchored.as_ref()) } else { verify(hash, r, anchored.as_ref(), status) };
+    let what_sold = r.decode_statement().ok().and_then(|s| s.sale_summary()).unwrap_or_else(|| "sold".into());
     let signer_note = |key: &KeyId| -> Result<String, String> {
         if !sale {
             let standing = match (status, item.key_checked) {
@@ -253,7 +254,7 @@ async fn check(hash: &ContentHash, item: &Item, a: &Args, operator: Option<&KeyI
         }
         match operator {
             Some(op) if op == key => {
-                Ok(format!("sold, signed by the marketplace's operator key {}", key.fingerprint()))
+                Ok(format!("{what_sold}, signed by the marketplace's operator key {}", key.fingerprint()))
             }
             Some(op) => Err(format!(
                 "the sale is signed by key {}, not by the marketplace's operator key {}",
@@ -261,7 +262,7 @@ async fn check(hash: &ContentHash, item: &Item, a: &Args, operator: Option<&KeyI
                 op.fingerprint()
             )),
             None => Ok(format!(
-                "sold, signed by key {} (pass --operator-key or --server to check it is the marketplace's)",
+                "{what_sold}, signed by key {} (pass --operator-key or --server to check it is the marketplace's)",
                 key.fingerprint()
             )),
         }

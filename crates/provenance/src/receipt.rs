@@ -183,8 +183,8 @@ pub fn verify(
     check(file_hash, receipt, anchored_root, key_status, Expect::Registration)
 }
 
-/// Like [`verify`], for the receipt of a sale statement (`EditionSold` or
-/// `LicenseGranted` about `file_hash`, docs/FORMATS.md §11). The statement
+/// Like [`verify`], for the receipt of a sale statement (`EditionSold`,
+/// `LicenseGranted` or `EditionTransferred` about `file_hash`, docs/FORMATS.md §11). The statement
 /// names no signer: the caller compares `Verdict::key_id` with the
 /// marketplace's published operator key.
 pub fn verify_sale(
@@ -277,11 +277,9 @@ fn check(
         (Statement::ContentRegistered { content_hash, creator_key, time_ms, .. }, Expect::Registration) => {
             (*content_hash, Some(*creator_key), *time_ms)
         }
-        (
-            Statement::EditionSold { content_hash, time_ms, .. }
-            | Statement::LicenseGranted { content_hash, time_ms, .. },
-            Expect::Sale,
-        ) => (*content_hash, None, *time_ms),
+        (s, Expect::Sale) if s.is_sale() => {
+            (s.content_hash().ok_or_else(|| malformed("a sale without its file"))?, None, s.time_ms())
+        }
         (_, Expect::Registration) => return Err(malformed("the statement does not register a file")),
         (_, Expect::Sale) => return Err(malformed("the statement does not record a sale")),
     };

@@ -6,7 +6,8 @@
 //! Version 1 is every kind's body; version 2 exists only for the sale kinds
 //! (5 and 6) and is the version-1 body followed by the chain payment the sale
 //! was paid with. A sale without such a payment is always version 1, so every
-//! statement still has exactly one encoding.
+//! statement still has exactly one encoding. Kind 7 (a resale) is always paid
+//! on chain, so it exists in version 2 only.
 //! The full grammar of each body is in `docs/FORMATS.md`; the encoder below is
 //! its reference implementation. The signature is plain Ed25519 over these
 //! bytes. The 13-byte magic separates the signing domain from anything else a
@@ -241,6 +242,26 @@ pub enum Statement {
         #[serde(skip_serializing_if = "Option::is_none")]
         payment: Option<Payment>,
     },
+    /// kind 7 (version 2 only). Edition `edition` of a listing changed hands
+    /// in a resale paid on chain: the holder `seller_ref` (the `buyer_ref` of
+    /// the statement that gave it to them) sold it to `buyer_ref`. Signed by
+    /// the marketplace's operator key. Each edition's chain of custody is its
+    /// `EditionSold` followed by its `EditionTransferred` statements.
+    EditionTransferred {
+        listing_id: String,
+        content_hash: ContentHash,
+        edition: u64,
+        edition_size: u64,
+        #[serde(serialize_with = "hex::serde::serialize")]
+        seller_ref: [u8; 32],
+        #[serde(serialize_with = "hex::serde::serialize")]
+        buyer_ref: [u8; 32],
+        price_minor: u64,
+        currency: String,
+        time_ms: u64,
+        /// The resale's payment (the royalty and shares are in its `Paid` event).
+        payment: Payment,
+    },
 }
 
 fn hex_opt<S: serde::Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
@@ -269,11 +290,12 @@ impl Statement {
             Self::KeyRevoked { .. } => 4,
             Self::EditionSold { .. } => 5,
             Self::LicenseGranted { .. } => 6,
+            Self::EditionTransferred { .. } => 7,
         }
     }
 
     /// The version byte this statement encodes with: 2 for a sale bound to a
-    /// chain payment, else 1.
+    /// chain payment (and every transfer), else 1.
     pub fn version(&self) -> u8 {
         if self.payment().is_some() { VERSION_PAID } else { VERSION }
     }
@@ -282,7 +304,40 @@ impl Statement {
     pub fn payment(&self) -> Option<&Payment> {
         match self {
             Self::EditionSold { payment, .. } | Self::LicenseGranted { payment, .. } => payment.as_ref(),
+            Self::EditionTransferred { payment, .. } => Some(payment),
             _ => None,
+        }
+    }
+
+    /// True for what the operator signs about a sale: `EditionSold`,
+    /// `LicenseGranted` and `EditionTransferred` (a resale).
+    pub fn is_sale(&self) -> bool {
+        matches!(self, Self::EditionSold { .. } | Self::LicenseGranted { .. } | Self::EditionTransferred { .. })
+    }
+
+    /// What a sale statement records, in words ("edition #3 of 10 sold"),
+    /// for every verifier's output alike; `None` for other kinds.
+    pub fn sale_summary(&self) -> Option<String> {
+        match self {
+            Self::EditionSold { edition, edition_size, .. } => Some(format!("edition #{edition} of {edition_size} sold")),
+            Self::EditionTransferred { edition, edition_size, seller_ref, buyer_ref, .. } => Some(format!(
+                "edition #{edition} of {edition_size} resold: holder {}… to {}…",
+                &hex::encode(seller_ref)[..12],
+                &hex::encode(buyer_ref)[..12]
+            )),
+            Self::LicenseGranted { .. } => Some("a licence granted".to_owned()),
+            _ => None,
+        }
+    }
+
+    /// The file a statement is about (registrations and sales), if any.
+    pub fn content_hash(&self) -> Option<ContentHash> {
+        match self {
+            Self::ContentRegistered { content_hash, .. }
+            | Self::EditionSold { content_hash, .. }
+            | Self::LicenseGranted { content_hash, .. }
+            | Self::EditionTransferred { content_hash, .. } => Some(*content_hash),
+            Self::KeyRegistered { .. } | Self::KeyRotated { .. } | Self::KeyRevoked { .. } => None,
         }
     }
 
@@ -294,7 +349,8 @@ impl Statement {
             | Self::KeyRotated { time_ms, .. }
             | Self::KeyRevoked { time_ms, .. }
             | Self::EditionSold { time_ms, .. }
-            | Self::LicenseGranted { time_ms, .. } => *time_ms,
+            | Self::LicenseGranted { time_ms, .. }
+            | Self::EditionTransferred { time_ms, .. } => *time_ms,
         }
     }
 
@@ -330,7 +386,8 @@ impl Statement {
                     .map_err(|_| StatementError::Invalid("not an ed25519 public key"))?;
             }
             Self::KeyRevoked { .. } => {}
-            Self::EditionSold { listing_id, edition, edition_size, currency, .. } => {
+            Self::EditionSold { listing_id, edition, edition_size, currency, .. }
+            | Self::EditionTransferred { listing_id, edition, edition_size, currency, .. } => {
                 text(listing_id)?;
                 if *edition == 0 || edition > edition_size {
                     return Err(StatementError::Invalid("edition number must be within 1..=edition size"));
@@ -411,6 +468,28 @@ impl Statement {
             Self::LicenseGranted { listing_id, content_hash, licensee_ref, license_terms, time_ms, payment: _ } => {
                 w.str(listing_id).raw(&content_hash.0).raw(licensee_ref).raw(&license_terms.0).u64(*time_ms);
             }
+            Self::EditionTransferred {
+                listing_id,
+                content_hash,
+                edition,
+                edition_size,
+                seller_ref,
+                buyer_ref,
+                price_minor,
+                currency,
+                time_ms,
+                payment: _,
+            } => {
+                w.str(listing_id)
+                    .raw(&content_hash.0)
+                    .u64(*edition)
+                    .u64(*edition_size)
+                    .raw(seller_ref)
+                    .raw(buyer_ref)
+                    .u64(*price_minor)
+                    .str(currency)
+                    .u64(*time_ms);
+            }
         }
         if let Some(payment) = self.payment() {
             payment.write(&mut w);
@@ -429,8 +508,11 @@ impl Statement {
             return Err(DecodeError::UnsupportedVersion(version).into());
         }
         let kind = r.u8()?;
-        if version == VERSION_PAID && !matches!(kind, 5 | 6) {
-            return Err(DecodeError::Invalid("version 2 is only for sale statements (kinds 5 and 6)").into());
+        if version == VERSION_PAID && !matches!(kind, 5..=7) {
+            return Err(DecodeError::Invalid("version 2 is only for sale statements (kinds 5, 6 and 7)").into());
+        }
+        if version == VERSION && kind == 7 {
+            return Err(DecodeError::Invalid("kind 7 (EditionTransferred) exists only in version 2").into());
         }
         let hash = |r: &mut Reader<'_>| r.array::<32>().map(ContentHash);
         let mut statement = match kind {
@@ -472,9 +554,21 @@ impl Statement {
                 time_ms: r.u64()?,
                 payment: None,
             },
+            7 => Self::EditionTransferred {
+                listing_id: r.str()?,
+                content_hash: hash(&mut r)?,
+                edition: r.u64()?,
+                edition_size: r.u64()?,
+                seller_ref: r.array()?,
+                buyer_ref: r.array()?,
+                price_minor: r.u64()?,
+                currency: r.str()?,
+                time_ms: r.u64()?,
+                payment: Payment::read(&mut r)?,
+            },
             tag => return Err(DecodeError::UnknownTag { what: "statement kind", tag }.into()),
         };
-        if version == VERSION_PAID {
+        if version == VERSION_PAID && kind != 7 {
             let read = Payment::read(&mut r)?;
             if let Self::EditionSold { payment, .. } | Self::LicenseGranted { payment, .. } = &mut statement {
                 *payment = Some(read);

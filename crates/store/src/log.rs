@@ -23,13 +23,7 @@ impl<'a> NewLogEntry<'a> {
     /// The entry for a verified signed statement; the content hash (for
     /// look-ups) is taken from the statements that are about a file.
     pub fn from_signed(signed: &'a colophon_provenance::SignedStatement, created_at: DateTime<Utc>) -> Self {
-        use colophon_provenance::Statement as S;
-        let content_hash = match &signed.statement {
-            S::ContentRegistered { content_hash, .. }
-            | S::EditionSold { content_hash, .. }
-            | S::LicenseGranted { content_hash, .. } => Some(content_hash.0),
-            S::KeyRegistered { .. } | S::KeyRotated { .. } | S::KeyRevoked { .. } => None,
-        };
+        let content_hash = signed.statement.content_hash().map(|h| h.0);
         Self {
             leaf_hash: signed.leaf_hash(),
             kind: signed.statement.kind_tag(),

@@ -134,6 +134,30 @@ fn examples() -> Vec<(&'static str, Statement)> {
                 }),
             },
         ),
+        (
+            "edition_transferred",
+            Statement::EditionTransferred {
+                listing_id: "lst_01".into(),
+                content_hash: ContentHash::of(b"an edition image"),
+                edition: 8,
+                edition_size: 25,
+                // The holder: the buyer_ref of edition_sold_paid_in_eth.
+                seller_ref: ContentHash::of(b"account:43").0,
+                buyer_ref: ContentHash::of(b"account:44").0,
+                price_minor: 9600,
+                currency: "USD".into(),
+                time_ms: 1_795_000_000_009,
+                payment: Payment {
+                    chain_id: 31337,
+                    contract: [0x5f; 20],
+                    tx_hash: ContentHash::of(b"a resale transaction").0,
+                    log_index: 2,
+                    token: [0; 20],
+                    // 96.00 USD at 3,000.00 USD per ETH: 0.032 ETH.
+                    amount: u256(32_000_000_000_000_000),
+                },
+            },
+        ),
     ]
 }
 
@@ -249,6 +273,22 @@ fn a_paid_sale_is_the_plain_sale_plus_its_payment() {
     v2_registered[13] = 2;
     v2_registered.extend_from_slice(&paid_bytes[plain_bytes.len()..]);
     assert!(Statement::decode(&v2_registered).is_err(), "v2 ContentRegistered");
+}
+
+#[test]
+fn a_transfer_exists_only_in_version_2() {
+    let transfer = examples().into_iter().find(|(n, _)| *n == "edition_transferred").expect("vector").1;
+    let bytes = transfer.encode().expect("encode");
+    assert_eq!((bytes[13], bytes[14]), (2, 7));
+    let json = serde_json::to_value(&transfer).expect("json");
+    assert_eq!(json["type"], "edition_transferred");
+    assert_eq!(json["payment"]["amount"], "32000000000000000");
+    // The same bytes under version 1 (with or without the payment) are refused.
+    let mut v1 = bytes.clone();
+    v1[13] = 1;
+    assert!(Statement::decode(&v1).is_err(), "v1 transfer");
+    assert!(Statement::decode(&v1[..v1.len() - 120]).is_err(), "v1 transfer without payment");
+    assert!(Statement::decode(&bytes[..bytes.len() - 120]).is_err(), "v2 transfer without payment");
 }
 
 #[test]
