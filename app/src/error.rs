@@ -71,7 +71,8 @@ impl From<colophon_market::MarketError> for ApiError {
         use colophon_market::MarketError as E;
         match err {
             E::Refused(colophon_store::Refusal::NotFound) => Self::NotFound(err.to_string()),
-            E::BadIdempotencyKey | E::Pricing(_) => Self::BadRequest(err.to_string()),
+            E::Refused(colophon_store::Refusal::NotHeld) => Self::NotFound(err.to_string()),
+            E::BadIdempotencyKey | E::Pricing(_) | E::BadPrice(_) => Self::BadRequest(err.to_string()),
             E::Refused(_) | E::OwnListing | E::Payment(_) | E::NoPayoutAddress | E::ChainPaymentsOff => {
                 Self::Conflict(err.to_string())
             }

@@ -100,6 +100,7 @@ async fn ensure_registry(rpc_url: &str, dir: &Path, chain_id: u64) -> anyhow::Re
 /// the deployer, and 10,000 dUSD minted to each of anvil's other dev wallets
 /// so a browser wallet on them can pay in either token.
 pub async fn ensure_sales(rpc_url: &str, dir: &Path, chain_id: u64, signer: Address) -> anyhow::Result<SalesRecord> {
+    fund(rpc_url, signer).await.context("funding the sales signer on the local chain")?;
     let record = dir.join("sales.json");
     if let Some(known) = std::fs::read(&record).ok().and_then(|b| serde_json::from_slice::<SalesRecord>(&b).ok())
         && known.deployment.chain_id == chain_id
@@ -134,6 +135,21 @@ pub async fn ensure_sales(rpc_url: &str, dir: &Path, chain_id: u64, signer: Addr
     let known = SalesRecord { deployment, start_block };
     write_atomically(&record, &serde_json::to_vec_pretty(&known)?)?;
     Ok(known)
+}
+
+/// Gives the sales signer gas for its `setRoyalty` transactions (resales):
+/// 10 ETH from the development wallet whenever it holds less than 1.
+async fn fund(rpc_url: &str, account: Address) -> anyhow::Result<()> {
+    use alloy::network::TransactionBuilder as _;
+    use alloy::providers::Provider as _;
+    let provider = provider(rpc_url)?;
+    let one_eth = U256::from(10u64).pow(U256::from(18u64));
+    if provider.get_balance(account).await? >= one_eth {
+        return Ok(());
+    }
+    let tx = alloy::rpc::types::TransactionRequest::default().with_to(account).with_value(one_eth * U256::from(10u64));
+    provider.send_transaction(tx).await?.get_receipt().await?;
+    Ok(())
 }
 
 /// Where the local sales contract is, and the block to read its events from.

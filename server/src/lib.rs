@@ -132,8 +132,10 @@ impl Application {
                     (None, None) => anyhow::bail!("COLOPHON_SALES_CONTRACT is required on a remote chain"),
                 };
                 tracing::info!(sales = %deployment.sales, usd = %deployment.usd, signer = %signer.address(), "chain payments ready");
+                let royalties = colophon_ledger::RoyaltySetter::new(&rpc_url, signer.clone(), deployment.sales)?;
                 let market = market.with_chain(colophon_market::chain::ChainSales {
                     signer: colophon_ledger::QuoteSigner::new(signer, deployment.chain_id, deployment.sales),
+                    royalties,
                     chain_id: deployment.chain_id,
                     contract: deployment.sales,
                     usd_token: deployment.usd,

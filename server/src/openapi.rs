@@ -11,7 +11,7 @@ use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::routes::{ledger, orders, payments, payouts, studio, uploads};
+use crate::routes::{ledger, orders, payments, payouts, resales, studio, uploads};
 
 /// Why a creator call is refused before it runs (every creator operation).
 #[derive(utoipa::IntoResponses)]
@@ -72,6 +72,11 @@ perceptual hashes). Errors are `{\"error\", \"message\"}` with a message meant f
         payouts::view,
         payouts::challenge,
         payouts::prove,
+        resales::offer,
+        resales::withdraw,
+        resales::mine,
+        resales::listing,
+        resales::custody,
         uploads::start,
         uploads::status,
         uploads::put_chunk,

@@ -6,6 +6,7 @@ pub(crate) mod orders;
 pub(crate) mod payments;
 pub(crate) mod payouts;
 mod previews;
+pub(crate) mod resales;
 pub(crate) mod studio;
 pub mod uploads;
 
@@ -68,6 +69,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orders/{id}/download", get(orders::download))
         .route("/api/v1/orders/{id}/receipt", get(orders::receipt))
         .route("/api/v1/orders/{id}/sale-receipt", get(orders::sale_receipt))
+        .route("/api/v1/orders/{id}/resale", post(resales::offer))
+        .route("/api/v1/resales/mine", get(resales::mine))
+        .route("/api/v1/resales/{id}", axum::routing::delete(resales::withdraw))
+        .route("/api/v1/listings/{slug}/resales", get(resales::listing))
+        .route("/api/v1/listings/{slug}/editions/{edition}/custody", get(resales::custody))
         .route("/api/v1/studio/sales.csv", get(orders::sales_csv))
         .route("/api/v1/me", get(studio::me))
         .route("/api/v1/studio/listings", get(studio::listings).post(studio::create))

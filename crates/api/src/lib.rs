@@ -24,7 +24,7 @@ pub use ledger::{
 };
 pub use orders::{CreateOrder, OrderView};
 pub use payments::{
-    PaymentQuote, PayoutBalance, PayoutChallenge, PayoutChallengeRequest, PayoutProof, PayoutWithdrawal, Payouts,
+    CustodyEntry, OfferResale, PaymentQuote, ResaleOffer, PayoutBalance, PayoutChallenge, PayoutChallengeRequest, PayoutProof, PayoutWithdrawal, Payouts,
     QuoteRequest, QuoteState, WalletTransaction,
 };
 pub use studio::{

@@ -16,6 +16,11 @@ pub struct QuoteRequest {
     pub wallet: String,
     /// `eth` or `usd` (the stablecoin).
     pub token: String,
+    /// A resale offer of this listing to buy (`rs_…`, from
+    /// `GET /api/v1/listings/{slug}/resales`) instead of a new edition; its
+    /// price is the offer's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<String>,
 }
 
 /// A transaction for the wallet to send (`eth_sendTransaction`).
@@ -40,12 +45,20 @@ pub struct PaymentQuote {
     pub token: String,
     pub symbol: String,
     pub decimals: u8,
+    /// `primary` (the creator sells a new edition or licence) or `resale`
+    /// (a holder sells their edition; the creator's royalty is paid from it).
+    pub kind: String,
     /// Decimal integers in the token's smallest unit: the total the buyer
-    /// pays, the platform's fee within it, and what the creator is credited.
+    /// pays, the platform's fee within it, and what the creator is credited
+    /// (the whole rest on a primary sale, the royalty on a resale).
     pub amount: String,
     pub platform_fee: String,
     pub creator_share: String,
-    /// Where the creator's share is credited.
+    /// Resales: what the seller is credited (`amount − platform_fee − creator_share`).
+    pub seller_share: Option<String>,
+    /// Resales: the royalty rate in basis points (what `royaltyInfo` answers on chain).
+    pub royalty_bps: Option<u16>,
+    /// Where the payee's share is credited: the creator (primary) or the seller (resale).
     pub payee: String,
     /// Unix seconds: the contract refuses the quote after it.
     pub deadline: i64,
@@ -70,6 +83,51 @@ pub struct QuoteState {
     pub deadline: i64,
     /// The paying transaction, once seen.
     pub tx_hash: Option<String>,
+}
+
+/// `POST /api/v1/orders/{id}/resale`: offer the edition an order holds for resale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferResale {
+    /// The asking price in the listing's currency's minor units (1 to 100,000,000).
+    pub price_minor: i64,
+}
+
+/// An edition offered for resale. Sellers stay private: the offer names no one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ResaleOffer {
+    /// `rs_…`: pass it as `offer` to `POST /api/v1/orders/quote`.
+    pub id: String,
+    pub listing: String,
+    pub title: String,
+    pub edition: i64,
+    pub edition_size: Option<i64>,
+    pub price_minor: i64,
+    pub currency: String,
+    /// The creator's royalty on this resale, in basis points, paid from the price.
+    pub royalty_bps: i64,
+    /// `open`, `sold` or `withdrawn`.
+    pub status: String,
+    /// A buyer's quote holds it now (at most 15 minutes, unless they pay).
+    pub held: bool,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// One holder in an edition's chain of custody (`GET /api/v1/listings/{slug}/editions/{n}/custody`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CustodyEntry {
+    /// The `EditionSold` (first) or `EditionTransferred` statement's log index:
+    /// `GET /api/v1/log/entries/{leaf}` has it, signed by the operator key.
+    pub leaf_index: u64,
+    /// True for a resale.
+    pub resale: bool,
+    pub price_minor: i64,
+    pub currency: String,
+    /// The paying transaction, for sales paid from a wallet.
+    pub tx_hash: Option<String>,
+    /// Unix seconds.
+    pub at: i64,
 }
 
 /// `GET /api/v1/studio/payouts`: where a creator's wallet sales are paid, what

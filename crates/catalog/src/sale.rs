@@ -26,6 +26,21 @@ pub enum Refusal {
     AllReserved,
     /// The payment quote lapsed (its deadline passed unpaid) before it completed.
     QuoteLapsed,
+    /// Resales: a licence (workflow, LoRA) is granted to its buyer, not held.
+    NotResellable,
+    /// Resales: the account does not hold this edition (now).
+    NotHeld,
+    /// Resales: the edition was not paid from a wallet, so there is no proven
+    /// wallet to pay the seller's share to.
+    NotFromWallet,
+    /// Resales: the edition already has an open offer.
+    AlreadyOffered,
+    /// Resales: the offer was sold or withdrawn.
+    OfferClosed,
+    /// Resales: a buyer holds a quote for the offer and may be paying now.
+    BeingPaid,
+    /// Resales: the seller cannot buy their own offer.
+    OwnOffer,
 }
 
 impl std::fmt::Display for Refusal {
@@ -47,6 +62,19 @@ impl std::fmt::Display for Refusal {
             Self::AllReserved => f.write_str(
                 "Every edition left is reserved by a buyer paying right now; one frees up if their quote lapses.",
             ),
+            Self::NotResellable => f.write_str(
+                "Licences (workflows and LoRAs) are not resellable: a licence is granted to its buyer, not passed on.",
+            ),
+            Self::NotHeld => f.write_str("You don't hold this edition."),
+            Self::NotFromWallet => f.write_str(
+                "Only editions paid from a wallet can be resold: the proceeds go back to the wallet that paid.",
+            ),
+            Self::AlreadyOffered => f.write_str("This edition is already offered for resale."),
+            Self::OfferClosed => f.write_str("This resale offer was sold or withdrawn."),
+            Self::BeingPaid => f.write_str(
+                "A buyer is paying for this edition right now; it frees up if their quote lapses (at most 15 minutes).",
+            ),
+            Self::OwnOffer => f.write_str("You can't buy your own edition."),
         }
     }
 }
@@ -103,6 +131,19 @@ impl SaleState {
         }
         self.per_account_cap.filter(|&cap| held >= cap).map(Refusal::CapReached)
     }
+}
+
+/// Why the holder of an order cannot offer it for resale, or `None` when
+/// they can: editions only (licences are not passed on), held now (not
+/// resold or refunded), and paid from a wallet (where the proceeds go).
+pub fn resale_refusal(kind: ListingKind, order_status: &str, paid_from_wallet: bool) -> Option<Refusal> {
+    if kind != ListingKind::Edition {
+        return Some(Refusal::NotResellable);
+    }
+    if order_status != "paid" {
+        return Some(Refusal::NotHeld);
+    }
+    (!paid_from_wallet).then_some(Refusal::NotFromWallet)
 }
 
 #[cfg(test)]
@@ -176,6 +217,15 @@ mod tests {
         assert_eq!(lora.refusal_for(1, at(11)), Some(Refusal::AlreadyLicensed));
         // An unavailable listing says why before the buyer's own limits do.
         assert_eq!(lora.refusal_for(1, at(13)), Some(Refusal::Ended(at(12))));
+    }
+
+    #[test]
+    fn only_held_editions_paid_from_a_wallet_resell() {
+        assert_eq!(resale_refusal(ListingKind::Edition, "paid", true), None);
+        assert_eq!(resale_refusal(ListingKind::Lora, "paid", true), Some(Refusal::NotResellable));
+        assert_eq!(resale_refusal(ListingKind::Workflow, "paid", true), Some(Refusal::NotResellable));
+        assert_eq!(resale_refusal(ListingKind::Edition, "resold", true), Some(Refusal::NotHeld));
+        assert_eq!(resale_refusal(ListingKind::Edition, "paid", false), Some(Refusal::NotFromWallet));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod sales;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tls;
-pub use sales::{PaidEvent, QuoteSigner, SalesDeployment, SalesReader, deploy_sales, sales_domain};
+pub use sales::{PaidEvent, QuoteSigner, RoyaltySetter, SalesDeployment, SalesReader, deploy_sales, sales_domain};
 pub use tls::install_tls;
 
 sol!(

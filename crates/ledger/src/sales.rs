@@ -81,6 +81,56 @@ impl QuoteSigner {
     }
 }
 
+/// Keeps each listing's resale royalty on chain (`setRoyalty`, sent by the
+/// sales signer) equal to what the marketplace quotes, so a resale quote the
+/// contract checks against `royaltyInfo` pays. The sales signer needs gas for
+/// these transactions (the local chain funds it).
+#[derive(Clone, Debug)]
+pub struct RoyaltySetter {
+    provider: alloy::providers::DynProvider,
+    contract: Address,
+    /// One `setRoyalty` at a time: they share the signer's nonces.
+    lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl RoyaltySetter {
+    pub fn new(rpc_url: &str, signer: PrivateKeySigner, contract: Address) -> Result<Self, LedgerError> {
+        Ok(Self { provider: provider(rpc_url, Some(signer))?, contract, lock: Default::default() })
+    }
+
+    /// The royalty the contract holds for `listing_id`: receiver and basis points.
+    pub async fn royalty(&self, listing_id: u64) -> Result<(Address, u16), LedgerError> {
+        let sales = ColophonSales::new(self.contract, &self.provider);
+        let info = sales.royaltyInfo(U256::from(listing_id), U256::from(10_000u64)).call().await.map_err(rpc)?;
+        Ok((info.receiver, u16::try_from(info.royaltyAmount).unwrap_or(u16::MAX)))
+    }
+
+    /// Sets `listing_id`'s royalty to `bps` for `receiver` unless the contract
+    /// already holds exactly that; waits for the transaction's receipt.
+    /// Returns whether a transaction was sent.
+    pub async fn ensure(&self, listing_id: u64, receiver: Address, bps: u16) -> Result<bool, LedgerError> {
+        let _one_at_a_time = self.lock.lock().await;
+        if self.royalty(listing_id).await? == (receiver, bps) {
+            return Ok(false);
+        }
+        let sales = ColophonSales::new(self.contract, &self.provider);
+        let contract = |e: alloy::contract::Error| LedgerError::Contract(e.to_string());
+        let receipt = sales
+            .setRoyalty(U256::from(listing_id), receiver, bps)
+            .send()
+            .await
+            .map_err(contract)?
+            .get_receipt()
+            .await
+            .map_err(|e| LedgerError::Contract(e.to_string()))?;
+        if !receipt.status() {
+            return Err(LedgerError::Contract(format!("setRoyalty {} reverted", receipt.transaction_hash)));
+        }
+        tracing::info!(listing_id, %receiver, bps, tx = %receipt.transaction_hash, "set a listing's resale royalty on chain");
+        Ok(true)
+    }
+}
+
 /// The sales contract and the stablecoin it accepts, as deployed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SalesDeployment {

@@ -11,7 +11,8 @@ use alloy::primitives::{Address, B256, U256};
 use chrono::{DateTime, Utc};
 use colophon_ledger::{
     LedgerError, QuoteSigner,
-    sales::{PRIMARY, PaidEvent, Quote, SalesReader},
+    RoyaltySetter,
+    sales::{PRIMARY, PaidEvent, Quote, RESALE, SalesReader},
 };
 use colophon_provenance::Payment;
 use colophon_store::{ChainPayment, NewQuote, QuoteRow, Quoted, Refusal, StoreError};
@@ -62,6 +63,8 @@ pub struct ChainSales {
     pub fee_bps: u16,
     /// Blocks on top of a payment before its order is issued (what buyers are told to wait for).
     pub confirmations: u64,
+    /// Keeps listings' resale royalties on chain (sent by the sales signer).
+    pub royalties: RoyaltySetter,
 }
 
 /// An amount in a token's smallest unit, and the platform fee within it.
@@ -101,7 +104,7 @@ impl ChainSales {
         Ok(Amount { total, fee })
     }
 
-    fn token_address(&self, token: PayToken) -> Address {
+    pub(crate) fn token_address(&self, token: PayToken) -> Address {
         match token {
             PayToken::Eth => Address::ZERO,
             PayToken::Usd => self.usd_token,
@@ -136,6 +139,8 @@ pub struct QuoteOffer {
     pub chain_id: u64,
     pub contract: Address,
     pub replayed: bool,
+    /// Resales: the listing's royalty in basis points (0 on primary sales).
+    pub royalty_bps: u16,
 }
 
 /// A quote request: who buys what, from which wallet, in which token.
@@ -198,7 +203,15 @@ impl Market {
         };
         let quote = quote_of(&row)?;
         let signature = sales.signer.sign(&quote).map_err(|e| MarketError::Chain(e.to_string()))?.to_vec();
-        Ok(QuoteOffer { row, quote, signature, chain_id: sales.chain_id, contract: sales.contract, replayed })
+        Ok(QuoteOffer {
+            row,
+            quote,
+            signature,
+            chain_id: sales.chain_id,
+            contract: sales.contract,
+            replayed,
+            royalty_bps: 0,
+        })
     }
 
     /// Issues the order a confirmed payment paid for: numbers the edition,
@@ -242,17 +255,25 @@ impl Market {
 /// The quote a stored row stands for (what was signed).
 pub fn quote_of(row: &QuoteRow) -> Result<Quote, MarketError> {
     let corrupt = |what: &str| MarketError::Store(StoreError::Corrupt(format!("quote {}: bad {what}", row.order_id)));
+    let (kind, royalty_receiver, royalty) = match &row.resale {
+        None => (PRIMARY, Address::ZERO, U256::ZERO),
+        Some(r) => (
+            RESALE,
+            r.royalty_receiver.parse().map_err(|_| corrupt("royalty receiver"))?,
+            r.royalty.parse().map_err(|_| corrupt("royalty"))?,
+        ),
+    };
     Ok(Quote {
         orderId: chain_order_id(&row.order_id).ok_or_else(|| corrupt("order id"))?,
         listingId: U256::from(u64::try_from(row.listing_id).map_err(|_| corrupt("listing"))?),
-        kind: PRIMARY,
+        kind,
         buyer: row.buyer_address.parse().map_err(|_| corrupt("buyer"))?,
         payee: row.payee_address.parse().map_err(|_| corrupt("payee"))?,
         token: row.token.parse().map_err(|_| corrupt("token"))?,
         amount: row.amount.parse().map_err(|_| corrupt("amount"))?,
         platformFee: row.platform_fee.parse().map_err(|_| corrupt("fee"))?,
-        royaltyReceiver: Address::ZERO,
-        royalty: U256::ZERO,
+        royaltyReceiver: royalty_receiver,
+        royalty,
         deadline: u64::try_from(row.deadline.timestamp()).map_err(|_| corrupt("deadline"))?,
     })
 }
@@ -331,7 +352,11 @@ impl PaymentWatcher {
             tracing::error!(order = %order_id, tx = %e.tx_hash, "a Paid event disagrees with the quote signed for it");
             return Ok(false);
         }
-        let order = match self.market.complete_paid(&quote, e).await {
+        let completed = match quote.resale {
+            Some(_) => self.market.complete_resale(&quote, e).await,
+            None => self.market.complete_paid(&quote, e).await,
+        };
+        let order = match completed {
             Ok(order) => order,
             // A payment the hold no longer covers (a reorg deeper than the
             // confirmations, or a quote lapsed by hand) is the operator's to

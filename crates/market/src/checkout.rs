@@ -29,6 +29,9 @@ pub enum MarketError {
     NoPayoutAddress,
     #[error(transparent)]
     Pricing(crate::chain::PricingError),
+    /// A resale price out of range (the message says why).
+    #[error("{0}")]
+    BadPrice(String),
     /// The chain could not be reached or refused a call (logged; not for buyers' eyes).
     #[error("chain: {0}")]
     Chain(String),

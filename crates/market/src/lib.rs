@@ -8,6 +8,7 @@ mod checkout;
 pub mod listings;
 mod operator;
 mod payments;
+pub mod resale;
 
 pub use checkout::{Market, MarketError, Order, valid_idempotency_key};
 pub use operator::{OperatorKey, OperatorKeyError};

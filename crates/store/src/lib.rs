@@ -23,6 +23,7 @@ mod orders;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod previews;
+mod resales;
 mod sessions;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -48,6 +49,7 @@ pub use orders::{
     SaleState,
 };
 pub use previews::{MAX_PREVIEW_ATTEMPTS, NewPreview, PreviewJob, PreviewJobStatus, PreviewRow, SimilarFile};
+pub use resales::{CustodyRow, NewOffer, OfferRow, OfferStatus, ResaleQuote, Transfer, TransferAllocation};
 pub use styles::StyleRow;
 pub use tokens::{NewToken, TokenRow};
 pub use webhooks::{AttemptOutcome, DeliveryRow, DueDelivery, WebhookRow};

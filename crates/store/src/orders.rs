@@ -101,6 +101,8 @@ pub struct QuoteRow {
     pub deadline: DateTime<Utc>,
     pub status: QuoteStatus,
     pub payment: Option<ChainPayment>,
+    /// A resale quote's offer and royalty (`None`: a primary sale).
+    pub resale: Option<crate::ResaleQuote>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -171,6 +173,8 @@ pub struct OrderRow {
     pub buyer_salt: [u8; 32],
     pub log_leaf: u64,
     pub created_at: DateTime<Utc>,
+    /// The edition passed to a later buyer in a resale: the order no longer holds it.
+    pub resold: bool,
 }
 
 /// A sale as the creator's dashboard shows it (buyers stay private).
@@ -396,6 +400,7 @@ macro_rules! order_row {
             buyer_salt: crate::log::to_array(&r.buyer_salt, "buyer salt")?,
             log_leaf: crate::log::to_u64(r.log_leaf, "leaf")?,
             created_at: r.created_at,
+            resold: r.order_status == "resold",
         })
     }};
 }

@@ -180,6 +180,7 @@ fn header_value(s: &str) -> Result<HeaderValue, AppError> {
         (status = 200, description = "The whole original (its SHA-256 is the `ETag`)", content_type = "application/octet-stream"),
         (status = 206, description = "The range asked for", content_type = "application/octet-stream"),
         (status = 416, description = "A range outside the file"),
+        (status = 409, description = "The edition was resold: the download passed to its buyer", body = ErrorBody),
         (status = 404, description = "No order of yours has this id", body = ErrorBody),
     ))]
 pub async fn download(
@@ -190,6 +191,9 @@ pub async fn download(
 ) -> Result<Response, AppError> {
     let account = account(&state, &session).await?;
     let order = own_order(&state, &account, &id).await?;
+    if order.resold {
+        return Err(AppError::Conflict("You resold this edition: its download passed to the buyer.".into()));
+    }
     let size = u64::try_from(order.size).unwrap_or_default();
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
         None => None,

@@ -47,6 +47,7 @@ fn offer_view(o: &QuoteOffer, confirmations: u64) -> PaymentQuote {
         data: hex(&pay),
         value: if eth { wei(q.amount) } else { "0x0".into() },
     });
+    let resale = q.kind == colophon_ledger::sales::RESALE;
     PaymentQuote {
         order_id: o.row.order_id.clone(),
         chain_id: o.chain_id,
@@ -54,9 +55,12 @@ fn offer_view(o: &QuoteOffer, confirmations: u64) -> PaymentQuote {
         token: q.token.to_checksum(None),
         symbol: if eth { "ETH" } else { "dUSD" }.into(),
         decimals: if eth { 18 } else { 6 },
+        kind: if resale { "resale" } else { "primary" }.into(),
         amount: q.amount.to_string(),
         platform_fee: q.platformFee.to_string(),
-        creator_share: (q.amount - q.platformFee).to_string(),
+        creator_share: if resale { q.royalty } else { q.amount - q.platformFee }.to_string(),
+        seller_share: resale.then(|| (q.amount - q.platformFee - q.royalty).to_string()),
+        royalty_bps: resale.then_some(o.royalty_bps),
         payee: q.payee.to_checksum(None),
         deadline: o.row.deadline.timestamp(),
         confirmations,
@@ -98,19 +102,40 @@ pub async fn create(
     let token =
         PayToken::parse(&req.token).ok_or_else(|| AppError::BadRequest("token must be \"eth\" or \"usd\".".into()))?;
     let listing = state.store.listing_id_by_slug(&req.listing).await?.ok_or(AppError::NotFound)?;
-    let offer = state
-        .market
-        .quote(&colophon_market::chain::QuoteRequest {
-            account_id: account.id,
-            buyer_creator_id: account.creator.as_ref().map(|c| c.id),
-            listing_id: listing,
-            price_minor: req.price_minor,
-            buyer: wallet,
-            token,
-            idempotency_key: key,
-            now: Utc::now(),
-        })
-        .await?;
+    let offer = match &req.offer {
+        Some(offer_id) => {
+            // The offer must be of the listing named (a stale page must not buy another edition).
+            let resale = state.store.offer(offer_id).await?.filter(|o| o.listing_id == listing);
+            let resale = resale.ok_or(AppError::NotFound)?;
+            state
+                .market
+                .resale_quote(&colophon_market::resale::ResaleQuoteRequest {
+                    account_id: account.id,
+                    offer_id: &resale.id,
+                    price_minor: req.price_minor,
+                    buyer: wallet,
+                    token,
+                    idempotency_key: key,
+                    now: Utc::now(),
+                })
+                .await?
+        }
+        None => {
+            state
+                .market
+                .quote(&colophon_market::chain::QuoteRequest {
+                    account_id: account.id,
+                    buyer_creator_id: account.creator.as_ref().map(|c| c.id),
+                    listing_id: listing,
+                    price_minor: req.price_minor,
+                    buyer: wallet,
+                    token,
+                    idempotency_key: key,
+                    now: Utc::now(),
+                })
+                .await?
+        }
+    };
     let status = if offer.replayed { StatusCode::OK } else { StatusCode::CREATED };
     let confirmations = state.market.chain().map_or(0, |c| c.confirmations);
     Ok((status, Json(offer_view(&offer, confirmations))))

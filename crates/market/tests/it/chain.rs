@@ -13,7 +13,7 @@ use alloy::{
 };
 use chrono::Utc;
 use colophon_ledger::{
-    QuoteSigner, SalesReader, deploy_sales,
+    QuoteSigner, RoyaltySetter, SalesReader, deploy_sales,
     sales::{ColophonSales, PaymentOnChain, find_payment},
     testing::{Anvil, dev_key},
 };
@@ -86,7 +86,8 @@ async fn a_wallet_pays_a_quote_and_the_order_is_issued_once_after_confirmations(
         let listing = shop.listing(&EDITION_2).await;
         let [a, b, c] = shop.buyers(3).await[..] else { unreachable!() };
         let market = shop.market.clone().with_chain(ChainSales {
-            signer: QuoteSigner::new(sales_key, d.chain_id, d.sales),
+            signer: QuoteSigner::new(sales_key.clone(), d.chain_id, d.sales),
+            royalties: RoyaltySetter::new(&rpc, sales_key.clone(), d.sales).expect("setter"),
             chain_id: d.chain_id,
             contract: d.sales,
             usd_token: d.usd,
@@ -245,7 +246,8 @@ async fn a_reorged_payment_issues_nothing_and_an_outage_loses_nothing() {
     let [a] = shop.buyers(1).await[..] else { unreachable!() };
     store.set_creator_payout_address(shop.creator_id, &dev_key(2).address().to_checksum(None)).await.expect("payout");
     let market = shop.market.clone().with_chain(ChainSales {
-        signer: QuoteSigner::new(sales_key, d.chain_id, d.sales),
+        signer: QuoteSigner::new(sales_key.clone(), d.chain_id, d.sales),
+        royalties: RoyaltySetter::new(&rpc, sales_key.clone(), d.sales).expect("setter"),
         chain_id: d.chain_id,
         contract: d.sales,
         usd_token: d.usd,

@@ -19,6 +19,7 @@ mod listings;
 mod log;
 mod orders;
 mod previews;
+mod resales;
 mod search;
 mod sessions;
 mod styles;
@@ -26,6 +27,6 @@ mod tokens;
 mod webhooks;
 
 pub(crate) use self::{
-    accounts::*, anchors::*, avatars::*, credits::*, listings::*, log::*, orders::*, previews::*, search::*,
+    accounts::*, anchors::*, avatars::*, credits::*, listings::*, log::*, orders::*, previews::*, resales::*, search::*,
     sessions::*, styles::*, tokens::*, webhooks::*,
 };

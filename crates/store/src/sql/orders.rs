@@ -24,7 +24,7 @@ where
         Some(payment) => {
             let done = query!(
                 "UPDATE payment_quotes SET status = 'completed', tx_hash = $2, log_index = $3, block_number = $4
-                 WHERE order_id = $1 AND status = 'open' AND listing_id = $5 AND account_id = $6",
+                 WHERE order_id = $1 AND status = 'open' AND listing_id = $5 AND account_id = $6 AND resale_offer_id IS NULL",
                 p.order_id,
                 payment.tx_hash,
                 payment.log_index,
@@ -152,7 +152,7 @@ async fn lock_listing(tx: &mut Conn, listing_id: i64) -> Result<Option<(SaleStat
         return Ok(None);
     };
     let reserved = query_scalar!(
-        r#"SELECT count(*) AS "n!: i64" FROM payment_quotes WHERE listing_id = $1 AND status = 'open'"#,
+        r#"SELECT count(*) AS "n!: i64" FROM payment_quotes WHERE listing_id = $1 AND status = 'open' AND resale_offer_id IS NULL"#,
         listing_id
     )
     .fetch_one(&mut *tx)
@@ -181,7 +181,8 @@ async fn lock_listing(tx: &mut Conn, listing_id: i64) -> Result<Option<(SaleStat
 async fn buyer_holdings(tx: &mut Conn, account_id: i64, listing_id: i64) -> Result<i64, StoreError> {
     Ok(query_scalar!(
         r#"SELECT (SELECT count(*) FROM orders WHERE account_id = $1 AND listing_id = $2 AND status = 'paid')
-                + (SELECT count(*) FROM payment_quotes WHERE account_id = $1 AND listing_id = $2 AND status = 'open')
+                + (SELECT count(*) FROM payment_quotes
+                   WHERE account_id = $1 AND listing_id = $2 AND status = 'open' AND resale_offer_id IS NULL)
                   AS "n!: i64""#,
         account_id,
         listing_id,
@@ -242,7 +243,7 @@ pub(crate) async fn quote(pool: &Pool, order_id: &str) -> Result<Option<QuoteRow
                   idempotency_key, buyer_address, payee_address, token, amount, platform_fee,
                   price_minor AS "price_minor!: i64", currency, deadline AS "deadline!: DateTime<Utc>", status,
                   tx_hash, log_index AS "log_index: i64", block_number AS "block_number: i64",
-                  created_at AS "created_at!: DateTime<Utc>"
+                  created_at AS "created_at!: DateTime<Utc>", resale_offer_id, royalty_receiver, royalty
            FROM payment_quotes WHERE order_id = $1"#,
         order_id
     )
@@ -266,6 +267,12 @@ pub(crate) async fn quote(pool: &Pool, order_id: &str) -> Result<Option<QuoteRow
             payment: match (r.tx_hash, r.log_index, r.block_number) {
                 (Some(tx_hash), Some(log_index), Some(block_number)) => {
                     Some(ChainPayment { tx_hash, log_index, block_number })
+                }
+                _ => None,
+            },
+            resale: match (r.resale_offer_id, r.royalty_receiver, r.royalty) {
+                (Some(offer_id), Some(royalty_receiver), Some(royalty)) => {
+                    Some(crate::ResaleQuote { offer_id, royalty_receiver, royalty })
                 }
                 _ => None,
             },
@@ -317,7 +324,7 @@ pub(crate) async fn order(pool: &Pool, id: &str) -> Result<Option<OrderRow>, Sto
                   c.display_name AS creator_name, c.handle AS creator_handle, o.file_id, f.sha256, f.file_type,
                   f.size AS "size!: i64", f.storage_key, o.edition AS "edition: i64", l.edition_size AS "edition_size: i64",
                   o.price_minor AS "price_minor!: i64", o.currency, o.payment_provider, o.payment_ref, o.buyer_salt,
-                  o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>"
+                  o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>", o.status AS order_status
            FROM orders o JOIN listings l ON l.id = o.listing_id JOIN creators c ON c.id = l.creator_id
                 JOIN listing_files f ON f.id = o.file_id
            WHERE o.id = $1"#,
@@ -334,7 +341,7 @@ pub(crate) async fn account_orders(pool: &Pool, account_id: i64) -> Result<Vec<O
                   c.display_name AS creator_name, c.handle AS creator_handle, o.file_id, f.sha256, f.file_type,
                   f.size AS "size!: i64", f.storage_key, o.edition AS "edition: i64", l.edition_size AS "edition_size: i64",
                   o.price_minor AS "price_minor!: i64", o.currency, o.payment_provider, o.payment_ref, o.buyer_salt,
-                  o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>"
+                  o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>", o.status AS order_status
            FROM orders o JOIN listings l ON l.id = o.listing_id JOIN creators c ON c.id = l.creator_id
                 JOIN listing_files f ON f.id = o.file_id
            WHERE o.account_id = $1 AND o.status = 'paid'
@@ -372,7 +379,7 @@ pub(crate) async fn creator_sales(pool: &Pool, creator_id: i64) -> Result<Vec<Sa
                   l.edition_size AS "edition_size: i64", o.price_minor AS "price_minor!: i64", o.currency,
                   o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>"
            FROM orders o JOIN listings l ON l.id = o.listing_id
-           WHERE l.creator_id = $1 AND o.status = 'paid'
+           WHERE l.creator_id = $1 AND o.status IN ('paid', 'resold') AND o.resale_of IS NULL
            ORDER BY o.created_at DESC, o.log_leaf DESC"#,
         creator_id
     )
@@ -388,7 +395,7 @@ pub(crate) async fn listing_sales(pool: &Pool, listing_id: i64, limit: u32) -> R
                   l.edition_size AS "edition_size: i64", o.price_minor AS "price_minor!: i64", o.currency,
                   o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>"
            FROM orders o JOIN listings l ON l.id = o.listing_id
-           WHERE o.listing_id = $1 AND o.status = 'paid'
+           WHERE o.listing_id = $1 AND o.status IN ('paid', 'resold') AND o.resale_of IS NULL
            ORDER BY o.log_leaf DESC LIMIT $2"#,
         listing_id,
         limit,
@@ -401,7 +408,8 @@ pub(crate) async fn listing_sales(pool: &Pool, listing_id: i64, limit: u32) -> R
 pub(crate) async fn sale_state(pool: &Pool, listing_id: i64) -> Result<Option<SaleState>, StoreError> {
     let row = query!(
         r#"SELECT kind, status, edition_size AS "edition_size?: i64", editions_sold AS "sold!: i64",
-                  (SELECT count(*) FROM payment_quotes q WHERE q.listing_id = l.id AND q.status = 'open')
+                  (SELECT count(*) FROM payment_quotes q
+                   WHERE q.listing_id = l.id AND q.status = 'open' AND q.resale_offer_id IS NULL)
                     AS "reserved!: i64",
                   sale_starts_at AS "starts: DateTime<Utc>", sale_ends_at AS "ends: DateTime<Utc>",
                   per_account_cap AS "cap: i64"
