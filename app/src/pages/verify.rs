@@ -5,7 +5,7 @@
 //! receipt that verifies), the inclusion proof, and the root the registry
 //! contract holds — read by the browser from a chain node the verifier picks.
 
-use colophon_provenance::{ContentHash, KeyStatus, Receipt, Statement, VerifyError, verify};
+use colophon_provenance::{ContentHash, KeyStatus, Receipt, VerifyError, verify};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};

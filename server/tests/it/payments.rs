@@ -200,8 +200,132 @@ async fn a_collector_pays_from_their_wallet_and_the_order_follows_the_confirmed_
             .await;
         let res = ben.get(app.url(&format!("/api/v1/orders/quote/{order_id}"))).send().await.expect("get");
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+        // Anna resells the edition to Ben; the creator's royalty is paid from the price.
+        resell(&app, (&anna, &ben), &order_id, &slug, price * 2, (&provider, creator_wallet)).await;
         app.stop().await;
     }
+}
+
+/// `seller` offers the edition `order_id` holds; `buyer` pays the resale quote
+/// from anvil wallet 3; the edition, its custody and every share follow.
+async fn resell(
+    app: &TestApp,
+    (seller, buyer): (&reqwest::Client, &reqwest::Client),
+    order_id: &str,
+    slug: &str,
+    price: i64,
+    (provider, creator_wallet): (&impl Provider, Address),
+) {
+    let post = |tab: &reqwest::Client, path: String, body: Value| {
+        let req = tab.post(app.url(&path)).header("sec-fetch-site", "same-origin").json(&body);
+        async move {
+            let res = req.send().await.expect("post");
+            (res.status(), res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let offer_path = format!("/api/v1/orders/{order_id}/resale");
+    // Only the holder offers it, and at a real price.
+    let (s, b) = post(buyer, offer_path.clone(), json!({"price_minor": price})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    let (s, b) = post(seller, offer_path.clone(), json!({"price_minor": 0})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let (s, b) = post(seller, offer_path.clone(), json!({"price_minor": "lots"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let (s, offer) = post(seller, offer_path.clone(), json!({"price_minor": price})).await;
+    assert_eq!(s, StatusCode::CREATED, "{offer}");
+    assert_eq!((offer["edition"].as_i64(), offer["royalty_bps"].as_i64()), (Some(1), Some(500)), "{offer}");
+    let (s, b) = post(seller, offer_path, json!({"price_minor": price})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    // Anyone sees the listing's offers; no seller is named.
+    let offers: Value = reqwest::get(app.url(&format!("/api/v1/listings/{slug}/resales"))).await.expect("get").json().await.expect("json");
+    assert_eq!(offers.as_array().map(Vec::len), Some(1), "{offers}");
+    assert_eq!(offers[0]["id"], offer["id"]);
+    assert!(offers[0].get("payout_address").is_none() && offers[0].get("seller").is_none(), "{offers}");
+
+    let wallet = dev_key(3);
+    let ask = json!({"listing": slug, "price_minor": price, "wallet": wallet.address().to_checksum(None),
+                     "token": "eth", "offer": offer["id"]});
+    let (s, b) = quote(app, seller, "resale-own-1", ask.clone()).await;
+    assert_eq!(s, StatusCode::CONFLICT, "the seller cannot buy their own offer: {b}");
+    let (s, q) = quote(app, buyer, "resale-ben-1", ask).await;
+    assert_eq!(s, StatusCode::CREATED, "{q}");
+    assert_eq!((q["kind"].as_str(), q["royalty_bps"].as_u64()), (Some("resale"), Some(500)), "{q}");
+    let amount: U256 = q["amount"].as_str().expect("amount").parse().expect("decimal");
+    let fee: U256 = q["platform_fee"].as_str().expect("fee").parse().expect("decimal");
+    let royalty: U256 = q["creator_share"].as_str().expect("royalty").parse().expect("decimal");
+    let seller_share: U256 = q["seller_share"].as_str().expect("seller share").parse().expect("decimal");
+    assert_eq!(royalty, amount * U256::from(500u64) / U256::from(10_000u64), "5 % of the price, stated before paying");
+    assert_eq!(fee + royalty + seller_share, amount, "every wei is someone's");
+    assert_eq!(q["payee"], dev_key(1).address().to_checksum(None), "the seller's wallet (the one that paid)");
+    let (s, b) = quote(
+        app,
+        seller,
+        "resale-again-1",
+        json!({"listing": slug, "price_minor": price, "wallet": dev_key(1).address().to_checksum(None),
+               "token": "eth", "offer": "rs_nope"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+
+    let rpc = app.get("/api/v1/chain").await.json::<Value>().await.expect("chain")["rpc_url"]
+        .as_str()
+        .expect("rpc")
+        .to_owned();
+    let chain = ProviderBuilder::new().wallet(EthereumWallet::from(wallet)).connect_http(rpc.parse().expect("url"));
+    let tx = &q["transactions"][0];
+    let receipt = chain
+        .send_transaction(
+            TransactionRequest::default()
+                .with_to(tx["to"].as_str().expect("to").parse::<Address>().expect("address"))
+                .with_input(tx["data"].as_str().expect("data").parse::<Bytes>().expect("hex"))
+                .with_value(amount),
+        )
+        .await
+        .expect("send")
+        .get_receipt()
+        .await
+        .expect("receipt");
+    assert!(receipt.status(), "paid");
+    let _: Value = chain.raw_request("anvil_mine".into(), (2u64,)).await.expect("mine");
+    let new_order = q["order_id"].as_str().expect("id").to_owned();
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        let url = app.url(&format!("/api/v1/orders/quote/{new_order}"));
+        status = buyer.get(url).send().await.expect("get").json::<Value>().await.expect("json");
+        if status["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status["status"], "completed", "{status}");
+
+    // The buyer holds edition #1 now; the seller's download passed with it.
+    let mine: Value =
+        buyer.get(app.url(&format!("/api/v1/orders/{new_order}"))).send().await.expect("get").json().await.expect("json");
+    assert_eq!(mine["edition"], 1, "{mine}");
+    let res = seller.get(app.url(&format!("/api/v1/orders/{order_id}/download"))).send().await.expect("get");
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let res = buyer.get(app.url(&format!("/api/v1/orders/{new_order}/download"))).send().await.expect("get");
+    assert_eq!(res.status(), StatusCode::OK);
+    // The custody: the sale, then the resale, each with its transaction; the offer is gone.
+    let custody: Value = reqwest::get(app.url(&format!("/api/v1/listings/{slug}/editions/1/custody")))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let rows = custody.as_array().expect("rows");
+    assert_eq!(rows.len(), 2, "{custody}");
+    assert_eq!((rows[0]["resale"].as_bool(), rows[1]["resale"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(rows[1]["tx_hash"], receipt.transaction_hash.to_string());
+    let offers: Value = reqwest::get(app.url(&format!("/api/v1/listings/{slug}/resales"))).await.expect("get").json().await.expect("json");
+    assert_eq!(offers, json!([]));
+    // On chain: the seller's share and the creator's royalty, owed by the contract.
+    let contract: Address = q["contract"].as_str().expect("contract").parse().expect("address");
+    let sales = ColophonSales::new(contract, provider);
+    assert_eq!(sales.owed(dev_key(1).address(), Address::ZERO).call().await.expect("owed"), seller_share);
+    assert_eq!(sales.owed(creator_wallet, Address::ZERO).call().await.expect("owed"), royalty);
 }
 
 /// The creator proves `wallet` as their payout address with Sign-In-With-
