@@ -241,3 +241,120 @@ test('a creator proves a payout address in their wallet, is paid by a collector,
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+/** The words of a `Paid` event's data: kind, token, amount, payee, payeeShare, royaltyReceiver, royalty, platformFee. */
+function paidEvent(receipt, contract) {
+  const PAID = '0xc6545308d61d1be2fc7fe7feb16c520f2c661e1856aec28fe419d9e5d2d39cd8';
+  const log = receipt.logs.find((l) => l.address.toLowerCase() === contract.toLowerCase() && l.topics[0] === PAID);
+  assert.ok(log, 'the payment emitted Paid');
+  const words = log.data.replace(/^0x/, '').match(/.{64}/g).map((w) => BigInt('0x' + w));
+  const address = (w) => '0x' + w.toString(16).padStart(40, '0');
+  return {
+    kind: words[0], amount: words[2], payee: address(words[3]), payeeShare: words[4],
+    royaltyReceiver: address(words[5]), royalty: words[6], platformFee: words[7],
+  };
+}
+
+test('a collector resells an edition; the buyer pays from their wallet and the creator\'s royalty arrives', async () => {
+  const chain = await (await fetch(server.url + '/api/v1/chain')).json();
+  const { sales } = JSON.parse(readFileSync(join(server.dataDir, 'chain', 'sales.json'), 'utf8')).deployment;
+  // anvil's third and fifth dev accounts: the first holder's and the resale buyer's wallets.
+  const SELLER = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
+  const NEXT = '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65';
+  const errors = [];
+
+  // The first holder buys an edition from their wallet.
+  const sellerContext = await browser.newContext();
+  await injectWallet(sellerContext, chain.rpc_url, SELLER);
+  const seller = await sellerContext.newPage();
+  seller.on('pageerror', (e) => errors.push(e.message));
+  await signUp(seller, 'holder@example.com', 'a collector who resells');
+  await seller.goto(server.url + '/listings/tidal-memory-demo');
+  await waitForHydration(seller);
+  await seller.getByTestId('pay-eth').click();
+  await seller.getByTestId('wallet-status').filter({ hasText: /Submitted/ }).waitFor({ timeout: 30_000 });
+  await rpc(chain.rpc_url, 'anvil_mine', ['0x1']);
+  const done = seller.getByTestId('wallet-done');
+  await done.waitFor({ timeout: 30_000 });
+  const firstOrder = (await done.getByRole('link', { name: 'View the certificate' }).getAttribute('href')).split('/').pop();
+
+  // From the collection: a price that is not one is refused in words; then it is offered at $60.00.
+  await seller.goto(server.url + '/collection');
+  await waitForHydration(seller);
+  const item = seller.getByTestId('collection').locator('li').filter({ hasText: 'Tidal Memory' });
+  await item.getByTestId('resell-price').fill('sixty');
+  await item.getByTestId('resell').click();
+  assert.match(await seller.getByTestId('resell-error').textContent(), /price/i);
+  await item.getByTestId('resell-price').fill('60');
+  await item.getByTestId('resell').click();
+  await item.getByTestId('offered').filter({ hasText: '$60.00' }).waitFor();
+
+  // Another collector sees the offer with the creator's royalty, and pays it from their wallet.
+  const buyerContext = await browser.newContext();
+  const wallet = await injectWallet(buyerContext, chain.rpc_url, NEXT);
+  const buyer = await buyerContext.newPage();
+  buyer.on('pageerror', (e) => errors.push(e.message));
+  await signUp(buyer, 'second-hand@example.com', 'a collector of resales');
+  await buyer.goto(server.url + '/listings/tidal-memory-demo');
+  await waitForHydration(buyer);
+  const offer = buyer.getByTestId('resale-offer').filter({ hasText: '$60.00' });
+  assert.match(await offer.getByTestId('resale-royalty').textContent(), /^5 % of the price goes to the creator/);
+  const sellerOwedBefore = await owedEth(chain.rpc_url, sales, SELLER);
+  await offer.getByTestId('pay-eth').click();
+  const status = offer.getByTestId('wallet-status').filter({ hasText: /Submitted \(0x[0-9a-f]{64}\)/ });
+  await status.waitFor({ timeout: 30_000 });
+  const txHash = (await status.textContent()).match(/0x[0-9a-f]{64}/)[0];
+  assert.equal(wallet.calls.filter((m) => m === 'eth_sendTransaction').length, 1);
+
+  // On chain: a resale (kind 1) whose payee is the seller's wallet, the creator's 5 % and the fee credited.
+  const receipt = await rpc(chain.rpc_url, 'eth_getTransactionReceipt', [txHash]);
+  assert.equal(receipt.status, '0x1');
+  const paid = paidEvent(receipt, sales);
+  assert.equal(paid.kind, 1n);
+  assert.equal(paid.payee.toLowerCase(), SELLER.toLowerCase());
+  assert.equal(paid.royalty, (paid.amount * 500n) / 10_000n, 'the 5 % the page stated');
+  assert.equal(paid.payeeShare + paid.royalty + paid.platformFee, paid.amount, 'every wei is someone\'s');
+  assert.equal((await owedEth(chain.rpc_url, sales, SELLER)) - sellerOwedBefore, paid.payeeShare);
+  await rpc(chain.rpc_url, 'anvil_mine', ['0x1']);
+  const bought = offer.getByTestId('wallet-done');
+  await bought.waitFor({ timeout: 30_000 });
+  const newOrder = (await bought.getByRole('link', { name: 'View the certificate' }).getAttribute('href')).split('/').pop();
+
+  // The buyer's certificate shows the chain of custody: sold, then resold to them.
+  await buyer.goto(server.url + `/collection/${newOrder}`);
+  await waitForHydration(buyer);
+  const custody = buyer.getByTestId('custody-entry');
+  assert.equal(await custody.count(), 2);
+  assert.match(await custody.nth(0).textContent(), /^Sold /);
+  assert.match(await custody.nth(1).textContent(), new RegExp(`^Resold .*\\$60\\.00.*${txHash}.*this certificate`));
+  const sha = (await buyer.getByTestId('certificate-hash').textContent()).trim();
+
+  // /verify shows the resale among the file's sales, checked in the browser.
+  await buyer.goto(server.url + '/verify');
+  await waitForHydration(buyer);
+  await buyer.locator('#hash').fill(sha);
+  await buyer.getByRole('button', { name: 'Look up in the ledger' }).click();
+  const resale = buyer.getByTestId('verify-match').filter({ hasText: /resold/ });
+  await resale.getByTestId('verify-browser-check').filter({ hasText: 'verified in your browser' }).waitFor({ timeout: 30_000 });
+  assert.match(await resale.getByTestId('verify-sale').textContent(), new RegExp(`resold: holder [0-9a-f]{12}… to [0-9a-f]{12}….*${txHash.slice(2)}`));
+  await buyer.getByTestId('verify-sale').filter({ hasText: /resold/ }).first().waitFor({ timeout: 30_000 })
+    .catch(async (e) => assert.fail(`${e.message}\nthe page says: ${await buyer.locator('main').textContent()}`));
+
+  // The seller no longer holds it: gone from the collection, the old certificate says so.
+  await seller.goto(server.url + '/collection');
+  await waitForHydration(seller);
+  assert.equal(await seller.getByTestId('collection').locator('li').filter({ hasText: 'Tidal Memory' }).count(), 0);
+  await seller.goto(server.url + `/collection/${firstOrder}`);
+  await waitForHydration(seller);
+  await seller.getByTestId('certificate-resold').waitFor();
+  const download = await seller.request.get(server.url + `/api/v1/orders/${firstOrder}/download`);
+  assert.equal(download.status(), 409);
+
+  // Licences are not resellable, and the page says so.
+  await buyer.goto(server.url + '/listings/ink-bloom-lora-demo');
+  await waitForHydration(buyer);
+  assert.match(await buyer.getByTestId('not-resellable').textContent(), /^Licences \(workflows and LoRAs\) are not resellable/);
+  assert.deepEqual(errors, []);
+  await sellerContext.close();
+  await buyerContext.close();
+});

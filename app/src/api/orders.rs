@@ -25,6 +25,10 @@ pub struct CollectionItem {
     pub file_type: String,
     pub size: i64,
     pub leaf_index: u64,
+    /// Paid from a wallet: the edition can be resold, to that wallet's credit.
+    pub from_wallet: bool,
+    /// The open resale offer of this edition, if any: its id and price.
+    pub offer: Option<(String, i64)>,
 }
 
 impl CollectionItem {
@@ -55,6 +59,8 @@ fn to_item(o: colophon_store::OrderRow) -> CollectionItem {
         file_type: o.file_type,
         size: o.size,
         leaf_index: o.log_leaf,
+        from_wallet: o.payment_provider == "chain",
+        offer: None,
     }
 }
 
@@ -64,10 +70,64 @@ pub async fn my_collection() -> Result<Vec<CollectionItem>, ApiError> {
     crate::error::with_status(
         async move {
             let (store, account) = crate::auth::signed_in().await?;
-            Ok(store.account_orders(account.id).await?.into_iter().map(to_item).collect())
+            let offers = store.account_offers(account.id).await?;
+            Ok(store
+                .account_orders(account.id)
+                .await?
+                .into_iter()
+                .map(|o| {
+                    let offer = offers.iter().find(|r| r.order_id == o.id).map(|r| (r.id.clone(), r.price_minor));
+                    CollectionItem { offer, ..to_item(o) }
+                })
+                .collect())
         }
         .await,
     )
+}
+
+/// Offers one of the signed-in account's editions for resale at `price`
+/// (e.g. `50` or `49.50`, in the listing's currency).
+#[server(endpoint = "collection/resell")]
+pub async fn resell(order_id: String, price: String) -> Result<(), ApiError> {
+    crate::error::with_status(
+        async move {
+            let (_, account) = crate::auth::signed_in().await?;
+            let market = crate::error::server_context::<colophon_market::Market>()?;
+            let price = colophon_catalog::Price::parse(&price).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            market.offer_resale(account.id, &order_id, price.minor(), chrono::Utc::now()).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Withdraws one of the signed-in account's resale offers.
+#[server(endpoint = "collection/withdraw_resale")]
+pub async fn withdraw_resale(offer_id: String) -> Result<(), ApiError> {
+    crate::error::with_status(
+        async move {
+            let (_, account) = crate::auth::signed_in().await?;
+            let market = crate::error::server_context::<colophon_market::Market>()?;
+            market.withdraw_resale(account.id, &offer_id).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// One holder in an edition's chain of custody, as the certificate shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustodyLine {
+    /// The sale or transfer statement's log index.
+    pub leaf_index: u64,
+    pub resale: bool,
+    pub price_minor: i64,
+    pub currency: String,
+    /// `0x…:N` for wallet payments.
+    pub payment: Option<String>,
+    pub at_ms: i64,
+    /// This certificate's own order.
+    pub this: bool,
 }
 
 /// A certificate of ownership: what was bought, and everything needed to check it.
@@ -90,6 +150,10 @@ pub struct Certificate {
     /// Paid from a wallet: the paying transaction and its log index
     /// (`0x…:N`), which the sale statement binds (docs/FORMATS.md §2.1).
     pub chain_payment: Option<String>,
+    /// Editions: every holder so far, first buyer first (docs/FORMATS.md §2.1, kind 7).
+    pub custody: Vec<CustodyLine>,
+    /// The edition passed to a later buyer: this order no longer holds it.
+    pub resold: bool,
 }
 
 /// The certificate of one of the signed-in account's orders.
@@ -128,7 +192,26 @@ pub async fn get_certificate(order_id: String) -> Result<Certificate, ApiError> 
                     code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(180, 180).quiet_zone(true).build()
                 })
                 .unwrap_or_default();
+            let custody = match order.edition {
+                Some(edition) => store
+                    .custody(order.listing_id, edition)
+                    .await?
+                    .into_iter()
+                    .map(|c| CustodyLine {
+                        leaf_index: c.log_leaf,
+                        resale: c.resale,
+                        price_minor: c.price_minor,
+                        currency: c.currency,
+                        payment: (c.payment_provider == "chain").then_some(c.payment_ref),
+                        at_ms: c.created_at.timestamp_millis(),
+                        this: c.order_id == order.id,
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
             Ok(Certificate {
+                custody,
+                resold: order.resold,
                 buyer_salt: order.buyer_salt.iter().map(|b| format!("{b:02x}")).collect(),
                 buyer_ref: colophon_provenance::buyer_ref(&order.buyer_salt, &order.id)
                     .iter()

@@ -191,6 +191,26 @@ pub struct ListingDetail {
     pub made_with: Vec<CreditView>,
     /// Published works whose images credit this listing's files.
     pub used_in: Vec<CreditView>,
+    /// Editions holders offer for resale, cheapest first.
+    pub resales: Vec<colophon_api::ResaleOffer>,
+}
+
+/// A stored resale offer as the wire shows it (the page and the REST API alike).
+#[cfg(feature = "ssr")]
+pub fn resale_offer(o: colophon_store::OfferRow) -> colophon_api::ResaleOffer {
+    colophon_api::ResaleOffer {
+        id: o.id,
+        listing: o.slug,
+        title: o.title,
+        edition: o.edition,
+        edition_size: o.edition_size,
+        price_minor: o.price_minor,
+        currency: o.currency,
+        royalty_bps: o.royalty_bps,
+        status: o.status.as_str().into(),
+        held: o.held,
+        created_at: o.created_at.timestamp(),
+    }
 }
 
 /// An image's generation metadata as the listing page shows it.
@@ -356,6 +376,7 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 Some(f) => Some(ssr::provenance(&store, f).await?),
                 None => None,
             };
+            let resales = store.listing_offers(id).await?.into_iter().map(resale_offer).collect();
             let made_with = credit_views(store.made_with(id).await?);
             let used_in = credit_views(store.used_in(id).await?);
             let sales = store
@@ -418,6 +439,7 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 generation,
                 made_with,
                 used_in,
+                resales,
             })
         }
         .await,

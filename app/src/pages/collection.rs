@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    api::orders::{Certificate, CollectionItem, get_certificate, my_collection},
+    api::orders::{Certificate, CollectionItem, Resell, WithdrawResale, get_certificate, my_collection},
     components::ui::BUTTON_LIGHT,
     types::{format_price, format_time_ms},
 };
@@ -29,11 +29,20 @@ fn signed_out_or_error(e: &crate::error::ApiError) -> AnyView {
 /// `/collection`.
 #[component]
 pub fn CollectionPage() -> impl IntoView {
-    let items = Resource::new(|| (), |_| my_collection());
+    let resell = ServerAction::<Resell>::new();
+    let withdraw = ServerAction::<WithdrawResale>::new();
+    let items = Resource::new(move || (resell.version().get(), withdraw.version().get()), |_| my_collection());
+    let failed = move || {
+        let said = |r: Option<Result<(), crate::error::ApiError>>| r.and_then(Result::err).map(|e| e.to_string());
+        said(resell.value().get()).or_else(|| said(withdraw.value().get()))
+    };
     view! {
         <Title text="My collection" />
         <section aria-labelledby="collection-heading" class="flex flex-col gap-6">
             <h1 id="collection-heading" class="text-3xl font-bold tracking-tight">"My collection"</h1>
+            {move || failed().map(|e| view! {
+                <p role="alert" class="rounded border border-rose-300 bg-rose-50 p-3 text-rose-900" data-testid="resell-error">{e}</p>
+            })}
             <Suspense fallback=|| view! { <p aria-busy="true">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match items.await {
@@ -45,7 +54,7 @@ pub fn CollectionPage() -> impl IntoView {
                             .into_any(),
                         Ok(items) => view! {
                             <ul class="flex flex-col gap-3" data-testid="collection">
-                                {items.into_iter().map(|item| view! { <Owned item /> }).collect_view()}
+                                {items.into_iter().map(|item| view! { <Owned item resell withdraw /> }).collect_view()}
                             </ul>
                         }
                             .into_any(),
@@ -57,8 +66,73 @@ pub fn CollectionPage() -> impl IntoView {
     }
 }
 
+/// Reselling an owned edition: offer it at a price, or withdraw the offer.
+/// Licences are granted, not held, so they are not resold.
 #[component]
-fn Owned(item: CollectionItem) -> impl IntoView {
+fn ResellControl(
+    item: CollectionItem,
+    resell: ServerAction<Resell>,
+    withdraw: ServerAction<WithdrawResale>,
+) -> impl IntoView {
+    if item.edition.is_none() {
+        return view! {
+            <p class="text-sm text-stone-600" data-testid="not-resellable">
+                {colophon_catalog::Refusal::NotResellable.to_string()}
+            </p>
+        }
+        .into_any();
+    }
+    if !item.from_wallet {
+        return view! {
+            <p class="text-sm text-stone-600" data-testid="not-resellable">
+                {colophon_catalog::Refusal::NotFromWallet.to_string()}
+            </p>
+        }
+        .into_any();
+    }
+    match item.offer.clone() {
+        Some((offer_id, price)) => view! {
+            <ActionForm action=withdraw attr:class="flex flex-wrap items-center gap-2">
+                <p class="text-sm text-emerald-800" data-testid="offered">
+                    {format!("Offered for resale at {}.", format_price(price, &item.currency))}
+                </p>
+                <input type="hidden" name="offer_id" value=offer_id />
+                <button type="submit" class=BUTTON_LIGHT data-testid="withdraw-resale">"Withdraw the offer"</button>
+            </ActionForm>
+        }
+        .into_any(),
+        None => {
+            let (field, input_id) = (format!("resell-{}", item.order_id), format!("resell-{}", item.order_id));
+            view! {
+                <ActionForm action=resell attr:class="flex flex-wrap items-end gap-2">
+                    <input type="hidden" name="order_id" value=item.order_id.clone() />
+                    <label class="flex flex-col text-sm" for=field>
+                        {format!("Resale price ({})", item.currency)}
+                        <input
+                            id=input_id
+                            name="price"
+                            inputmode="decimal"
+                            required
+                            class="w-28 rounded-md border border-stone-300 px-2 py-1"
+                            data-testid="resell-price"
+                        />
+                    </label>
+                    <button type="submit" class=BUTTON_LIGHT data-testid="resell" disabled=move || resell.pending().get()>
+                        "Offer for resale"
+                    </button>
+                    <p class="w-full text-xs text-stone-500">
+                        "The creator's royalty and the platform fee come out of the price; the rest goes to the wallet you paid with."
+                    </p>
+                </ActionForm>
+            }
+            .into_any()
+        }
+    }
+}
+
+#[component]
+fn Owned(item: CollectionItem, resell: ServerAction<Resell>, withdraw: ServerAction<WithdrawResale>) -> impl IntoView {
+    let control = view! { <ResellControl item=item.clone() resell withdraw /> }.into_any();
     view! {
         <li class="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-stone-200 bg-white p-4">
             <div>
@@ -74,6 +148,7 @@ fn Owned(item: CollectionItem) -> impl IntoView {
                 <a href=format!("/api/v1/orders/{}/download", item.order_id) class=BUTTON_LIGHT rel="external" download="" data-testid="download">"Download original"</a>
                 <a href=format!("/api/v1/orders/{}/receipt", item.order_id) class=BUTTON_LIGHT rel="external" download="" data-testid="receipt-download">"Receipt (JSON)"</a>
             </div>
+            <div class="w-full border-t border-stone-100 pt-2">{control}</div>
         </li>
     }
 }
@@ -133,6 +208,10 @@ fn CertificateView(c: Certificate) -> impl IntoView {
                         <dd class="break-all font-mono" data-testid="certificate-payment">{format!("from a wallet, on chain: transaction {tx}, log {log}")}</dd>
                     }
                 })}
+                {c.resold.then(|| view! {
+                    <dt class="text-stone-500">"Resold"</dt>
+                    <dd class="font-medium text-amber-800" data-testid="certificate-resold">"You resold this edition: it passed to its new holder."</dd>
+                })}
                 <dt class="text-stone-500">"File SHA-256"</dt>
                 <dd class="break-all font-mono" data-testid="certificate-hash">{item.sha256.clone()}</dd>
                 <dt class="text-stone-500">"File"</dt>
@@ -155,6 +234,26 @@ fn CertificateView(c: Certificate) -> impl IntoView {
                     }}
                 </dd>
             </dl>
+            {(!c.custody.is_empty()).then(|| view! {
+                <section aria-labelledby="custody-heading">
+                    <h2 id="custody-heading" class="text-sm font-semibold uppercase tracking-wide text-stone-500">"Chain of custody"</h2>
+                    <ol class="mt-1 list-decimal pl-5 text-sm" data-testid="custody">
+                        {c.custody.iter().map(|h| view! {
+                            <li data-testid="custody-entry">
+                                {format!(
+                                    "{} {} for {} · log index {}{}{}",
+                                    if h.resale { "Resold" } else { "Sold" },
+                                    format_time_ms(h.at_ms),
+                                    format_price(h.price_minor, &h.currency),
+                                    h.leaf_index,
+                                    h.payment.as_deref().map(|p| format!(" · paid in transaction {}", p.split(':').next().unwrap_or(p))).unwrap_or_default(),
+                                    if h.this { " · this certificate" } else { "" },
+                                )}
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                </section>
+            })}
             <p class="text-xs text-stone-600">
                 "SHA-256(\"colophon/buyer-ref/v1\" ‖ 0x00 ‖ salt ‖ order id) is the buyer reference in the sale statement: "
                 "with this certificate you can show the statement is yours; the public log names no one. Verify the file at "

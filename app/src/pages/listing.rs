@@ -120,6 +120,7 @@ fn Listing(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
                 <SaleWindow d=d.clone() />
                 {d.per_account_cap.map(|c| view! { <p class="text-sm text-stone-600">{format!("At most {c} per collector.")}</p> })}
                 <BuyPanel d=d.clone() buy />
+                <ResaleMarket d=d.clone() />
             </aside>
         </article>
     }
@@ -172,8 +173,9 @@ fn BuyPanel(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
             </p>
         }
     });
-    let wallet = (d.wallet_payments && d.signed_in && !d.is_owner && d.unavailable.is_none())
-        .then(|| view! { <WalletPay d=d.clone() /> }.into_any());
+    let wallet = (d.wallet_payments && d.signed_in && !d.is_owner && d.unavailable.is_none()).then(|| {
+        view! { <WalletPay slug=d.card.slug.clone() price=d.card.price_minor key=d.checkout_key.clone() /> }.into_any()
+    });
     let form = match (&d.unavailable, d.is_owner, d.signed_in) {
         (Some(why), _, _) => {
             view! { <p class="font-medium text-rose-800" data-testid="unavailable">{why.clone()}</p> }.into_any()
@@ -226,22 +228,75 @@ fn BuyPanel(d: ListingDetail, buy: ServerAction<BuyListing>) -> impl IntoView {
     .into_any()
 }
 
-/// Paying from a browser wallet: a quote (which holds the edition), the
-/// wallet's transactions, then the order once the payment is confirmed.
+/// Editions holders offer for resale: each with its price and the creator's
+/// royalty, bought from a wallet like a new edition. Licences are not resold.
 #[component]
-fn WalletPay(d: ListingDetail) -> impl IntoView {
+fn ResaleMarket(d: ListingDetail) -> impl IntoView {
+    if d.card.kind != crate::types::ListingKind::Edition {
+        return view! {
+            <p class="text-sm text-stone-600" data-testid="not-resellable">
+                {colophon_catalog::Refusal::NotResellable.to_string()}
+            </p>
+        }
+        .into_any();
+    }
+    if d.resales.is_empty() {
+        return ().into_any();
+    }
+    let can_buy = d.wallet_payments && d.signed_in;
+    view! {
+        <section aria-labelledby="resale-heading" class="flex flex-col gap-3 rounded-lg border border-stone-200 bg-white p-4" data-testid="resales">
+            <h2 id="resale-heading" class="text-lg font-semibold">"Resale"</h2>
+            <ul class="flex flex-col gap-3">
+                {d.resales.iter().map(|o| {
+                    let royalty = format!("{}.{:02}", o.royalty_bps / 100, o.royalty_bps % 100);
+                    let royalty = royalty.trim_end_matches('0').trim_end_matches('.').to_owned();
+                    let size = o.edition_size.map(|n| format!(" of {n}")).unwrap_or_default();
+                    view! {
+                        <li class="flex flex-col gap-1 border-t border-stone-100 pt-2" data-testid="resale-offer">
+                            <p class="font-medium">
+                                {format!("Edition #{}{size} · {}", o.edition, crate::types::format_price(o.price_minor, &o.currency))}
+                            </p>
+                            <p class="text-sm text-stone-600" data-testid="resale-royalty">
+                                {format!("{royalty} % of the price goes to the creator as a royalty.")}
+                            </p>
+                            {o.held.then(|| view! { <p class="text-sm text-amber-800">"A buyer is paying for it now."</p> })}
+                            {(can_buy && !o.held).then(|| view! {
+                                <WalletPay
+                                    slug=o.listing.clone()
+                                    price=o.price_minor
+                                    key=format!("{}-{}", d.checkout_key, o.id)
+                                    offer=o.id.clone()
+                                />
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {(!can_buy).then(|| view! { <p class="text-sm text-stone-600">"Sign in with a wallet-enabled marketplace to buy a resale."</p> })}
+        </section>
+    }
+    .into_any()
+}
+
+/// Paying from a browser wallet: a quote (which holds the edition, or the
+/// resale `offer`), the wallet's transactions, then the order once the
+/// payment is confirmed.
+#[component]
+fn WalletPay(slug: String, price: i64, key: String, #[prop(optional, into)] offer: Option<String>) -> impl IntoView {
     let status: RwSignal<Option<(bool, String)>> = RwSignal::new(None);
     let done: RwSignal<Option<String>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
-    let (slug, price, base_key) = (d.card.slug.clone(), d.card.price_minor, d.checkout_key.clone());
+    let resale = offer.is_some();
+    let base_key = key;
     let pay = move |token: &'static str| {
         #[cfg(feature = "hydrate")]
         {
-            let (slug, key) = (slug.clone(), format!("{base_key}-{token}"));
+            let (slug, key, offer) = (slug.clone(), format!("{base_key}-{token}"), offer.clone());
             busy.set(true);
             done.set(None);
             leptos::task::spawn_local(async move {
-                match pay_flow::run(&slug, price, token, &key, status).await {
+                match pay_flow::run(&slug, price, token, &key, offer.as_deref(), status).await {
                     Ok(order_id) => {
                         status.set(None);
                         done.set(Some(order_id));
@@ -252,12 +307,18 @@ fn WalletPay(d: ListingDetail) -> impl IntoView {
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (token, &slug, price, &base_key);
+        let _ = (token, &slug, price, &base_key, &offer);
     };
     let pay_usd = pay.clone();
     view! {
         <div class="flex flex-col gap-2 border-t border-stone-200 pt-3" data-testid="wallet-pay">
-            <p class="text-sm text-stone-700">"Or pay from your own wallet. The fee and the creator's share are shown before you confirm."</p>
+            <p class="text-sm text-stone-700">
+                {if resale {
+                    "Pay from your own wallet. The fee, the creator's royalty and the seller's share are shown before you confirm."
+                } else {
+                    "Or pay from your own wallet. The fee and the creator's share are shown before you confirm."
+                }}
+            </p>
             <div class="flex flex-wrap gap-2">
                 <button type="button" class=BUTTON data-testid="pay-eth" disabled=move || busy.get() on:click=move |_| pay("eth")>"Pay with ETH"</button>
                 <button type="button" class=BUTTON data-testid="pay-usd" disabled=move || busy.get() on:click=move |_| pay_usd("usd")>"Pay with dUSD"</button>
@@ -295,6 +356,7 @@ mod pay_flow {
         price_minor: i64,
         token: &str,
         key: &str,
+        offer: Option<&str>,
         status: RwSignal<Option<(bool, String)>>,
     ) -> Result<String, String> {
         let say = |m: String| status.set(Some((false, m)));
@@ -304,7 +366,7 @@ mod pay_flow {
         say("Asking for a quote…".into());
         let resp = gloo_net::http::Request::post("/api/v1/orders/quote")
             .header("Idempotency-Key", key)
-            .json(&json!({"listing": slug, "price_minor": price_minor, "wallet": from, "token": token}))
+            .json(&json!({"listing": slug, "price_minor": price_minor, "wallet": from, "token": token, "offer": offer}))
             .map_err(|e| e.to_string())?
             .send()
             .await
@@ -320,13 +382,24 @@ mod pay_flow {
 
         ensure_chain(q.chain_id, say).await?;
 
-        say(format!(
-            "Confirm in your wallet: {} {} (platform fee {}, creator {}).",
-            format_units(&q.amount, q.decimals),
-            q.symbol,
-            format_units(&q.platform_fee, q.decimals),
-            format_units(&q.creator_share, q.decimals),
-        ));
+        let units = |v: &str| format_units(v, q.decimals);
+        say(match &q.seller_share {
+            Some(seller) => format!(
+                "Confirm in your wallet: {} {} (platform fee {}, creator's royalty {}, seller {}).",
+                units(&q.amount),
+                q.symbol,
+                units(&q.platform_fee),
+                units(&q.creator_share),
+                units(seller),
+            ),
+            None => format!(
+                "Confirm in your wallet: {} {} (platform fee {}, creator {}).",
+                units(&q.amount),
+                q.symbol,
+                units(&q.platform_fee),
+                units(&q.creator_share),
+            ),
+        });
         let mut paid_with = String::new();
         let last = q.transactions.len().saturating_sub(1);
         for (i, tx) in q.transactions.iter().enumerate() {

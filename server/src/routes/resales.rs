@@ -16,19 +16,7 @@ use tower_sessions::Session;
 use crate::{error::AppError, routes::uploads::account, state::AppState};
 
 fn offer_view(o: OfferRow) -> ResaleOffer {
-    ResaleOffer {
-        id: o.id,
-        listing: o.slug,
-        title: o.title,
-        edition: o.edition,
-        edition_size: o.edition_size,
-        price_minor: o.price_minor,
-        currency: o.currency,
-        royalty_bps: o.royalty_bps,
-        status: o.status.as_str().into(),
-        held: o.held,
-        created_at: o.created_at.timestamp(),
-    }
+    app::api::store::resale_offer(o)
 }
 
 /// Offers the edition one of your orders holds for resale
