@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::testing::{Creator, TestApp, browser, call, creator_with_key, listing, now_ms, png, upload};
 
-fn colophon(args: &[&str]) -> (u8, String) {
+pub(crate) fn colophon(args: &[&str]) -> (u8, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_colophon"))
         .args(args)
         .env("XDG_STATE_HOME", std::env::temp_dir().join("colophon-cli-never-used"))
@@ -23,7 +23,7 @@ fn colophon(args: &[&str]) -> (u8, String) {
     (out.status.code().unwrap_or(-1) as u8, text)
 }
 
-fn json_out(args: &[&str]) -> (u8, Value) {
+pub(crate) fn json_out(args: &[&str]) -> (u8, Value) {
     let mut all = args.to_vec();
     all.push("--json");
     let (code, text) = colophon(&all);
@@ -31,7 +31,7 @@ fn json_out(args: &[&str]) -> (u8, Value) {
 }
 
 /// The port the test server's anvil listens on, from its pid's command line.
-fn anvil_rpc(data_dir: &Path) -> String {
+pub(crate) fn anvil_rpc(data_dir: &Path) -> String {
     let pid = std::fs::read_to_string(data_dir.join("chain/anvil.pid")).expect("pid");
     let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid.trim())).expect("cmdline");
     let args: Vec<String> = cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
@@ -43,7 +43,7 @@ async fn provenance(app: &TestApp, hash: &ContentHash) -> Value {
     app.get(&format!("/api/v1/provenance/{}", hash.to_hex())).await.json().await.expect("json")
 }
 
-async fn wait_anchored(app: &TestApp, hash: &ContentHash) -> Value {
+pub(crate) async fn wait_anchored(app: &TestApp, hash: &ContentHash) -> Value {
     for _ in 0..300 {
         let v = provenance(app, hash).await;
         if v["matches"].as_array().is_some_and(|m| !m.is_empty() && m.iter().all(|m| m["anchored"] == true)) {
@@ -54,7 +54,7 @@ async fn wait_anchored(app: &TestApp, hash: &ContentHash) -> Value {
     panic!("not anchored after 30 s");
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let p = dir.join(name);
     std::fs::write(&p, bytes).expect("write");
     p.display().to_string()

@@ -3,4 +3,5 @@
 
 mod against_server;
 mod publish;
+mod resale;
 mod verify;
