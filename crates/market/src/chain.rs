@@ -10,8 +10,7 @@
 use alloy::primitives::{Address, B256, U256};
 use chrono::{DateTime, Utc};
 use colophon_ledger::{
-    LedgerError, QuoteSigner,
-    RoyaltySetter,
+    LedgerError, QuoteSigner, RoyaltySetter,
     sales::{PRIMARY, PaidEvent, Quote, RESALE, SalesReader},
 };
 use colophon_provenance::Payment;

@@ -78,8 +78,7 @@ impl Market {
         if offer.seller_account_id == r.account_id {
             return Err(MarketError::Refused(Refusal::OwnOffer));
         }
-        let listing =
-            store.owned_listing(offer.listing_id).await?.ok_or(MarketError::Refused(Refusal::NotFound))?;
+        let listing = store.owned_listing(offer.listing_id).await?.ok_or(MarketError::Refused(Refusal::NotFound))?;
         let creator = store
             .creator_payout_address(listing.creator_id)
             .await?

@@ -319,7 +319,9 @@ impl Statement {
     /// for every verifier's output alike; `None` for other kinds.
     pub fn sale_summary(&self) -> Option<String> {
         match self {
-            Self::EditionSold { edition, edition_size, .. } => Some(format!("edition #{edition} of {edition_size} sold")),
+            Self::EditionSold { edition, edition_size, .. } => {
+                Some(format!("edition #{edition} of {edition_size} sold"))
+            }
             Self::EditionTransferred { edition, edition_size, seller_ref, buyer_ref, .. } => Some(format!(
                 "edition #{edition} of {edition_size} resold: holder {}… to {}…",
                 &hex::encode(seller_ref)[..12],

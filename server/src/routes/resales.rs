@@ -87,7 +87,10 @@ pub async fn mine(State(state): State<AppState>, session: Session) -> Result<Jso
         (status = 200, description = "Open offers", body = Vec<ResaleOffer>),
         (status = 404, description = "No such listing", body = ErrorBody),
     ))]
-pub async fn listing(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<Vec<ResaleOffer>>, AppError> {
+pub async fn listing(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<Vec<ResaleOffer>>, AppError> {
     let id = state.store.listing_id_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
     let offers = state.store.listing_offers(id).await?;
     Ok(Json(offers.into_iter().map(offer_view).collect()))

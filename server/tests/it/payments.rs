@@ -238,7 +238,12 @@ async fn resell(
     let (s, b) = post(seller, offer_path, json!({"price_minor": price})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
     // Anyone sees the listing's offers; no seller is named.
-    let offers: Value = reqwest::get(app.url(&format!("/api/v1/listings/{slug}/resales"))).await.expect("get").json().await.expect("json");
+    let offers: Value = reqwest::get(app.url(&format!("/api/v1/listings/{slug}/resales")))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(offers.as_array().map(Vec::len), Some(1), "{offers}");
     assert_eq!(offers[0]["id"], offer["id"]);
     assert!(offers[0].get("payout_address").is_none() && offers[0].get("seller").is_none(), "{offers}");
@@ -301,8 +306,14 @@ async fn resell(
     assert_eq!(status["status"], "completed", "{status}");
 
     // The buyer holds edition #1 now; the seller's download passed with it.
-    let mine: Value =
-        buyer.get(app.url(&format!("/api/v1/orders/{new_order}"))).send().await.expect("get").json().await.expect("json");
+    let mine: Value = buyer
+        .get(app.url(&format!("/api/v1/orders/{new_order}")))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(mine["edition"], 1, "{mine}");
     let res = seller.get(app.url(&format!("/api/v1/orders/{order_id}/download"))).send().await.expect("get");
     assert_eq!(res.status(), StatusCode::CONFLICT);
@@ -319,7 +330,12 @@ async fn resell(
     assert_eq!(rows.len(), 2, "{custody}");
     assert_eq!((rows[0]["resale"].as_bool(), rows[1]["resale"].as_bool()), (Some(false), Some(true)));
     assert_eq!(rows[1]["tx_hash"], receipt.transaction_hash.to_string());
-    let offers: Value = reqwest::get(app.url(&format!("/api/v1/listings/{slug}/resales"))).await.expect("get").json().await.expect("json");
+    let offers: Value = reqwest::get(app.url(&format!("/api/v1/listings/{slug}/resales")))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(offers, json!([]));
     // On chain: the seller's share and the creator's royalty, owed by the contract.
     let contract: Address = q["contract"].as_str().expect("contract").parse().expect("address");

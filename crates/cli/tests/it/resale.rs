@@ -85,10 +85,14 @@ async fn verify_shows_an_editions_chain_of_custody_with_each_payment() {
     let (s, f) = upload(&app, &maker, &edition, ContentKind::EditionImage, &original, vec![]).await;
     assert_eq!(s, StatusCode::CREATED, "{f}");
     let id = edition["id"].as_i64().expect("id");
-    let (s, b) = call(&app, &maker.tab, "listings/status", &[("listing_id", &id.to_string()), ("status", "published")]).await;
+    let (s, b) =
+        call(&app, &maker.tab, "listings/status", &[("listing_id", &id.to_string()), ("status", "published")]).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let creator_id = app.store.owned_listing(id).await.expect("q").expect("listing").creator_id;
-    app.store.set_creator_payout_address(creator_id, &Address::repeat_byte(0xc0).to_checksum(None)).await.expect("payout");
+    app.store
+        .set_creator_payout_address(creator_id, &Address::repeat_byte(0xc0).to_checksum(None))
+        .await
+        .expect("payout");
     let (slug, price) = (edition["slug"].as_str().expect("slug"), edition["price_minor"].as_i64().expect("price"));
 
     // The first collector pays for edition #1 from wallet 1 and offers it at twice the price.
@@ -99,12 +103,14 @@ async fn verify_shows_an_editions_chain_of_custody_with_each_payment() {
     assert_eq!(s, StatusCode::CREATED, "{q1}");
     let sold_in = pay(&app, &first, &rpc, dev_key(1), &q1).await;
     let order = q1["order_id"].as_str().expect("order");
-    let (s, offer) = post(&app, &first, &format!("/api/v1/orders/{order}/resale"), None, json!({"price_minor": price * 2})).await;
+    let (s, offer) =
+        post(&app, &first, &format!("/api/v1/orders/{order}/resale"), None, json!({"price_minor": price * 2})).await;
     assert_eq!(s, StatusCode::CREATED, "{offer}");
 
     // The second pays the resale from wallet 3.
     let second = collector(&app, "second@example.com").await;
-    let ask = json!({"listing": slug, "price_minor": price * 2, "wallet": wallet(3), "token": "eth", "offer": offer["id"]});
+    let ask =
+        json!({"listing": slug, "price_minor": price * 2, "wallet": wallet(3), "token": "eth", "offer": offer["id"]});
     let (s, q2) = post(&app, &second, "/api/v1/orders/quote", Some("cli-resale-1"), ask).await;
     assert_eq!(s, StatusCode::CREATED, "{q2}");
     let resold_in = pay(&app, &second, &rpc, dev_key(3), &q2).await;

@@ -138,7 +138,11 @@ async fn an_edition_resells_with_the_royalty_and_its_custody_is_logged() {
         assert_eq!((q.quote.payee, q.quote.royaltyReceiver), (first.address(), creator_wallet));
         assert_eq!(q.quote.royalty, royalty_of(amount, 500));
         let sales_view = ColophonSales::new(d.sales, funder.clone());
-        let info = sales_view.royaltyInfo(U256::from(u64::try_from(listing).expect("id")), amount).call().await.expect("royaltyInfo");
+        let info = sales_view
+            .royaltyInfo(U256::from(u64::try_from(listing).expect("id")), amount)
+            .call()
+            .await
+            .expect("royaltyInfo");
         assert_eq!((info.receiver, info.royaltyAmount), (creator_wallet, q.quote.royalty), "EIP-2981 view agrees");
         // The quote holds the offer: nobody else may quote it, and the seller cannot pull it away.
         assert_eq!(refused(market.resale_quote(&ask(c, second.address(), "resale-c-1")).await), Refusal::BeingPaid);
@@ -169,7 +173,10 @@ async fn an_edition_resells_with_the_royalty_and_its_custody_is_logged() {
         assert_eq!(b_ref, buyer_ref(&resold.buyer_salt, &resold.id), "B's certificate proves B's link");
         assert_eq!((moved.bytes[13], U256::from_be_bytes(payment.amount)), (2, amount));
         let custody = store.custody(listing, 1).await.expect("q");
-        assert_eq!(custody.iter().map(|c| (c.resale, c.price_minor)).collect::<Vec<_>>(), [(false, 2500), (true, 5000)]);
+        assert_eq!(
+            custody.iter().map(|c| (c.resale, c.price_minor)).collect::<Vec<_>>(),
+            [(false, 2500), (true, 5000)]
+        );
         assert_eq!(store.offer(&offer.id).await.expect("q").expect("offer").status, OfferStatus::Sold);
         // Primary sales stay what they were: two, and the listing's sold count is unchanged.
         assert_eq!(store.listing_sales(listing, 10).await.expect("q").len(), 2);
@@ -205,9 +212,7 @@ async fn an_edition_resells_with_the_royalty_and_its_custody_is_logged() {
 async fn licences_are_not_resellable() {
     let db = TestDb::new(BACKENDS[0]).await;
     let shop = Shop::new(db.store().await).await;
-    let lora = shop
-        .listing(&Terms { kind: ListingKind::Lora, size: None, cap: None, starts: None, ends: None })
-        .await;
+    let lora = shop.listing(&Terms { kind: ListingKind::Lora, size: None, cap: None, starts: None, ends: None }).await;
     let [a] = shop.buyers(1).await[..] else { unreachable!() };
     let order = shop.market.buy(a, None, lora, 2500, "licence-a-1", Utc::now()).await.expect("licensed");
     let why = refused(shop.market.offer_resale(a, &order.row.id, 5000, Utc::now()).await);

@@ -27,6 +27,6 @@ mod tokens;
 mod webhooks;
 
 pub(crate) use self::{
-    accounts::*, anchors::*, avatars::*, credits::*, listings::*, log::*, orders::*, previews::*, resales::*, search::*,
-    sessions::*, styles::*, tokens::*, webhooks::*,
+    accounts::*, anchors::*, avatars::*, credits::*, listings::*, log::*, orders::*, previews::*, resales::*,
+    search::*, sessions::*, styles::*, tokens::*, webhooks::*,
 };

@@ -23,7 +23,8 @@ pub(crate) async fn create_offer(pool: &Pool, o: &NewOffer<'_>) -> Result<Result
     if order.account_id != o.seller_account_id {
         return Ok(Err(Refusal::NotHeld));
     }
-    let listing = query!("SELECT kind, currency FROM listings WHERE id = $1", order.listing_id).fetch_one(&mut *tx).await?;
+    let listing =
+        query!("SELECT kind, currency FROM listings WHERE id = $1", order.listing_id).fetch_one(&mut *tx).await?;
     let wallet = query_scalar!(
         "SELECT buyer_address FROM payment_quotes WHERE order_id = $1 AND status = 'completed'",
         o.order_id
@@ -106,7 +107,11 @@ pub(crate) async fn offer(pool: &Pool, id: &str) -> Result<Option<OfferRow>, Sto
 }
 
 /// Open offers of one listing (`listing_id`) or one seller (`account_id`), cheapest first.
-async fn open_offers(pool: &Pool, listing_id: Option<i64>, account_id: Option<i64>) -> Result<Vec<OfferRow>, StoreError> {
+async fn open_offers(
+    pool: &Pool,
+    listing_id: Option<i64>,
+    account_id: Option<i64>,
+) -> Result<Vec<OfferRow>, StoreError> {
     let rows = query!(
         r#"SELECT r.id AS "id!", r.order_id, r.seller_account_id AS "seller_account_id!: i64",
                   r.listing_id AS "listing_id!: i64", l.slug, l.title, r.edition AS "edition!: i64",
