@@ -45,6 +45,38 @@ impl PayToken {
             Self::Usd => "usd",
         }
     }
+
+    /// Every token the sales contract takes.
+    pub const ALL: [Self; 2] = [Self::Eth, Self::Usd];
+
+    /// How wallets show it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::Eth => "ETH",
+            Self::Usd => "dUSD",
+        }
+    }
+
+    /// Its smallest unit is 10^-decimals of one.
+    pub fn decimals(self) -> u8 {
+        match self {
+            Self::Eth => 18,
+            Self::Usd => 6,
+        }
+    }
+
+    /// Its address on `sales`' chain (zero for the native coin).
+    pub fn address(self, sales: &ChainSales) -> Address {
+        match self {
+            Self::Eth => Address::ZERO,
+            Self::Usd => sales.usd_token,
+        }
+    }
+
+    /// The token at `address` on `sales`' chain, if the contract takes it.
+    pub fn at(address: Address, sales: &ChainSales) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.address(sales) == address)
+    }
 }
 
 /// The deployment and prices chain payments use.
@@ -104,10 +136,7 @@ impl ChainSales {
     }
 
     pub(crate) fn token_address(&self, token: PayToken) -> Address {
-        match token {
-            PayToken::Eth => Address::ZERO,
-            PayToken::Usd => self.usd_token,
-        }
+        token.address(self)
     }
 }
 

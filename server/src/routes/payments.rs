@@ -29,7 +29,7 @@ fn wei(v: U256) -> String {
 }
 
 /// The wallet's view of a quote: amounts, and the calls to send.
-fn offer_view(o: &QuoteOffer, confirmations: u64) -> PaymentQuote {
+fn offer_view(o: &QuoteOffer, sales: &colophon_market::chain::ChainSales) -> PaymentQuote {
     let q = &o.quote;
     let eth = q.token == Address::ZERO;
     let pay = ColophonSales::payCall { q: q.clone(), signature: Bytes::from(o.signature.clone()) }.abi_encode();
@@ -53,8 +53,8 @@ fn offer_view(o: &QuoteOffer, confirmations: u64) -> PaymentQuote {
         chain_id: o.chain_id,
         contract: o.contract.to_checksum(None),
         token: q.token.to_checksum(None),
-        symbol: if eth { "ETH" } else { "dUSD" }.into(),
-        decimals: if eth { 18 } else { 6 },
+        symbol: PayToken::at(q.token, sales).map_or("?", PayToken::symbol).into(),
+        decimals: PayToken::at(q.token, sales).map_or(0, PayToken::decimals),
         kind: if resale { "resale" } else { "primary" }.into(),
         amount: q.amount.to_string(),
         platform_fee: q.platformFee.to_string(),
@@ -63,7 +63,7 @@ fn offer_view(o: &QuoteOffer, confirmations: u64) -> PaymentQuote {
         royalty_bps: resale.then_some(o.royalty_bps),
         payee: q.payee.to_checksum(None),
         deadline: o.row.deadline.timestamp(),
-        confirmations,
+        confirmations: sales.confirmations,
         signature: hex(&o.signature),
         transactions,
         replayed: o.replayed,
@@ -137,8 +137,11 @@ pub async fn create(
         }
     };
     let status = if offer.replayed { StatusCode::OK } else { StatusCode::CREATED };
-    let confirmations = state.market.chain().map_or(0, |c| c.confirmations);
-    Ok((status, Json(offer_view(&offer, confirmations))))
+    let sales = state
+        .market
+        .chain()
+        .ok_or_else(|| AppError::Conflict(colophon_market::MarketError::ChainPaymentsOff.to_string()))?;
+    Ok((status, Json(offer_view(&offer, sales))))
 }
 
 /// Where one of the buyer's quotes is; others' quotes do not exist for them

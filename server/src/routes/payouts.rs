@@ -19,6 +19,7 @@ use colophon_ledger::sales::ColophonSales;
 use tower_sessions::Session;
 
 use crate::{caller::Caller, error::AppError, routes::uploads::account, state::AppState};
+use colophon_market::chain::PayToken;
 
 /// The session key the issued, unsigned challenge waits under.
 const CHALLENGE: &str = "payout_challenge";
@@ -38,11 +39,6 @@ fn off() -> AppError {
 
 fn unavailable(e: impl std::fmt::Display) -> AppError {
     AppError::Unavailable { message: "The chain is not answering. Try again shortly.", source: anyhow::anyhow!("{e}") }
-}
-
-/// The tokens the sales contract takes: (address, symbol, decimals).
-fn tokens(usd: Address) -> [(Address, &'static str, u8); 2] {
-    [(Address::ZERO, "ETH", 18), (usd, "dUSD", 6)]
 }
 
 /// The creator's payout address, balances owed on chain and withdrawals.
@@ -72,7 +68,8 @@ async fn payouts(state: &AppState, creator_id: i64) -> Result<Payouts, AppError>
     let address = state.store.creator_payout_address(creator_id).await?.and_then(|a| a.parse::<Address>().ok());
     let mut balances = Vec::new();
     let mut withdrawals = Vec::new();
-    for (token, symbol, decimals) in tokens(sales.usd_token) {
+    for pay_token in PayToken::ALL {
+        let (token, symbol, decimals) = (pay_token.address(sales), pay_token.symbol(), pay_token.decimals());
         let owed = match address {
             Some(a) => reader.owed(a, token).await.map_err(unavailable)?,
             None => U256::ZERO,
@@ -92,8 +89,7 @@ async fn payouts(state: &AppState, creator_id: i64) -> Result<Payouts, AppError>
     }
     if let Some(a) = address {
         for w in reader.withdrawals(a, *start_block).await.map_err(unavailable)? {
-            let (symbol, decimals) =
-                tokens(sales.usd_token).iter().find(|t| t.0 == w.token).map_or(("?", 0), |t| (t.1, t.2));
+            let (symbol, decimals) = PayToken::at(w.token, sales).map_or(("?", 0), |t| (t.symbol(), t.decimals()));
             withdrawals.push(PayoutWithdrawal {
                 token: w.token.to_checksum(None),
                 symbol: symbol.into(),
