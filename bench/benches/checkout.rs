@@ -56,6 +56,7 @@ impl Shop {
                 sale_starts_at: None,
                 sale_ends_at: None,
                 per_account_cap: None,
+                royalty_bps: 500,
                 tags: "",
                 license_json: "{}",
                 license_hash: [1; 32],

@@ -189,6 +189,7 @@ test('a creator proves a payout address in their wallet, is paid by a collector,
   await form.getByLabel('Title').fill('Paid Tides');
   await form.getByLabel('Price (USD)').fill('20.00');
   await form.getByLabel('Edition size').fill('5');
+  await form.getByLabel('Resale royalty (%)').fill('7.5');
   await form.getByRole('button', { name: 'Create draft' }).click();
   const row = page.getByTestId('studio-listing').filter({ hasText: 'Paid Tides' });
   await row.waitFor();
@@ -207,6 +208,7 @@ test('a creator proves a payout address in their wallet, is paid by a collector,
   await signUp(buyer, 'payer@example.com', 'a collector who pays');
   await buyer.goto(server.url + listingUrl);
   await waitForHydration(buyer);
+  assert.equal(await buyer.getByTestId('royalty').textContent(), 'Editions resold here pay the creator 7.5 % of the price.');
   await buyer.getByTestId('pay-eth').click();
   await buyer.getByTestId('wallet-status').filter({ hasText: /Submitted \(0x[0-9a-f]{64}\)/ }).waitFor({ timeout: 30_000 });
   await rpc(chain.rpc_url, 'anvil_mine', ['0x1']);

@@ -309,6 +309,7 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
                 sale_starts_at: l.window.starts_in_hours.map(|h| now + Duration::hours(h)),
                 sale_ends_at: l.window.ends_in_hours.map(|h| now + Duration::hours(h)),
                 per_account_cap: l.cap,
+                royalty_bps: if kind == ListingKind::Edition { colophon_catalog::DEFAULT_ROYALTY_BPS } else { 0 },
                 tags: &format!("demo,{}", l.tags),
                 license_json: &serde_json::to_string(&terms)?,
                 license_hash: terms.hash().0,

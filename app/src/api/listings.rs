@@ -38,6 +38,7 @@ pub async fn create_listing(
     sale_starts_at: Option<String>,
     sale_ends_at: Option<String>,
     per_account_cap: Option<String>,
+    royalty: Option<String>,
     tags: Option<String>,
     commercial_use: Option<String>,
     derivatives: Option<String>,
@@ -65,6 +66,12 @@ pub async fn create_listing(
                 sale_starts_at,
                 sale_ends_at,
                 per_account_cap: num(&per_account_cap, "The per-account cap")?,
+                royalty_bps: royalty
+                    .as_deref()
+                    .filter(|r| !r.trim().is_empty())
+                    .map(colophon_catalog::royalty_from_percent)
+                    .transpose()
+                    .map_err(|e| ApiError::BadRequest(e.0))?,
                 tags: tags.unwrap_or_default().split(',').map(str::to_owned).collect(),
                 license: LicenseRequest {
                     commercial_use: commercial_use.is_some(),

@@ -193,6 +193,8 @@ pub struct ListingDetail {
     pub used_in: Vec<CreditView>,
     /// Editions holders offer for resale, cheapest first.
     pub resales: Vec<colophon_api::ResaleOffer>,
+    /// The creator's share of each resale, basis points (editions).
+    pub royalty_bps: i64,
 }
 
 /// A stored resale offer as the wire shows it (the page and the REST API alike).
@@ -440,6 +442,7 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 made_with,
                 used_in,
                 resales,
+                royalty_bps: l.royalty_bps,
             })
         }
         .await,

@@ -240,8 +240,17 @@ fn ResaleMarket(d: ListingDetail) -> impl IntoView {
         }
         .into_any();
     }
+    let percent = |bps: i64| {
+        let p = format!("{}.{:02}", bps / 100, bps % 100);
+        p.trim_end_matches('0').trim_end_matches('.').to_owned()
+    };
     if d.resales.is_empty() {
-        return ().into_any();
+        return view! {
+            <p class="text-sm text-stone-600" data-testid="royalty">
+                {format!("Editions resold here pay the creator {} % of the price.", percent(d.royalty_bps))}
+            </p>
+        }
+        .into_any();
     }
     let can_buy = d.wallet_payments && d.signed_in;
     view! {
@@ -249,8 +258,7 @@ fn ResaleMarket(d: ListingDetail) -> impl IntoView {
             <h2 id="resale-heading" class="text-lg font-semibold">"Resale"</h2>
             <ul class="flex flex-col gap-3">
                 {d.resales.iter().map(|o| {
-                    let royalty = format!("{}.{:02}", o.royalty_bps / 100, o.royalty_bps % 100);
-                    let royalty = royalty.trim_end_matches('0').trim_end_matches('.').to_owned();
+                    let royalty = percent(o.royalty_bps);
                     let size = o.edition_size.map(|n| format!(" of {n}")).unwrap_or_default();
                     view! {
                         <li class="flex flex-col gap-1 border-t border-stone-100 pt-2" data-testid="resale-offer">

@@ -92,6 +92,11 @@ fn NewListingForm(action: ServerAction<CreateListing>) -> impl IntoView {
                     <span class="font-medium">"Per-account cap (optional)"</span>
                     <input class=INPUT name="per_account_cap" type="number" min="1" />
                 </label>
+                <label class="block" class:hidden=move || kind.get() != "edition">
+                    <span class="font-medium">"Resale royalty (%)"</span>
+                    <input class=INPUT name="royalty" inputmode="decimal" placeholder="5" />
+                    <span class="text-xs text-stone-500">"Your share of every resale, 0 to 10 %; blank is 5 %."</span>
+                </label>
                 <label class="block">
                     <span class="font-medium">"Tags (comma-separated)"</span>
                     <input class=INPUT name="tags" placeholder="ink, tide, sumi-e" />

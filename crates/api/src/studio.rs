@@ -234,6 +234,12 @@ pub struct ListingRequest {
     /// Editions one account may buy.
     #[serde(default)]
     pub per_account_cap: Option<i64>,
+    /// Editions: the creator's share of every resale, in basis points,
+    /// 0..=1000 (10 %, the sales contract's cap); default 500 (5 %). Licences
+    /// are not resellable and carry none.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000)]
+    pub royalty_bps: Option<i64>,
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]

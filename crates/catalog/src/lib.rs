@@ -41,6 +41,28 @@ pub fn parse_kind(word: &str) -> Result<ListingKind, RuleError> {
     }
 }
 
+/// The highest resale royalty a listing may carry, in basis points (the sales contract's cap).
+pub const MAX_ROYALTY_BPS: i64 = 1000;
+/// An edition's resale royalty unless its creator says otherwise: 5 %.
+pub const DEFAULT_ROYALTY_BPS: i64 = 500;
+
+/// A royalty typed as a percentage ("5", "7.5", "0") in basis points.
+pub fn royalty_from_percent(input: &str) -> Result<i64, RuleError> {
+    let bad = || RuleError::new("Enter the resale royalty as a percentage from 0 to 10, e.g. 5 or 7.5.");
+    let s = input.trim().trim_end_matches('%').trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if s.is_empty() || frac.len() > 2 || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    let bps = whole.checked_mul(100).and_then(|w| w.checked_add(frac)).ok_or_else(bad)?;
+    if bps > MAX_ROYALTY_BPS {
+        return Err(RuleError::new("Resale royalties are 0 % to 10 %."));
+    }
+    Ok(bps)
+}
+
 /// A listing request that passed every rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidListing {
@@ -55,6 +77,8 @@ pub struct ValidListing {
     pub sale_starts_at: Option<DateTime<Utc>>,
     pub sale_ends_at: Option<DateTime<Utc>>,
     pub per_account_cap: Option<i64>,
+    /// The creator's share of each resale in basis points (0 for licences).
+    pub royalty_bps: i64,
     /// Lowercase, trimmed, without duplicates; up to 20 of at most 40 characters.
     pub tags: Vec<String>,
     pub license: LicenseTerms,
@@ -80,6 +104,15 @@ pub fn validate(req: &ListingRequest) -> Result<ValidListing, RuleError> {
         }
         (ListingKind::Edition, n) => n,
         _ => None,
+    };
+    let royalty_bps = match (kind, req.royalty_bps) {
+        (ListingKind::Edition, None) => DEFAULT_ROYALTY_BPS,
+        (ListingKind::Edition, Some(bps)) if (0..=MAX_ROYALTY_BPS).contains(&bps) => bps,
+        (ListingKind::Edition, Some(_)) => return Err(RuleError::new("Resale royalties are 0 % to 10 %.")),
+        (_, None | Some(0)) => 0,
+        (_, Some(_)) => {
+            return Err(RuleError::new("Licences are not resellable, so they carry no resale royalty."));
+        }
     };
     if req.per_account_cap.is_some_and(|c| c < 1) {
         return Err(RuleError::new("The per-account cap must be at least 1."));
@@ -117,6 +150,7 @@ pub fn validate(req: &ListingRequest) -> Result<ValidListing, RuleError> {
         sale_starts_at: starts,
         sale_ends_at: ends,
         per_account_cap: req.per_account_cap,
+        royalty_bps,
         tags,
         license,
         slug,
@@ -148,6 +182,23 @@ mod tests {
             tags: vec!["Ocean".into(), "ocean".into(), " ".into()],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn editions_carry_a_capped_resale_royalty_and_licences_none() {
+        assert_eq!(validate(&request()).expect("valid").royalty_bps, DEFAULT_ROYALTY_BPS);
+        let set = |bps| validate(&ListingRequest { royalty_bps: Some(bps), ..request() });
+        assert_eq!(set(750).expect("valid").royalty_bps, 750);
+        assert_eq!(set(0).expect("valid").royalty_bps, 0);
+        assert!(set(1001).is_err() && set(-1).is_err());
+        let lora = ListingRequest { kind: "lora".into(), edition_size: None, ..request() };
+        assert_eq!(validate(&lora).expect("valid").royalty_bps, 0);
+        assert!(validate(&ListingRequest { royalty_bps: Some(500), ..lora }).is_err());
+        assert_eq!(royalty_from_percent("5"), Ok(500));
+        assert_eq!(royalty_from_percent(" 7.5 % "), Ok(750));
+        assert_eq!(royalty_from_percent("0"), Ok(0));
+        assert!(royalty_from_percent("10.01").is_err() && royalty_from_percent("five").is_err());
+        assert!(royalty_from_percent("").is_err() && royalty_from_percent("-1").is_err());
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct ListingSpec {
     pub sale_ends_at: Option<String>,
     #[serde(default)]
     pub per_account_cap: Option<i64>,
+    /// Editions: the creator's share of each resale, basis points (0–1000; default 500).
+    #[serde(default)]
+    pub royalty_bps: Option<i64>,
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
@@ -194,6 +197,7 @@ fn infer(paths: &[PathBuf], a: &Args) -> Result<Vec<ListingSpec>, String> {
             sale_starts_at: None,
             sale_ends_at: None,
             per_account_cap: None,
+            royalty_bps: None,
             tags: Vec::new(),
             license: License::default(),
             files: vec![path.clone()],
@@ -372,6 +376,7 @@ async fn publish(a: &Args) -> Result<(Vec<Action>, bool), String> {
                     sale_starts_at: spec.sale_starts_at.clone(),
                     sale_ends_at: spec.sale_ends_at.clone(),
                     per_account_cap: spec.per_account_cap,
+                    royalty_bps: spec.royalty_bps,
                     tags: spec.tags.clone(),
                     license: spec.license.clone(),
                     slug: Some(slug.to_string()),

@@ -109,6 +109,7 @@ pub async fn create_draft(store: &Store, creator_id: i64, req: ListingRequest) -
             sale_starts_at: v.sale_starts_at,
             sale_ends_at: v.sale_ends_at,
             per_account_cap: v.per_account_cap,
+            royalty_bps: v.royalty_bps,
             tags: &tags,
             license_json: &license_json,
             license_hash: v.license.hash().0,

@@ -19,6 +19,8 @@ pub struct ListingDraft<'a> {
     pub sale_starts_at: Option<DateTime<Utc>>,
     pub sale_ends_at: Option<DateTime<Utc>>,
     pub per_account_cap: Option<i64>,
+    /// The creator's share of each resale, basis points.
+    pub royalty_bps: i64,
     pub tags: &'a str,
     pub license_json: &'a str,
     pub license_hash: [u8; 32],
@@ -43,6 +45,8 @@ pub struct OwnedListing {
     pub license_json: String,
     pub license_hash: Option<[u8; 32]>,
     pub files: i64,
+    /// The creator's share of each resale, basis points.
+    pub royalty_bps: i64,
 }
 
 /// A registered file version.
@@ -227,6 +231,7 @@ macro_rules! owned_listing {
             license_json: r.license_json,
             license_hash: r.license_hash.as_deref().map(|h| crate::log::to_array(h, "licence hash")).transpose()?,
             files: r.files,
+            royalty_bps: r.royalty_bps,
         })
     }};
 }

@@ -53,6 +53,7 @@ impl Shop {
                 sale_starts_at: t.starts,
                 sale_ends_at: t.ends,
                 per_account_cap: t.cap,
+                royalty_bps: 500,
                 tags: "",
                 license_json: "{}",
                 license_hash: [4; 32],

@@ -73,8 +73,8 @@ pub(crate) async fn create_draft(pool: &Pool, d: &ListingDraft<'_>) -> Result<i6
     query_scalar!(
         r#"INSERT INTO listings
              (creator_id, slug, kind, title, description, price_minor, currency, edition_size, status, created_at,
-              sale_starts_at, sale_ends_at, per_account_cap, tags, license_json, license_hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13, $14, $15)
+              sale_starts_at, sale_ends_at, per_account_cap, tags, license_json, license_hash, royalty_bps)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13, $14, $15, $16)
            RETURNING id AS "id!: i64""#,
         d.creator_id,
         d.slug,
@@ -91,6 +91,7 @@ pub(crate) async fn create_draft(pool: &Pool, d: &ListingDraft<'_>) -> Result<i6
         d.tags,
         d.license_json,
         hash,
+        d.royalty_bps,
     )
     .fetch_one(pool)
     .await
@@ -102,7 +103,8 @@ pub(crate) async fn creator_listings(pool: &Pool, creator_id: i64) -> Result<Vec
         r#"SELECT l.id AS "id!: i64", l.creator_id AS "creator_id!: i64", l.slug, l.kind, l.title, l.description, l.status,
                   l.price_minor AS "price_minor!: i64", l.currency, l.edition_size AS "edition_size: i64",
                   l.editions_sold AS "sold!: i64", l.tags, l.license_json, l.license_hash,
-                  (SELECT count(*) FROM listing_files f WHERE f.listing_id = l.id) AS "files!: i64"
+                  (SELECT count(*) FROM listing_files f WHERE f.listing_id = l.id) AS "files!: i64",
+                  l.royalty_bps AS "royalty_bps!: i64"
            FROM listings l WHERE l.creator_id = $1 ORDER BY l.created_at DESC, l.id DESC"#,
         creator_id
     )
@@ -116,7 +118,8 @@ pub(crate) async fn owned_listing(pool: &Pool, id: i64) -> Result<Option<OwnedLi
         r#"SELECT l.id AS "id!: i64", l.creator_id AS "creator_id!: i64", l.slug, l.kind, l.title, l.description, l.status,
                   l.price_minor AS "price_minor!: i64", l.currency, l.edition_size AS "edition_size: i64",
                   l.editions_sold AS "sold!: i64", l.tags, l.license_json, l.license_hash,
-                  (SELECT count(*) FROM listing_files f WHERE f.listing_id = l.id) AS "files!: i64"
+                  (SELECT count(*) FROM listing_files f WHERE f.listing_id = l.id) AS "files!: i64",
+                  l.royalty_bps AS "royalty_bps!: i64"
            FROM listings l WHERE l.id = $1"#,
         id
     )

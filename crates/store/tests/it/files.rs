@@ -33,6 +33,7 @@ fn draft(creator_id: i64, slug: &str) -> ListingDraft<'_> {
         sale_starts_at: None,
         sale_ends_at: Some(Utc::now() + Duration::days(7)),
         per_account_cap: Some(2),
+        royalty_bps: 500,
         tags: "ink,tide",
         license_json: "{}",
         license_hash: [5; 32],
