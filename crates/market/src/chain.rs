@@ -138,6 +138,46 @@ impl ChainSales {
     pub(crate) fn token_address(&self, token: PayToken) -> Address {
         token.address(self)
     }
+
+    /// The signed quote for what the store made of a quote request.
+    pub(crate) fn offer(&self, outcome: Quoted, royalty_bps: u16) -> Result<QuoteOffer, MarketError> {
+        let (row, replayed) = match outcome {
+            Quoted::Created(row) => (row, false),
+            Quoted::Replayed(row) => (row, true),
+            Quoted::Refused(why) => return Err(MarketError::Refused(why)),
+        };
+        let quote = quote_of(&row)?;
+        let signature = self.signer.sign(&quote).map_err(|e| MarketError::Chain(e.to_string()))?.to_vec();
+        Ok(QuoteOffer {
+            row,
+            quote,
+            signature,
+            chain_id: self.chain_id,
+            contract: self.contract,
+            replayed,
+            royalty_bps,
+        })
+    }
+
+    /// A confirmed `Paid` event: where the store records it, and what the
+    /// statement binds (docs/FORMATS.md §2.1).
+    pub(crate) fn paid(&self, event: &PaidEvent) -> crate::checkout::Paid {
+        crate::checkout::Paid {
+            row: ChainPayment {
+                tx_hash: event.tx_hash.to_string(),
+                log_index: i64::try_from(event.log_index).unwrap_or(i64::MAX),
+                block_number: i64::try_from(event.block_number).unwrap_or(i64::MAX),
+            },
+            proof: Payment {
+                chain_id: self.chain_id,
+                contract: self.contract.into_array(),
+                tx_hash: event.tx_hash.0,
+                log_index: event.log_index,
+                token: event.token.into_array(),
+                amount: event.amount.to_be_bytes(),
+            },
+        }
+    }
 }
 
 /// The on-chain orderId of an order id: its UTF-8, right-padded with zero bytes.
@@ -224,22 +264,7 @@ impl Market {
                 now: r.now,
             })
             .await?;
-        let (row, replayed) = match outcome {
-            Quoted::Created(row) => (row, false),
-            Quoted::Replayed(row) => (row, true),
-            Quoted::Refused(why) => return Err(MarketError::Refused(why)),
-        };
-        let quote = quote_of(&row)?;
-        let signature = sales.signer.sign(&quote).map_err(|e| MarketError::Chain(e.to_string()))?.to_vec();
-        Ok(QuoteOffer {
-            row,
-            quote,
-            signature,
-            chain_id: sales.chain_id,
-            contract: sales.contract,
-            replayed,
-            royalty_bps: 0,
-        })
+        sales.offer(outcome, 0)
     }
 
     /// Issues the order a confirmed payment paid for: numbers the edition,
@@ -250,21 +275,7 @@ impl Market {
         let sales = self.chain().ok_or(MarketError::ChainPaymentsOff)?;
         let listing =
             self.store().owned_listing(quote.listing_id).await?.ok_or(MarketError::Refused(Refusal::NotFound))?;
-        let paid = crate::checkout::Paid {
-            row: ChainPayment {
-                tx_hash: event.tx_hash.to_string(),
-                log_index: i64::try_from(event.log_index).unwrap_or(i64::MAX),
-                block_number: i64::try_from(event.block_number).unwrap_or(i64::MAX),
-            },
-            proof: Payment {
-                chain_id: sales.chain_id,
-                contract: sales.contract.into_array(),
-                tx_hash: event.tx_hash.0,
-                log_index: event.log_index,
-                token: event.token.into_array(),
-                amount: event.amount.to_be_bytes(),
-            },
-        };
+        let paid = sales.paid(event);
         let reference = format!("{}:{}", event.tx_hash, event.log_index);
         self.issue(
             &quote.order_id,

@@ -9,13 +9,12 @@ use alloy::primitives::{Address, U256};
 use chrono::{DateTime, Utc};
 use colophon_catalog::Price;
 use colophon_ledger::sales::PaidEvent;
-use colophon_provenance::{ContentHash, Payment, Statement, buyer_ref};
+use colophon_provenance::{ContentHash, Statement, buyer_ref};
 use colophon_store::{
-    ChainPayment, Checkout, NewOffer, NewQuote, OfferRow, OfferStatus, QuoteRow, Quoted, Refusal, ResaleQuote,
-    StoreError, Transfer,
+    Checkout, NewOffer, NewQuote, OfferRow, OfferStatus, QuoteRow, Refusal, ResaleQuote, StoreError, Transfer,
 };
 
-use crate::chain::{PayToken, QUOTE_TTL_SECS, QuoteOffer, quote_of};
+use crate::chain::{PayToken, QUOTE_TTL_SECS, QuoteOffer};
 use crate::{Market, MarketError, Order, valid_idempotency_key};
 
 /// A buyer's quote request for a resale offer.
@@ -120,22 +119,7 @@ impl Market {
                 &terms,
             )
             .await?;
-        let (row, replayed) = match outcome {
-            Quoted::Created(row) => (row, false),
-            Quoted::Replayed(row) => (row, true),
-            Quoted::Refused(why) => return Err(MarketError::Refused(why)),
-        };
-        let quote = quote_of(&row)?;
-        let signature = sales.signer.sign(&quote).map_err(|e| MarketError::Chain(e.to_string()))?.to_vec();
-        Ok(QuoteOffer {
-            row,
-            quote,
-            signature,
-            chain_id: sales.chain_id,
-            contract: sales.contract,
-            replayed,
-            royalty_bps: bps,
-        })
+        sales.offer(outcome, bps)
     }
 
     /// Completes a confirmed resale payment: the edition passes to the buyer
@@ -143,28 +127,12 @@ impl Market {
     /// in one transaction. A payment seen again returns the same order.
     pub async fn complete_resale(&self, quote: &QuoteRow, event: &PaidEvent) -> Result<Order, MarketError> {
         let sales = self.chain().ok_or(MarketError::ChainPaymentsOff)?;
-        let payment = Payment {
-            chain_id: sales.chain_id,
-            contract: sales.contract.into_array(),
-            tx_hash: event.tx_hash.0,
-            log_index: event.log_index,
-            token: event.token.into_array(),
-            amount: event.amount.to_be_bytes(),
-        };
+        let crate::checkout::Paid { row: payment_row, proof: payment } = sales.paid(event);
         let now = Utc::now();
         let buyer_salt: [u8; 32] = rand::random();
         let reference = format!("{}:{}", event.tx_hash, event.log_index);
-        let transfer = Transfer {
-            order_id: &quote.order_id,
-            payment: ChainPayment {
-                tx_hash: event.tx_hash.to_string(),
-                log_index: i64::try_from(event.log_index).unwrap_or(i64::MAX),
-                block_number: i64::try_from(event.block_number).unwrap_or(i64::MAX),
-            },
-            payment_ref: &reference,
-            buyer_salt,
-            now,
-        };
+        let transfer =
+            Transfer { order_id: &quote.order_id, payment: payment_row, payment_ref: &reference, buyer_salt, now };
         let operator = self.operator();
         let order_id = quote.order_id.clone();
         let outcome = self

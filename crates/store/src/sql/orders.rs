@@ -208,10 +208,30 @@ pub(crate) async fn create_quote(pool: &Pool, q: &NewQuote<'_>) -> Result<QuoteO
     if let Some(why) = state.refusal_for(held, q.now) {
         return Ok(QuoteOutcome::Refused(why));
     }
+    if !insert_quote(&mut tx, q, &b.currency, None).await? {
+        return Ok(QuoteOutcome::DuplicateKey);
+    }
+    tx.commit().await?;
+    Ok(QuoteOutcome::Created)
+}
+
+/// Inserts a quote (a resale quote with its offer and royalty); false when
+/// the account already used its idempotency key.
+pub(super) async fn insert_quote(
+    tx: &mut Conn,
+    q: &NewQuote<'_>,
+    currency: &str,
+    resale: Option<&crate::ResaleQuote>,
+) -> Result<bool, StoreError> {
+    let (offer, receiver, royalty) = match resale {
+        Some(r) => (Some(r.offer_id.as_str()), Some(r.royalty_receiver.as_str()), Some(r.royalty.as_str())),
+        None => (None, None, None),
+    };
     let inserted = query!(
         "INSERT INTO payment_quotes (order_id, account_id, listing_id, idempotency_key, buyer_address, payee_address,
-                                     token, amount, platform_fee, price_minor, currency, deadline, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13)",
+                                     token, amount, platform_fee, price_minor, currency, deadline, status, created_at,
+                                     resale_offer_id, royalty_receiver, royalty)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14, $15, $16)",
         q.order_id,
         q.account_id,
         q.listing_id,
@@ -222,19 +242,20 @@ pub(crate) async fn create_quote(pool: &Pool, q: &NewQuote<'_>) -> Result<QuoteO
         q.amount,
         q.platform_fee,
         q.price_minor,
-        b.currency,
+        currency,
         q.deadline,
         q.now,
+        offer,
+        receiver,
+        royalty,
     )
     .execute(&mut *tx)
     .await;
     match inserted {
-        Ok(_) => {}
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(QuoteOutcome::DuplicateKey),
-        Err(e) => return Err(e.into()),
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(false),
+        Err(e) => Err(e.into()),
     }
-    tx.commit().await?;
-    Ok(QuoteOutcome::Created)
 }
 
 pub(crate) async fn quote(pool: &Pool, order_id: &str) -> Result<Option<QuoteRow>, StoreError> {

@@ -176,34 +176,8 @@ pub(crate) async fn create_resale_quote(
     if held > 0 {
         return Ok(QuoteOutcome::Refused(Refusal::BeingPaid));
     }
-    let inserted = query!(
-        "INSERT INTO payment_quotes (order_id, account_id, listing_id, idempotency_key, buyer_address, payee_address,
-                                     token, amount, platform_fee, price_minor, currency, deadline, status, created_at,
-                                     resale_offer_id, royalty_receiver, royalty)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14, $15, $16)",
-        q.order_id,
-        q.account_id,
-        q.listing_id,
-        q.idempotency_key,
-        q.buyer_address,
-        q.payee_address,
-        q.token,
-        q.amount,
-        q.platform_fee,
-        q.price_minor,
-        offer.currency,
-        q.deadline,
-        q.now,
-        resale.offer_id,
-        resale.royalty_receiver,
-        resale.royalty,
-    )
-    .execute(&mut *tx)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(QuoteOutcome::DuplicateKey),
-        Err(e) => return Err(e.into()),
+    if !super::orders::insert_quote(&mut tx, q, &offer.currency, Some(resale)).await? {
+        return Ok(QuoteOutcome::DuplicateKey);
     }
     tx.commit().await?;
     Ok(QuoteOutcome::Created)
