@@ -111,15 +111,25 @@ export async function rpc(url, method, params = []) {
  * reach this process, which forwards them to the chain node as `account`
  * (anvil's dev accounts are unlocked, so the node signs what it is sent).
  * `wallet.reject = true` makes it refuse like a user clicking "Reject"
- * (error 4001); `wallet.calls` records every method asked.
+ * (error 4001); `wallet.noTypedData = true` makes it a wallet without
+ * `eth_signTypedData_v4` (error 4200); `wallet.calls` records every method
+ * asked, `wallet.typedData` every EIP-712 message it signed.
  */
 export async function injectWallet(context, chainUrl, account) {
-  const wallet = { reject: false, calls: [] };
+  const wallet = { reject: false, noTypedData: false, calls: [], typedData: [] };
   await context.exposeBinding('colophonWalletRequest', async (_source, { method, params }) => {
     wallet.calls.push(method);
     if (wallet.reject) return { error: { code: 4001, message: 'User rejected the request.' } };
     try {
       if (method === 'eth_requestAccounts' || method === 'eth_accounts') return { result: [account] };
+      if (method === 'eth_signTypedData_v4' && wallet.noTypedData) {
+        return { error: { code: 4200, message: 'The requested method is not supported by this wallet.' } };
+      }
+      if (method === 'eth_signTypedData_v4' && typeof params?.[1] === 'string') {
+        // Pages send the typed data as a JSON string (MetaMask's form); the node takes the object.
+        wallet.typedData.push(JSON.parse(params[1]));
+        return { result: await rpc(chainUrl, method, [params[0], JSON.parse(params[1])]) };
+      }
       return { result: await rpc(chainUrl, method, params ?? []) };
     } catch (e) {
       return { error: { code: e.code ?? -32603, message: e.message } };

@@ -29,6 +29,13 @@ pub fn explain(e: &WalletError) -> String {
     }
 }
 
+/// True when the wallet does not offer a method at all (EIP-1193 4200,
+/// JSON-RPC -32601): the page then takes the longer way that every wallet
+/// offers (for a permit: an approval, then the payment).
+pub fn unsupported(e: &WalletError) -> bool {
+    matches!(e.code, Some(4200 | -32601)) || e.message.to_lowercase().contains("not supported")
+}
+
 /// `amount` (a decimal integer in a token's smallest unit) in whole units, exactly:
 /// `format_units("8333333333333334", 18)` is `0.008333333333333334`.
 pub fn format_units(amount: &str, decimals: u8) -> String {
@@ -108,6 +115,18 @@ pub mod steps {
         request(method, params).await.map_err(|e| explain(&e))
     }
 
+    /// Asks the wallet to sign EIP-712 typed data (`eth_signTypedData_v4`);
+    /// `Ok(None)` when the wallet cannot sign typed data at all.
+    pub async fn sign_typed_data(from: &str, typed_data: &Value) -> Result<Option<String>, String> {
+        match request("eth_signTypedData_v4", json!([from, typed_data.to_string()])).await {
+            Ok(sig) => {
+                sig.as_str().map(|s| Some(s.to_owned())).ok_or_else(|| "Your wallet returned no signature.".into())
+            }
+            Err(e) if super::unsupported(&e) => Ok(None),
+            Err(e) => Err(explain(&e)),
+        }
+    }
+
     /// A JSON-RPC quantity (`"0x1f"`) as a number.
     pub fn hex_u64(v: &Value) -> Option<u64> {
         u64::from_str_radix(v.as_str()?.trim_start_matches("0x"), 16).ok()
@@ -172,6 +191,10 @@ mod tests {
         assert!(said(Some(4001), "User rejected the request.").contains("declined"));
         assert!(said(Some(NO_WALLET), "").contains("No browser wallet"));
         assert!(said(Some(4902), "Unrecognized chain").contains("add it"));
+        let e = |code, message: &str| WalletError { code, message: message.into() };
+        assert!(unsupported(&e(Some(4200), "The requested method is not supported")));
+        assert!(unsupported(&e(Some(-32601), "Method not found")));
+        assert!(!unsupported(&e(Some(4001), "User rejected the request.")), "a refusal is not a missing method");
         assert!(said(Some(-32000), "insufficient funds for gas * price + value").contains("enough"));
         assert!(said(Some(-32603), "execution reverted: QuoteExpired").contains("refused by the contract"));
         assert!(said(None, "something odd").contains("something odd"));

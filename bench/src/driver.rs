@@ -351,6 +351,18 @@ impl LocalServer {
         }
     }
 
+    /// The local chain node's command line (to start it again as it was), found by its port.
+    pub fn anvil_cmdline(&self) -> Option<Vec<String>> {
+        let needle = format!("--port\0{}\0", self.anvil_port);
+        std::fs::read_dir("/proc").into_iter().flatten().flatten().find_map(|entry| {
+            entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let cmd = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let text = String::from_utf8_lossy(&cmd);
+            (text.contains("anvil") && text.contains(&needle))
+                .then(|| text.split('\0').filter(|a| !a.is_empty()).map(str::to_owned).collect())
+        })
+    }
+
     /// SIGKILLs the local chain node (which outlives a killed server), found by its port.
     pub fn kill_anvil(&self) -> bool {
         let needle = format!("--port\0{}\0", self.anvil_port);

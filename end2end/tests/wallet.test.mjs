@@ -107,7 +107,7 @@ async function tokenBalance(rpcUrl, token, owner) {
   return BigInt(await rpc(rpcUrl, 'eth_call', [{ to: token, data }, 'latest']));
 }
 
-test('another collector pays in the stablecoin: approve, then pay', async () => {
+test('another collector pays in the stablecoin: a permit signature and one transaction; a wallet without permits approves, then pays', async () => {
   const chain = await (await fetch(server.url + '/api/v1/chain')).json();
   const deployed = JSON.parse(readFileSync(join(server.dataDir, 'chain', 'sales.json'), 'utf8'));
   const { usd, sales } = deployed.deployment;
@@ -119,25 +119,48 @@ test('another collector pays in the stablecoin: approve, then pay', async () => 
 
   await signUp(page, 'stable@example.com', 'a collector in dollars');
 
-  await page.goto(server.url + '/listings/tidal-memory-demo');
-  await waitForHydration(page);
-  const buyerBefore = await tokenBalance(chain.rpc_url, usd, BUYER);
-  const contractBefore = await tokenBalance(chain.rpc_url, usd, sales);
-  await page.getByTestId('pay-usd').click();
-  const status = page.getByTestId('wallet-status');
-  await status.filter({ hasText: /Submitted \(0x[0-9a-f]{64}\)/ }).waitFor({ timeout: 30_000 });
-  assert.equal(wallet.calls.filter((m) => m === 'eth_sendTransaction').length, 2, 'an approval, then the payment');
-  await rpc(chain.rpc_url, 'anvil_mine', ['0x1']);
-  const done = page.getByTestId('wallet-done');
-  await done.waitFor({ timeout: 30_000 });
-  const orderId = (await done.getByRole('link', { name: 'View the certificate' }).getAttribute('href')).split('/').pop();
-  const order = await (await page.request.get(server.url + `/api/v1/orders/${orderId}`)).json();
-  assert.equal(order.payment_provider, 'chain');
+  /** Pays for the demo listing in dUSD; returns the order and what the wallet was asked. */
+  const payUsd = async () => {
+    await page.goto(server.url + '/listings/tidal-memory-demo');
+    await waitForHydration(page);
+    wallet.calls.length = 0;
+    const buyerBefore = await tokenBalance(chain.rpc_url, usd, BUYER);
+    const contractBefore = await tokenBalance(chain.rpc_url, usd, sales);
+    await page.getByTestId('pay-usd').click();
+    const status = page.getByTestId('wallet-status');
+    await status.filter({ hasText: /Submitted \(0x[0-9a-f]{64}\)/ }).waitFor({ timeout: 30_000 });
+    await rpc(chain.rpc_url, 'anvil_mine', ['0x1']);
+    const done = page.getByTestId('wallet-done');
+    await done.waitFor({ timeout: 30_000 });
+    const orderId = (await done.getByRole('link', { name: 'View the certificate' }).getAttribute('href')).split('/').pop();
+    const order = await (await page.request.get(server.url + `/api/v1/orders/${orderId}`)).json();
+    assert.equal(order.payment_provider, 'chain');
+    // A price in cents is exactly cents × 10⁴ dUSD units: taken from the wallet, held by the contract.
+    const price = BigInt(order.price_minor) * 10_000n;
+    assert.equal(buyerBefore - (await tokenBalance(chain.rpc_url, usd, BUYER)), price);
+    assert.equal((await tokenBalance(chain.rpc_url, usd, sales)) - contractBefore, price);
+    return { order, price, sent: wallet.calls.filter((m) => m === 'eth_sendTransaction').length };
+  };
 
-  // A price in cents is exactly cents × 10⁴ dUSD units: taken from the wallet, held by the contract.
-  const price = BigInt(order.price_minor) * 10_000n;
-  assert.equal(buyerBefore - (await tokenBalance(chain.rpc_url, usd, BUYER)), price);
-  assert.equal((await tokenBalance(chain.rpc_url, usd, sales)) - contractBefore, price);
+  // A wallet that signs typed data: an EIP-2612 permit for exactly this payment, then one transaction.
+  const first = await payUsd();
+  assert.equal(first.sent, 1, 'the permit replaces the approval: one transaction');
+  assert.ok(wallet.calls.includes('eth_signTypedData_v4'), 'the wallet signed a permit');
+  const permit = wallet.typedData.at(-1);
+  assert.equal(permit.primaryType, 'Permit');
+  assert.equal(permit.domain.verifyingContract.toLowerCase(), usd.toLowerCase(), "the token's own domain");
+  assert.equal(BigInt(permit.domain.chainId), BigInt(chain.chain_id));
+  assert.equal(permit.message.owner.toLowerCase(), BUYER.toLowerCase());
+  assert.equal(permit.message.spender.toLowerCase(), sales.toLowerCase(), 'only the sales contract may take it');
+  assert.equal(BigInt(permit.message.value), first.price, 'exactly the amount quoted');
+  const allowance = await rpc(chain.rpc_url, 'eth_call', [{ to: usd, data: '0xdd62ed3e' + [BUYER, sales].map((a) => a.toLowerCase().replace(/^0x/, '').padStart(64, '0')).join('') }, 'latest']);
+  assert.equal(BigInt(allowance), 0n, 'the permit was spent whole: no allowance is left behind');
+
+  // A wallet without eth_signTypedData_v4: the page approves, then pays.
+  wallet.noTypedData = true;
+  const second = await payUsd();
+  assert.equal(second.sent, 2, 'an approval, then the payment');
+  assert.notEqual(second.order.order_id, first.order.order_id);
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -290,6 +313,12 @@ test('a collector resells an edition; the buyer pays from their wallet and the c
   await item.getByTestId('resell-price').fill('60');
   await item.getByTestId('resell').click();
   await item.getByTestId('offered').filter({ hasText: '$60.00' }).waitFor();
+  // On the listing page the seller sees their own offer without a Buy button.
+  await seller.goto(server.url + '/listings/tidal-memory-demo');
+  await waitForHydration(seller);
+  const mine = seller.getByTestId('resale-offer').filter({ hasText: '$60.00' });
+  await mine.getByTestId('own-offer').waitFor();
+  assert.equal(await mine.getByTestId('pay-eth').count(), 0, 'no Buy on your own offer');
 
   // Another collector sees the offer with the creator's royalty, and pays it from their wallet.
   const buyerContext = await browser.newContext();

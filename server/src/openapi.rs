@@ -69,6 +69,7 @@ perceptual hashes). Errors are `{\"error\", \"message\"}` with a message meant f
         orders::sale_receipt,
         payments::create,
         payments::one,
+        payments::permit,
         payouts::view,
         payouts::challenge,
         payouts::prove,

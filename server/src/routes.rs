@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orders", get(orders::mine).post(orders::create))
         .route("/api/v1/orders/quote", post(payments::create))
         .route("/api/v1/orders/quote/{id}", get(payments::one))
+        .route("/api/v1/orders/quote/{id}/permit", post(payments::permit))
         .route("/api/v1/studio/payouts", get(payouts::view))
         .route("/api/v1/studio/payout-address/challenge", post(payouts::challenge))
         .route("/api/v1/studio/payout-address", post(payouts::prove))

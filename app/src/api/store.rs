@@ -193,6 +193,8 @@ pub struct ListingDetail {
     pub used_in: Vec<CreditView>,
     /// Editions holders offer for resale, cheapest first.
     pub resales: Vec<colophon_api::ResaleOffer>,
+    /// The viewer's own offers among `resales` (ids): shown without Buy.
+    pub own_offers: Vec<String>,
     /// The creator's share of each resale, basis points (editions).
     pub royalty_bps: i64,
 }
@@ -378,7 +380,13 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 Some(f) => Some(ssr::provenance(&store, f).await?),
                 None => None,
             };
-            let resales = store.listing_offers(id).await?.into_iter().map(resale_offer).collect();
+            let offers = store.listing_offers(id).await?;
+            let own_offers = offers
+                .iter()
+                .filter(|o| viewer.as_ref().is_some_and(|v| v.id == o.seller_account_id))
+                .map(|o| o.id.clone())
+                .collect();
+            let resales = offers.into_iter().map(resale_offer).collect();
             let made_with = credit_views(store.made_with(id).await?);
             let used_in = credit_views(store.used_in(id).await?);
             let sales = store
@@ -442,6 +450,7 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                 made_with,
                 used_in,
                 resales,
+                own_offers,
                 royalty_bps: l.royalty_bps,
             })
         }

@@ -253,6 +253,8 @@ fn ResaleMarket(d: ListingDetail) -> impl IntoView {
         .into_any();
     }
     let can_buy = d.wallet_payments && d.signed_in;
+    let own_offers = d.own_offers.clone();
+    let own = move |id: &str| own_offers.iter().any(|o| o == id);
     view! {
         <section aria-labelledby="resale-heading" class="flex flex-col gap-3 rounded-lg border border-stone-200 bg-white p-4" data-testid="resales">
             <h2 id="resale-heading" class="text-lg font-semibold">"Resale"</h2>
@@ -269,7 +271,13 @@ fn ResaleMarket(d: ListingDetail) -> impl IntoView {
                                 {format!("{royalty} % of the price goes to the creator as a royalty.")}
                             </p>
                             {o.held.then(|| view! { <p class="text-sm text-amber-800">"A buyer is paying for it now."</p> })}
-                            {(can_buy && !o.held).then(|| view! {
+                            {own(&o.id).then(|| view! {
+                                <p class="text-sm text-stone-700" data-testid="own-offer">
+                                    "This is your offer. You can withdraw it from "
+                                    <a class="underline" href="/collection">"your collection"</a>"."
+                                </p>
+                            })}
+                            {(can_buy && !o.held && !own(&o.id)).then(|| view! {
                                 <WalletPay
                                     slug=o.listing.clone()
                                     price=o.price_minor
@@ -349,14 +357,33 @@ fn WalletPay(slug: String, price: i64, key: String, #[prop(optional, into)] offe
 
 #[cfg(feature = "hydrate")]
 mod pay_flow {
-    use colophon_api::{ErrorBody, PaymentQuote, QuoteState};
+    use colophon_api::{ErrorBody, PaymentQuote, QuoteState, WalletTransaction};
     use leptos::prelude::*;
     use serde_json::json;
 
     use crate::wallet::{
         format_units,
-        steps::{account, call as wallet, ensure_chain, hex_u64, receipt_block, sleep},
+        steps::{account, call as wallet, ensure_chain, hex_u64, receipt_block, sign_typed_data, sleep},
     };
+
+    /// The `payWithPermit` transaction for a signed permit (the server checks
+    /// the signature before the wallet spends gas on it).
+    async fn permit_transaction(order_id: &str, signature: &str) -> Result<WalletTransaction, String> {
+        let resp = gloo_net::http::Request::post(&format!("/api/v1/orders/quote/{order_id}/permit"))
+            .json(&json!({"signature": signature}))
+            .map_err(|e| e.to_string())?
+            .send()
+            .await
+            .map_err(|_| "Could not reach Colophon. Try again.".to_owned())?;
+        if !resp.ok() {
+            return Err(resp
+                .json::<ErrorBody>()
+                .await
+                .map(|e| e.message)
+                .unwrap_or_else(|_| "The permit was refused.".into()));
+        }
+        resp.json().await.map_err(|e| e.to_string())
+    }
 
     /// The whole payment; `Ok` is the order id once it is issued.
     pub async fn run(
@@ -408,9 +435,22 @@ mod pay_flow {
                 units(&q.creator_share),
             ),
         });
+        let mut transactions = q.transactions.clone();
+        if let Some(permit) = &q.permit {
+            say(format!(
+                "Sign the permit in your wallet: it lets the sales contract take exactly {} {} for this order, once. \
+                 Signing costs no gas.",
+                units(&q.amount),
+                q.symbol,
+            ));
+            match sign_typed_data(&from, &permit.typed_data).await? {
+                Some(signature) => transactions = vec![permit_transaction(&q.order_id, &signature).await?],
+                None => say("Your wallet cannot sign permits: approve the amount, then confirm the payment…".into()),
+            }
+        }
         let mut paid_with = String::new();
-        let last = q.transactions.len().saturating_sub(1);
-        for (i, tx) in q.transactions.iter().enumerate() {
+        let last = transactions.len().saturating_sub(1);
+        for (i, tx) in transactions.iter().enumerate() {
             let hash =
                 wallet("eth_sendTransaction", json!([{"from": from, "to": tx.to, "data": tx.data, "value": tx.value}]))
                     .await?;

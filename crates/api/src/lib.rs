@@ -25,7 +25,8 @@ pub use ledger::{
 pub use orders::{CreateOrder, OrderView};
 pub use payments::{
     CustodyEntry, OfferResale, PaymentQuote, PayoutBalance, PayoutChallenge, PayoutChallengeRequest, PayoutProof,
-    PayoutWithdrawal, Payouts, QuoteRequest, QuoteState, ResaleOffer, WalletTransaction,
+    PayoutWithdrawal, Payouts, PermitRequest, PermitSignature, QuoteRequest, QuoteState, ResaleOffer,
+    WalletTransaction,
 };
 pub use studio::{
     ActiveKey, FileVersion, LicenseRequest, ListingKind, ListingRequest, ListingStatus, Me, MeCreator, Sale, Scope,

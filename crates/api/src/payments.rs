@@ -68,8 +68,34 @@ pub struct PaymentQuote {
     pub signature: String,
     /// Send these in order: an ERC-20 `approve` (stablecoin only), then `pay`.
     pub transactions: Vec<WalletTransaction>,
+    /// Stablecoin quotes: the EIP-2612 permit to sign instead of the `approve`
+    /// (one transaction instead of two). Absent for ETH, or when the token's
+    /// permit could not be read.
+    pub permit: Option<PermitRequest>,
     /// The same Idempotency-Key quoted before: this is that quote.
     pub replayed: bool,
+}
+
+/// An EIP-2612 permit for the buyer's wallet to sign (`eth_signTypedData_v4`):
+/// the token lets the sales contract take exactly the quote's amount until the
+/// quote's deadline. Post the signature to `/api/v1/orders/quote/{order_id}/permit`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PermitRequest {
+    /// EIP-712 typed data as `eth_signTypedData_v4` takes it: `types`,
+    /// `primaryType` (`Permit`), `domain` (the token's own, as its
+    /// `eip712Domain()` states it) and `message` (owner = the buyer's wallet,
+    /// spender = the sales contract, value = the amount, the owner's current
+    /// `nonces()`, deadline = the quote's).
+    #[schema(value_type = Object)]
+    pub typed_data: serde_json::Value,
+}
+
+/// `POST /api/v1/orders/quote/{order_id}/permit`: the wallet's permit signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PermitSignature {
+    /// 65 bytes `r ‖ s ‖ v`, 0x-hex, as `eth_signTypedData_v4` returns it.
+    pub signature: String,
 }
 
 /// `GET /api/v1/orders/quote/{order_id}`: where a quote is.

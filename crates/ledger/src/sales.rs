@@ -32,6 +32,61 @@ sol!(
 );
 
 pub use ColophonSales::Quote;
+pub use alloy_dyn_abi::TypedData;
+
+sol! {
+    /// EIP-2612's permit, as the token's holder signs it (`eth_signTypedData_v4`).
+    #[derive(Debug, serde::Serialize)]
+    struct Permit {
+        address owner;
+        address spender;
+        uint256 value;
+        uint256 nonce;
+        uint256 deadline;
+    }
+}
+
+/// Why a permit signature cannot pay a quote.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PermitError {
+    #[error("The permit signature must be 65 bytes of 0x-hex, as eth_signTypedData_v4 returns it.")]
+    Malformed,
+    #[error(
+        "The permit was not signed by the paying wallet {0}, or not for this payment (a newer permit of that wallet \
+         changed its nonce). Sign it again from that wallet."
+    )]
+    WrongSigner(Address),
+}
+
+/// The `payWithPermit` calldata paying `quote` (signed by the sales signer:
+/// `quote_signature`), once `permit_signature` is the quote's buyer's
+/// signature of `permit` (as [`SalesReader::permit`] built it). The signer is
+/// checked here, so a wrong wallet or a stale nonce is refused before the buyer
+/// spends gas on a payment that would revert.
+pub fn pay_with_permit(
+    quote: &Quote,
+    quote_signature: Bytes,
+    permit: &TypedData,
+    permit_signature: &[u8],
+) -> Result<Bytes, PermitError> {
+    use alloy::sol_types::SolCall as _;
+    let signature = alloy::primitives::Signature::try_from(permit_signature).map_err(|_| PermitError::Malformed)?;
+    let digest = permit.eip712_signing_hash().map_err(|_| PermitError::Malformed)?;
+    let signer = signature.recover_address_from_prehash(&digest).map_err(|_| PermitError::Malformed)?;
+    if signer != quote.buyer {
+        return Err(PermitError::WrongSigner(quote.buyer));
+    }
+    Ok(ColophonSales::payWithPermitCall {
+        q: quote.clone(),
+        signature: quote_signature,
+        permitDeadline: U256::from(quote.deadline),
+        v: 27 + u8::from(signature.v()),
+        r: signature.r().into(),
+        s: signature.s().into(),
+    }
+    .abi_encode()
+    .into())
+}
 
 /// `Quote.kind` of a primary sale (the creator sells; no royalty).
 pub const PRIMARY: u8 = 0;
@@ -218,6 +273,30 @@ impl SalesReader {
     pub async fn block_time(&self, number: u64) -> Result<u64, LedgerError> {
         let block = self.provider.get_block_by_number(number.into()).await.map_err(rpc)?;
         block.map(|b| b.header.timestamp).ok_or_else(|| LedgerError::Rpc(format!("block {number} is unknown")))
+    }
+
+    /// The EIP-2612 permit that lets the sales contract take `value` of
+    /// `token` from `owner` until `deadline`: in the token's own domain (its
+    /// EIP-5267 `eip712Domain()`), with the owner's current nonce.
+    pub async fn permit(
+        &self,
+        token: Address,
+        owner: Address,
+        value: U256,
+        deadline: u64,
+    ) -> Result<TypedData, LedgerError> {
+        let erc20 = DemoUSD::new(token, &self.provider);
+        let d = erc20.eip712Domain().call().await.map_err(rpc)?;
+        let nonce = erc20.nonces(owner).call().await.map_err(rpc)?;
+        let domain = Eip712Domain::new(
+            Some(d.name.into()),
+            Some(d.version.into()),
+            Some(d.chainId),
+            Some(d.verifyingContract),
+            None,
+        );
+        let permit = Permit { owner, spender: self.contract, value, nonce, deadline: U256::from(deadline) };
+        Ok(TypedData::from_struct(&permit, Some(domain)))
     }
 
     /// What the contract owes `account` in `token` (zero address: ETH).

@@ -13,7 +13,9 @@ use axum::{
     http::{HeaderMap, StatusCode},
 };
 use chrono::Utc;
-use colophon_api::{ErrorBody, PaymentQuote, QuoteRequest, QuoteState, WalletTransaction};
+use colophon_api::{
+    ErrorBody, PaymentQuote, PermitRequest, PermitSignature, QuoteRequest, QuoteState, WalletTransaction,
+};
 use colophon_ledger::sales::{ColophonSales, DemoUSD};
 use colophon_market::chain::{PayToken, QuoteOffer};
 use tower_sessions::Session;
@@ -29,7 +31,11 @@ fn wei(v: U256) -> String {
 }
 
 /// The wallet's view of a quote: amounts, and the calls to send.
-fn offer_view(o: &QuoteOffer, sales: &colophon_market::chain::ChainSales) -> PaymentQuote {
+fn offer_view(
+    o: &QuoteOffer,
+    sales: &colophon_market::chain::ChainSales,
+    permit: Option<PermitRequest>,
+) -> PaymentQuote {
     let q = &o.quote;
     let eth = q.token == Address::ZERO;
     let pay = ColophonSales::payCall { q: q.clone(), signature: Bytes::from(o.signature.clone()) }.abi_encode();
@@ -66,6 +72,7 @@ fn offer_view(o: &QuoteOffer, sales: &colophon_market::chain::ChainSales) -> Pay
         confirmations: sales.confirmations,
         signature: hex(&o.signature),
         transactions,
+        permit,
         replayed: o.replayed,
     }
 }
@@ -141,7 +148,70 @@ pub async fn create(
         .market
         .chain()
         .ok_or_else(|| AppError::Conflict(colophon_market::MarketError::ChainPaymentsOff.to_string()))?;
-    Ok((status, Json(offer_view(&offer, sales))))
+    let permit = permit_request(&state, &offer.quote).await;
+    Ok((status, Json(offer_view(&offer, sales, permit))))
+}
+
+/// The EIP-2612 permit a stablecoin quote can be paid with instead of an
+/// approval. `None` for ETH, and when the token's domain or nonce cannot be
+/// read: the wallet then approves, which always works.
+async fn permit_request(state: &AppState, q: &colophon_ledger::sales::Quote) -> Option<PermitRequest> {
+    let (reader, _) = state.sales_reader.as_ref()?;
+    if q.token == Address::ZERO {
+        return None;
+    }
+    match reader.permit(q.token, q.buyer, q.amount, q.deadline).await {
+        Ok(typed) => serde_json::to_value(&typed).ok().map(|typed_data| PermitRequest { typed_data }),
+        Err(err) => {
+            tracing::warn!(%err, token = %q.token, "cannot read the token's permit; the wallet approves instead");
+            None
+        }
+    }
+}
+
+/// Turns the buyer's EIP-2612 permit signature into the one `payWithPermit` transaction to send
+#[utoipa::path(post, path = "/api/v1/orders/quote/{id}/permit", tag = "collector", operation_id = "permitQuote",
+    security(("session" = [])),
+    params(("id" = String, Path, description = "The quote's order id.")),
+    request_body = PermitSignature,
+    responses(
+        (status = 200, description = "The `payWithPermit` transaction: send it from the quote's wallet", body = WalletTransaction),
+        (status = 400, description = "A malformed signature, an ETH quote, or a permit not signed by the quote's wallet for this payment", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No quote of yours has this id", body = ErrorBody),
+        (status = 409, description = "The quote is no longer open, or wallet payments are off", body = ErrorBody),
+        (status = 503, description = "The chain did not answer", body = ErrorBody),
+    ))]
+pub async fn permit(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<WalletTransaction>, AppError> {
+    let account = account(&state, &session).await?;
+    let req: PermitSignature = crate::error::json_body(&body)?;
+    let row = state.store.quote(&id).await?.filter(|q| q.account_id == account.id).ok_or(AppError::NotFound)?;
+    let (Some(sales), Some((reader, _))) = (state.market.chain(), state.sales_reader.as_ref()) else {
+        return Err(AppError::Conflict(colophon_market::MarketError::ChainPaymentsOff.to_string()));
+    };
+    if row.status != colophon_store::QuoteStatus::Open {
+        return Err(AppError::Conflict(format!(
+            "This quote is {}: it can no longer be paid. Ask for a new one.",
+            row.status.as_str()
+        )));
+    }
+    let q = colophon_market::chain::quote_of(&row)?;
+    if q.token == Address::ZERO {
+        return Err(AppError::BadRequest("An ETH payment needs no permit: send the quote's transaction.".into()));
+    }
+    let signature = alloy::primitives::hex::decode(req.signature.trim())
+        .map_err(|_| AppError::BadRequest(colophon_ledger::sales::PermitError::Malformed.to_string()))?;
+    let typed =
+        reader.permit(q.token, q.buyer, q.amount, q.deadline).await.map_err(crate::routes::payouts::unavailable)?;
+    let quote_signature = sales.signer.sign(&q).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let data = colophon_ledger::sales::pay_with_permit(&q, quote_signature, &typed, &signature)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    Ok(Json(WalletTransaction { to: sales.contract.to_checksum(None), data: hex(&data), value: "0x0".into() }))
 }
 
 /// Where one of the buyer's quotes is; others' quotes do not exist for them

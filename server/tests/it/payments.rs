@@ -203,6 +203,8 @@ async fn a_collector_pays_from_their_wallet_and_the_order_follows_the_confirmed_
 
         // Anna resells the edition to Ben; the creator's royalty is paid from the price.
         resell(&app, (&anna, &ben), &order_id, &slug, price * 2, (&provider, creator_wallet)).await;
+        // Then pays for another edition in the stablecoin with a permit instead of an approval.
+        pay_with_permit(&app, &anna, &ask, &provider, creator_wallet).await;
         app.stop().await;
     }
 }
@@ -411,4 +413,108 @@ async fn prove_payout_address(
     // …and the same signature cannot be played again.
     let (s, b) = post(creator, "/api/v1/studio/payout-address", json!({"signature": signature})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+}
+
+/// A stablecoin quote paid with an EIP-2612 permit: the wallet signs the
+/// typed data the quote carries and the server turns the signature into one
+/// `payWithPermit` transaction. A permit from another wallet, a malformed
+/// signature and a permit for an ETH quote are refused in words, before any
+/// gas is spent.
+async fn pay_with_permit(
+    app: &TestApp,
+    anna: &reqwest::Client,
+    ask: &impl Fn(&str) -> Value,
+    provider: &impl Provider,
+    creator_wallet: Address,
+) {
+    use alloy::signers::SignerSync as _;
+    use colophon_ledger::sales::TypedData;
+    let post_permit = |order_id: &str, signature: String| {
+        let req = anna
+            .post(app.url(&format!("/api/v1/orders/quote/{order_id}/permit")))
+            .header("sec-fetch-site", "same-origin")
+            .json(&json!({"signature": signature}));
+        async move {
+            let res = req.send().await.expect("post");
+            (res.status(), res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (s, eth) = quote(app, anna, "quote-anna-eth-2", ask("eth")).await;
+    assert_eq!(s, StatusCode::CREATED, "{eth}");
+    assert_eq!(eth["permit"], Value::Null, "ETH needs no permit");
+    let (s, b) = post_permit(eth["order_id"].as_str().expect("id"), format!("0x{}", "11".repeat(65))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+
+    let (s, q) = quote(app, anna, "quote-anna-usd-1", ask("usd")).await;
+    assert_eq!(s, StatusCode::CREATED, "{q}");
+    let order_id = q["order_id"].as_str().expect("order id").to_owned();
+    assert_eq!(q["transactions"].as_array().expect("txs").len(), 2, "wallets without permits approve, then pay");
+    let typed: TypedData = serde_json::from_value(q["permit"]["typed_data"].clone()).expect("EIP-712 typed data");
+    assert_eq!(typed.primary_type, "Permit");
+    let token: Address = q["token"].as_str().expect("token").parse().expect("address");
+    let contract: Address = q["contract"].as_str().expect("contract").parse().expect("address");
+    assert_eq!(typed.domain.verifying_contract, Some(token), "the token's own domain");
+    assert_eq!(typed.message["spender"].as_str().map(str::to_lowercase), Some(contract.to_string().to_lowercase()));
+    assert_eq!(
+        typed.message["owner"].as_str().map(str::to_lowercase),
+        Some(dev_key(1).address().to_string().to_lowercase())
+    );
+    let digest = typed.eip712_signing_hash().expect("hash");
+
+    // Refused in words: another wallet's signature, bytes that are no signature.
+    let other = dev_key(3).sign_hash_sync(&digest).expect("sign");
+    let (s, b) = post_permit(&order_id, format!("0x{}", alloy::primitives::hex::encode(other.as_bytes()))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b["message"].as_str().expect("message").contains("not signed by the paying wallet"), "{b}");
+    let (s, b) = post_permit(&order_id, "0x1234".into()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b["message"].as_str().expect("message").contains("65 bytes"), "{b}");
+
+    // The buyer's signature: one transaction pays, and no allowance is left behind.
+    let sig = dev_key(1).sign_hash_sync(&digest).expect("sign");
+    let (s, tx) = post_permit(&order_id, format!("0x{}", alloy::primitives::hex::encode(sig.as_bytes()))).await;
+    assert_eq!(s, StatusCode::OK, "{tx}");
+    assert_eq!(tx["value"], "0x0");
+    let usd = colophon_ledger::sales::DemoUSD::new(token, provider);
+    let before = usd.balanceOf(dev_key(1).address()).call().await.expect("balance");
+    let owed_before = ColophonSales::new(contract, provider).owed(creator_wallet, token).call().await.expect("owed");
+    let receipt = provider
+        .send_transaction(
+            TransactionRequest::default()
+                .with_from(dev_key(1).address())
+                .with_to(tx["to"].as_str().expect("to").parse::<Address>().expect("address"))
+                .with_input(tx["data"].as_str().expect("data").parse::<Bytes>().expect("hex")),
+        )
+        .await
+        .expect("send")
+        .get_receipt()
+        .await
+        .expect("receipt");
+    assert!(receipt.status(), "paid with the permit");
+    let amount: U256 = q["amount"].as_str().expect("amount").parse().expect("decimal");
+    let share: U256 = q["creator_share"].as_str().expect("share").parse().expect("decimal");
+    assert_eq!(before - usd.balanceOf(dev_key(1).address()).call().await.expect("balance"), amount);
+    assert_eq!(usd.allowance(dev_key(1).address(), contract).call().await.expect("allowance"), U256::ZERO);
+    let owed = ColophonSales::new(contract, provider).owed(creator_wallet, token).call().await.expect("owed");
+    assert_eq!(owed - owed_before, share, "the creator's share, in dUSD");
+    let _: Value = provider.raw_request("anvil_mine".into(), (2u64,)).await.expect("mine");
+    let mut done = Value::Null;
+    for _ in 0..100 {
+        done = anna
+            .get(app.url(&format!("/api/v1/orders/quote/{order_id}")))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        if done["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(done["status"], "completed", "{done}");
+    // The quote is paid: a permit for it now is refused.
+    let (s, b) = post_permit(&order_id, format!("0x{}", alloy::primitives::hex::encode(sig.as_bytes()))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
 }

@@ -14,6 +14,11 @@
 //!   log by a consistency proof, and every leaf's inclusion proof verifies
 //!   against the root anchored for the whole log.
 //!
+//! - collectors paying from their wallets (`wallets.rs`): kills during
+//!   confirmation, chain outages while the server runs, and payments dropped
+//!   when the killed chain restarts from its last state (a reorg) — 0 lost,
+//!   0 duplicated orders, 0 unpaid editions issued.
+//!
 //! Usage: faults [TRIALS=100] [SEED]   (env: COLOPHON_SERVER_BIN, COLOPHON_ANVIL_BIN)
 //! Prints the counts; exits 1 when any promise is broken.
 
@@ -26,6 +31,8 @@ use std::{
     },
     time::{Duration, Instant},
 };
+
+mod wallets;
 
 use anyhow::{Context as _, bail};
 use colophon_bench::driver::{LocalServer as Server, Rng, Tab, is_transport, png};
@@ -273,6 +280,18 @@ async fn recover(
     Ok(())
 }
 
+/// Waits (up to 30 s) for a restarted chain node to answer.
+async fn wait_for_chain(rpc_url: &str) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if wallets::rpc(&client, rpc_url, "eth_chainId", serde_json::json!([])).await.is_ok() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
 /// The promises about files and orders; returns the violations found.
 /// Uploads from `first_upload` on are checked (each trial checks the new ones; the end checks all).
 async fn check_sales_and_files(
@@ -443,9 +462,16 @@ async fn main() -> anyhow::Result<()> {
     let data = dir.path().to_path_buf();
     println!("faults: {trials} trials, seed {seed}, data {}", data.display());
     let mut server = Server::new(bin, data.clone());
-    server.env("COLOPHON_DEMO", "0").env("COLOPHON_ANCHOR_INTERVAL", "1").env("COLOPHON_PREVIEW_WORKERS", "1");
+    server
+        .env("COLOPHON_DEMO", "0")
+        .env("COLOPHON_ANCHOR_INTERVAL", "1")
+        .env("COLOPHON_PREVIEW_WORKERS", "1")
+        .env("COLOPHON_PAYMENTS", "chain")
+        .env("COLOPHON_PAYMENT_CONFIRMATIONS", wallets::CONFIRMATIONS);
     server.start().await?;
     let base = server.base();
+    let rpc_url = server.rpc_url();
+    wallets::interval_mining(&rpc_url).await?;
 
     // Creators with published editions, and collectors.
     let mut creators = Vec::new();
@@ -454,6 +480,7 @@ async fn main() -> anyhow::Result<()> {
         tab.sign_up(&format!("maker{i}@faults.test")).await?;
         let key = SigningKey::from_seed(&[i as u8 + 1; 32]);
         tab.become_creator(&format!("maker{i}"), &key).await?;
+        wallets::prove_payout(&tab, &rpc_url, wallets::PAYOUT_WALLETS[i]).await?;
         let mut listings = Vec::new();
         for (j, &edition_size) in EDITION_SIZES.iter().enumerate() {
             let l = tab.create_listing("edition", &format!("Fault line {i}-{j}"), edition_size).await?;
@@ -480,10 +507,21 @@ async fn main() -> anyhow::Result<()> {
         tab.sign_up(&format!("collector{i}@faults.test")).await?;
         buyers.push(tab);
     }
+    let mut wallet_tabs = Vec::new();
+    for i in 0..wallets::BUYER_WALLETS.len() {
+        let tab = Tab::new(&base);
+        tab.sign_up(&format!("wallet{i}@faults.test")).await?;
+        wallet_tabs.push(tab);
+    }
+    // Every buyer's orders, for the edition checks.
+    let all_buyers: Vec<Tab> = buyers.iter().chain(&wallet_tabs).cloned().collect();
     // Let anvil write its state file once before the first kill can take it down.
     tokio::time::sleep(Duration::from_secs(3)).await;
 
     let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let wallet_ledger = Arc::new(Mutex::new(wallets::WalletLedger::default()));
+    let shop = Arc::new(wallets::Shop { rpc_url: rpc_url.clone(), slugs: slugs.clone(), price_minor: PRICE_MINOR });
+    let mut outage_nodes: Vec<tokio::process::Child> = Vec::new();
     let mut rng = Rng(seed | 1);
     let mut violations = Vec::new();
     let mut checked_uploads = 0;
@@ -504,8 +542,39 @@ async fn main() -> anyhow::Result<()> {
         for (i, b) in buyers.iter().enumerate() {
             tasks.push(tokio::spawn(buyer(b.clone(), i, slugs.clone(), stop.clone(), ledger.clone(), rng.next_u64())));
         }
+        for (i, tab) in wallet_tabs.iter().enumerate() {
+            tasks.push(tokio::spawn(wallets::wallet_buyer(
+                (tab.clone(), i),
+                shop.clone(),
+                stop.clone(),
+                wallet_ledger.clone(),
+                rng.next_u64(),
+            )));
+        }
         tokio::time::sleep(Duration::from_millis(200 + rng.below(2300))).await;
-        let with_chain = rng.below(10) < 3;
+        let kind = rng.below(10);
+        if kind == 3 {
+            // The chain goes away under the running server, then comes back
+            // from its last state dump (what it mined since is gone: a reorg).
+            if let Some(args) = server.anvil_cmdline() {
+                server.kill_anvil();
+                tokio::time::sleep(Duration::from_millis(1000 + rng.below(1500))).await;
+                outage_nodes.push(
+                    tokio::process::Command::new(&args[0])
+                        .args(&args[1..])
+                        .stdout(std::process::Stdio::null())
+                        .stderr(std::process::Stdio::null())
+                        .spawn()
+                        .context("restarting anvil")?,
+                );
+                if wait_for_chain(&rpc_url).await {
+                    wallets::interval_mining(&rpc_url).await?;
+                }
+                ledger.lock().expect("ledger").count("chain outages under a running server");
+                tokio::time::sleep(Duration::from_millis(500 + rng.below(1500))).await;
+            }
+        }
+        let with_chain = kind <= 3;
         server.kill().await;
         if with_chain {
             let killed = server.kill_anvil();
@@ -521,9 +590,13 @@ async fn main() -> anyhow::Result<()> {
         for t in tasks {
             let _ = t.await;
         }
+        for mut node in outage_nodes.drain(..) {
+            let _ = node.kill().await;
+        }
         server.start().await.with_context(|| format!("restart after trial {trial}"))?;
+        wallets::interval_mining(&rpc_url).await?;
         recover(&creators, &buyers, &ledger, &data).await?;
-        let (bad, checked) = check_sales_and_files(&creators, &buyers, &ledger, checked_uploads).await?;
+        let (bad, checked) = check_sales_and_files(&creators, &all_buyers, &ledger, checked_uploads).await?;
         checked_uploads = checked;
         for b in &bad {
             eprintln!("trial {trial}: VIOLATION {b}");
@@ -533,8 +606,15 @@ async fn main() -> anyhow::Result<()> {
             println!("  {} trials, {:.0} s", trial + 1, started.elapsed().as_secs_f64());
         }
     }
-    // Everything once more, from the first upload.
-    violations.extend(check_sales_and_files(&creators, &buyers, &ledger, 0).await?.0);
+    // Every wallet payment completes; then everything once more, from the first upload.
+    if let Err(e) = wallets::settle(&wallet_tabs, &rpc_url, &wallet_ledger).await {
+        violations.push(format!("{e:#}"));
+    }
+    let sales: Value = serde_json::from_slice(&std::fs::read(server.data.join("chain/sales.json"))?)?;
+    let sales = sales["deployment"]["sales"].as_str().context("sales contract")?.parse()?;
+    let (bad, paid_events) = wallets::check(&rpc_url, sales, &wallet_tabs, &wallet_ledger).await?;
+    violations.extend(bad);
+    violations.extend(check_sales_and_files(&creators, &all_buyers, &ledger, 0).await?.0);
     let (bad, size, anchors) = check_anchoring(&server).await?;
     violations.extend(bad);
     server.stop().await;
@@ -549,6 +629,11 @@ async fn main() -> anyhow::Result<()> {
     for (what, n) in &l.counts {
         println!("| {what} | {n} |");
     }
+    let w = wallet_ledger.lock().expect("ledger");
+    for (what, n) in &w.counts {
+        println!("| {what} | {n} |");
+    }
+    println!("| Paid events on chain, each with exactly one order | {paid_events} |");
     println!("| accepted uploads checked (bytes + ledger) | {} |", l.accepted_uploads.len());
     println!("| orders checked | {} |", l.accepted_orders.len());
     println!("| log leaves, each anchored once and proven | {size} |");
