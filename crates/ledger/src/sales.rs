@@ -71,6 +71,9 @@ pub fn pay_with_permit(
 ) -> Result<Bytes, PermitError> {
     use alloy::sol_types::SolCall as _;
     let signature = alloy::primitives::Signature::try_from(permit_signature).map_err(|_| PermitError::Malformed)?;
+    // OpenZeppelin's ECDSA takes only the lower-half `s`: a wallet's upper-half
+    // one is the same signature mirrored, so it is sent mirrored.
+    let signature = signature.normalize_s().unwrap_or(signature);
     let digest = permit.eip712_signing_hash().map_err(|_| PermitError::Malformed)?;
     let signer = signature.recover_address_from_prehash(&digest).map_err(|_| PermitError::Malformed)?;
     if signer != quote.buyer {

@@ -5,7 +5,7 @@
 
 use alloy::{
     network::EthereumWallet,
-    primitives::{Address, B256, U256, keccak256},
+    primitives::{Address, U256, keccak256},
     providers::{DynProvider, Provider, ProviderBuilder},
     signers::{SignerSync as _, local::PrivateKeySigner},
     sol,
@@ -165,29 +165,45 @@ async fn a_quote_signed_here_pays_once_in_eth_and_the_creator_withdraws() {
 
 #[tokio::test]
 async fn the_stablecoin_pays_with_a_permit_signed_here() {
+    use alloy::{network::TransactionBuilder as _, rpc::types::TransactionRequest};
+    use colophon_ledger::sales::{PermitError, SalesReader, pay_with_permit};
     let s = setup().await;
     let amount = U256::from(25_000_000u64); // 25 dUSD
     let q = s.quote("order-usd", s.usd, amount, U256::from(2_500_000u64));
     let sig = s.signer.sign(&q).expect("sign");
     let provider = wallet(&s.chain.rpc, key(BUYER));
     let usd = DemoUSD::new(s.usd, provider.clone());
+
+    // The typed data the server reads from the token is EIP-2612's permit in
+    // the token's domain, as written out by hand here.
+    let reader = SalesReader::new(&s.chain.rpc, s.sales).expect("reader");
+    let typed = reader.permit(s.usd, s.buyer, amount, q.deadline).await.expect("permit typed data");
     let nonce = usd.nonces(s.buyer).call().await.expect("nonce");
-    let deadline = U256::from(s.now + 3600);
-    let permit = Permit { owner: s.buyer, spender: s.sales, value: amount, nonce, deadline };
+    let permit = Permit { owner: s.buyer, spender: s.sales, value: amount, nonce, deadline: U256::from(q.deadline) };
     let domain = eip712_domain! {
         name: "Demo USD",
         version: "1",
         chain_id: provider.get_chain_id().await.expect("chain id"),
         verifying_contract: s.usd,
     };
-    let signed = key(BUYER).sign_hash_sync(&permit.eip712_signing_hash(&domain)).expect("permit");
-    let v = if signed.v() { 28 } else { 27 };
-    let r = B256::from(signed.r());
-    let ss = B256::from(signed.s());
-    let receipt = s
-        .as_buyer()
-        .payWithPermit(q.clone(), sig, deadline, v, r, ss)
-        .send()
+    let digest = permit.eip712_signing_hash(&domain);
+    assert_eq!(typed.eip712_signing_hash().expect("hash"), digest);
+    assert_eq!(typed.primary_type, "Permit");
+
+    // Refused before anything is sent: another wallet's signature, bytes that are none.
+    let other = key(CREATOR).sign_hash_sync(&digest).expect("sign");
+    assert_eq!(pay_with_permit(&q, sig.clone(), &typed, &other.as_bytes()), Err(PermitError::WrongSigner(s.buyer)));
+    assert_eq!(pay_with_permit(&q, sig.clone(), &typed, &[1, 2, 3]), Err(PermitError::Malformed));
+    // The buyer's signature makes the call; its mirrored (upper-half s) form makes the same one.
+    let signed = key(BUYER).sign_hash_sync(&digest).expect("permit");
+    let calldata = pay_with_permit(&q, sig.clone(), &typed, &signed.as_bytes()).expect("calldata");
+    let order =
+        U256::from_str_radix("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16).expect("n");
+    let mirrored = alloy::primitives::Signature::new(signed.r(), order - signed.s(), !signed.v());
+    assert_eq!(pay_with_permit(&q, sig, &typed, &mirrored.as_bytes()), Ok(calldata.clone()));
+
+    let receipt = provider
+        .send_transaction(TransactionRequest::default().with_to(s.sales).with_input(calldata))
         .await
         .expect("send")
         .get_receipt()
@@ -197,6 +213,7 @@ async fn the_stablecoin_pays_with_a_permit_signed_here() {
     let sales = s.as_buyer();
     assert_eq!(sales.owed(s.creator, s.usd).call().await.expect("owed"), U256::from(22_500_000u64));
     assert_eq!(usd.balanceOf(s.buyer).call().await.expect("balance"), U256::from(975_000_000u64));
+    assert_eq!(usd.allowance(s.buyer, s.sales).call().await.expect("allowance"), U256::ZERO, "nothing left approved");
     assert_eq!(usd.balanceOf(s.sales).call().await.expect("balance"), sales.totalOwed(s.usd).call().await.expect("t"));
 }
 
