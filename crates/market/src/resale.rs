@@ -51,7 +51,28 @@ impl Market {
         }
         let id = format!("rs_{}", hex::encode(rand::random::<[u8; 12]>()));
         let offer = NewOffer { id: &id, order_id, seller_account_id: account_id, price_minor: price.minor(), now };
-        self.store().create_offer(&offer).await?.map_err(MarketError::Refused)
+        let offer = self.store().create_offer(&offer).await?.map_err(MarketError::Refused)?;
+        self.prepare_royalty(&offer);
+        Ok(offer)
+    }
+
+    /// Puts the listing's royalty on chain in the background once an edition
+    /// is offered, so a buyer's quote finds it there instead of waiting a
+    /// block for it. The quote still checks (one call) and sets it if the
+    /// chain disagrees, e.g. after the creator proved a new payout address.
+    fn prepare_royalty(&self, offer: &OfferRow) {
+        let Some(sales) = self.chain() else { return };
+        let (market, royalties, listing_id) = (self.clone(), sales.royalties.clone(), offer.listing_id);
+        let Ok(bps) = u16::try_from(offer.royalty_bps) else { return };
+        tokio::spawn(async move {
+            let store = market.store();
+            let Ok(Some(listing)) = store.owned_listing(listing_id).await else { return };
+            let Ok(Some(creator)) = store.creator_payout_address(listing.creator_id).await else { return };
+            let (Ok(creator), Ok(id)) = (creator.parse::<Address>(), u64::try_from(listing_id)) else { return };
+            if let Err(err) = royalties.ensure(id, creator, bps).await {
+                tracing::warn!(listing_id, %err, "could not set the resale royalty on chain yet; the first quote will");
+            }
+        });
     }
 
     /// Withdraws an open offer (not while a buyer's quote holds it).

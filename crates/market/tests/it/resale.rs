@@ -117,6 +117,20 @@ async fn an_edition_resells_with_the_royalty_and_its_custody_is_logged() {
         assert_eq!(offer.payout_address, first.address().to_checksum(None), "proceeds go to the wallet that paid");
         assert_eq!(refused(market.offer_resale(a, &bought.id, 6000, now).await), Refusal::AlreadyOffered);
         assert_eq!(store.listing_offers(listing).await.expect("q").len(), 1);
+        // Offering puts the royalty on chain in the background, before any buyer asks.
+        let sales_view = ColophonSales::new(d.sales, funder.clone());
+        let on_chain = || async {
+            let id = U256::from(u64::try_from(listing).expect("id"));
+            sales_view.royaltyInfo(id, U256::from(10_000u64)).call().await.expect("royaltyInfo")
+        };
+        for _ in 0..100 {
+            if on_chain().await.receiver == creator_wallet {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let set = on_chain().await;
+        assert_eq!((set.receiver, set.royaltyAmount), (creator_wallet, U256::from(500u64)), "set when offered");
 
         // B quotes it: kind resale, the seller's wallet paid, the creator's royalty set on chain.
         let ask = |account: i64, buyer: Address, key: &'static str| ResaleQuoteRequest {
@@ -137,7 +151,6 @@ async fn an_edition_resells_with_the_royalty_and_its_custody_is_logged() {
         assert_eq!((q.quote.kind, q.quote.amount), (RESALE, amount));
         assert_eq!((q.quote.payee, q.quote.royaltyReceiver), (first.address(), creator_wallet));
         assert_eq!(q.quote.royalty, royalty_of(amount, 500));
-        let sales_view = ColophonSales::new(d.sales, funder.clone());
         let info = sales_view
             .royaltyInfo(U256::from(u64::try_from(listing).expect("id")), amount)
             .call()
