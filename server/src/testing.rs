@@ -305,6 +305,21 @@ pub async fn upload(
     complete(app, c, &id, &statement(c, listing, &up, kind, bytes, parents)).await
 }
 
+/// Waits (up to ten seconds) for the quote `order_id` to complete — its
+/// payment confirmed, its order issued — as `tab`'s buyer sees it; its state.
+pub async fn quote_completed(app: &TestApp, tab: &reqwest::Client, order_id: &str) -> Value {
+    let url = app.url(&format!("/api/v1/orders/quote/{order_id}"));
+    let mut state = Value::Null;
+    for _ in 0..100 {
+        state = tab.get(&url).send().await.expect("get").json().await.expect("json");
+        if state["status"] == "completed" {
+            return state;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("quote {order_id} did not complete: {state}");
+}
+
 pub fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 3) as u8, 90]));
     let mut out = std::io::Cursor::new(Vec::new());

@@ -366,21 +366,26 @@ mod pay_flow {
         steps::{account, call as wallet, ensure_chain, hex_u64, receipt_block, sign_typed_data, sleep},
     };
 
-    /// The `payWithPermit` transaction for a signed permit (the server checks
-    /// the signature before the wallet spends gas on it).
-    async fn permit_transaction(order_id: &str, signature: &str) -> Result<WalletTransaction, String> {
-        let resp = gloo_net::http::Request::post(&format!("/api/v1/orders/quote/{order_id}/permit"))
-            .json(&json!({"signature": signature}))
+    /// POSTs `body` as JSON (with an Idempotency-Key when given); the answer,
+    /// or the server's own words for a refusal (`refused` when it gave none).
+    async fn post_json<T: serde::de::DeserializeOwned>(
+        url: &str,
+        key: Option<&str>,
+        body: serde_json::Value,
+        refused: &str,
+    ) -> Result<T, String> {
+        let mut request = gloo_net::http::Request::post(url);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let resp = request
+            .json(&body)
             .map_err(|e| e.to_string())?
             .send()
             .await
             .map_err(|_| "Could not reach Colophon. Try again.".to_owned())?;
         if !resp.ok() {
-            return Err(resp
-                .json::<ErrorBody>()
-                .await
-                .map(|e| e.message)
-                .unwrap_or_else(|_| "The permit was refused.".into()));
+            return Err(resp.json::<ErrorBody>().await.map(|e| e.message).unwrap_or_else(|_| refused.into()));
         }
         resp.json().await.map_err(|e| e.to_string())
     }
@@ -399,21 +404,8 @@ mod pay_flow {
         let from = account().await?;
 
         say("Asking for a quote…".into());
-        let resp = gloo_net::http::Request::post("/api/v1/orders/quote")
-            .header("Idempotency-Key", key)
-            .json(&json!({"listing": slug, "price_minor": price_minor, "wallet": from, "token": token, "offer": offer}))
-            .map_err(|e| e.to_string())?
-            .send()
-            .await
-            .map_err(|_| "Could not reach Colophon. Try again.".to_owned())?;
-        if !resp.ok() {
-            return Err(resp
-                .json::<ErrorBody>()
-                .await
-                .map(|e| e.message)
-                .unwrap_or_else(|_| "The quote failed.".into()));
-        }
-        let q: PaymentQuote = resp.json().await.map_err(|e| e.to_string())?;
+        let ask = json!({"listing": slug, "price_minor": price_minor, "wallet": from, "token": token, "offer": offer});
+        let q: PaymentQuote = post_json("/api/v1/orders/quote", Some(key), ask, "The quote failed.").await?;
 
         ensure_chain(q.chain_id, say).await?;
 
@@ -444,7 +436,13 @@ mod pay_flow {
                 q.symbol,
             ));
             match sign_typed_data(&from, &permit.typed_data).await? {
-                Some(signature) => transactions = vec![permit_transaction(&q.order_id, &signature).await?],
+                Some(signature) => {
+                    // The server checks the signer before the wallet spends gas on it.
+                    let url = format!("/api/v1/orders/quote/{}/permit", q.order_id);
+                    let pay: WalletTransaction =
+                        post_json(&url, None, json!({"signature": signature}), "The permit was refused.").await?;
+                    transactions = vec![pay];
+                }
                 None => say("Your wallet cannot sign permits: approve the amount, then confirm the payment…".into()),
             }
         }

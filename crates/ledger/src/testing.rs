@@ -76,3 +76,25 @@ impl Drop for Anvil {
         let _ = self.child.wait();
     }
 }
+
+/// Sends a transaction as the API lists it for a wallet (`to`, `data` and
+/// `value` in 0x-hex: `colophon_api::WalletTransaction`) from `chain`'s
+/// wallet, and returns its receipt once mined, asserting it succeeded.
+pub async fn send_wallet_tx<P: alloy::providers::Provider>(
+    chain: &P,
+    tx: &serde_json::Value,
+) -> alloy::rpc::types::TransactionReceipt {
+    use alloy::{
+        network::TransactionBuilder as _,
+        primitives::{Address, Bytes, U256},
+    };
+    let field = |k: &str| tx[k].as_str().unwrap_or_else(|| panic!("the transaction has no {k}: {tx}"));
+    let value = U256::from_str_radix(field("value").trim_start_matches("0x"), 16).expect("a hex value");
+    let request = alloy::rpc::types::TransactionRequest::default()
+        .with_to(field("to").parse::<Address>().expect("an address"))
+        .with_input(field("data").parse::<Bytes>().expect("hex calldata"))
+        .with_value(value);
+    let receipt = chain.send_transaction(request).await.expect("send").get_receipt().await.expect("receipt");
+    assert!(receipt.status(), "the transaction reverted: {}", receipt.transaction_hash);
+    receipt
+}

@@ -5,17 +5,19 @@
 //! confirmed; the creator's share waits in the contract for them.
 
 use alloy::{
-    network::{EthereumWallet, TransactionBuilder as _},
-    primitives::{Address, Bytes, U256},
+    network::EthereumWallet,
+    primitives::{Address, U256},
     providers::{Provider, ProviderBuilder},
-    rpc::types::TransactionRequest,
 };
-use colophon_ledger::{sales::ColophonSales, testing::dev_key};
+use colophon_ledger::{
+    sales::ColophonSales,
+    testing::{dev_key, send_wallet_tx},
+};
 use colophon_provenance::{ContentKind, SigningKey};
 use colophon_store::Backend;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use server::testing::{Creator, TestApp, browser, call, creator_with_key, listing, png, upload};
+use server::testing::{Creator, TestApp, browser, call, creator_with_key, listing, png, quote_completed, upload};
 
 async fn quote(app: &TestApp, tab: &reqwest::Client, key: &str, body: Value) -> (StatusCode, Value) {
     let res = tab
@@ -112,15 +114,7 @@ async fn a_collector_pays_from_their_wallet_and_the_order_follows_the_confirmed_
             ProviderBuilder::new().wallet(EthereumWallet::from(buyer.clone())).connect_http(rpc.parse().expect("url"));
         let txs = q["transactions"].as_array().expect("transactions");
         assert_eq!(txs.len(), 1, "ETH needs no approval");
-        let tx = &txs[0];
-        let request = TransactionRequest::default()
-            .with_to(tx["to"].as_str().expect("to").parse::<Address>().expect("address"))
-            .with_input(tx["data"].as_str().expect("data").parse::<Bytes>().expect("hex"))
-            .with_value(
-                U256::from_str_radix(tx["value"].as_str().expect("value").trim_start_matches("0x"), 16).expect("hex"),
-            );
-        let receipt = provider.send_transaction(request).await.expect("send").get_receipt().await.expect("receipt");
-        assert!(receipt.status(), "paid");
+        let receipt = send_wallet_tx(&provider, &txs[0]).await;
 
         // Confirmed after two more blocks; then the order is there, numbered, with the payment's transaction.
         let state = |app: &TestApp| {
@@ -130,15 +124,7 @@ async fn a_collector_pays_from_their_wallet_and_the_order_follows_the_confirmed_
         };
         assert_eq!(state(&app).await["status"], "open");
         let _: Value = provider.raw_request("anvil_mine".into(), (2u64,)).await.expect("mine");
-        let mut done = Value::Null;
-        for _ in 0..100 {
-            done = state(&app).await;
-            if done["status"] == "completed" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert_eq!(done["status"], "completed", "{done}");
+        let done = quote_completed(&app, &anna, &order_id).await;
         assert_eq!(done["tx_hash"], receipt.transaction_hash.to_string());
         let order: Value = anna
             .get(app.url(&format!("/api/v1/orders/{order_id}")))
@@ -170,18 +156,7 @@ async fn a_collector_pays_from_their_wallet_and_the_order_follows_the_confirmed_
         let creator_chain =
             ProviderBuilder::new().wallet(EthereumWallet::from(dev_key(2))).connect_http(rpc.parse().expect("url"));
         let before = creator_chain.get_balance(creator_wallet).await.expect("balance");
-        let receipt = creator_chain
-            .send_transaction(
-                TransactionRequest::default()
-                    .with_to(withdraw["to"].as_str().expect("to").parse::<Address>().expect("address"))
-                    .with_input(withdraw["data"].as_str().expect("data").parse::<Bytes>().expect("hex")),
-            )
-            .await
-            .expect("send")
-            .get_receipt()
-            .await
-            .expect("receipt");
-        assert!(receipt.status(), "withdrawn");
+        let receipt = send_wallet_tx(&creator_chain, withdraw).await;
         let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
         let after = creator_chain.get_balance(creator_wallet).await.expect("balance");
         assert_eq!(after + gas - before, share, "the creator received exactly their share");
@@ -280,32 +255,10 @@ async fn resell(
         .expect("rpc")
         .to_owned();
     let chain = ProviderBuilder::new().wallet(EthereumWallet::from(wallet)).connect_http(rpc.parse().expect("url"));
-    let tx = &q["transactions"][0];
-    let receipt = chain
-        .send_transaction(
-            TransactionRequest::default()
-                .with_to(tx["to"].as_str().expect("to").parse::<Address>().expect("address"))
-                .with_input(tx["data"].as_str().expect("data").parse::<Bytes>().expect("hex"))
-                .with_value(amount),
-        )
-        .await
-        .expect("send")
-        .get_receipt()
-        .await
-        .expect("receipt");
-    assert!(receipt.status(), "paid");
+    let receipt = send_wallet_tx(&chain, &q["transactions"][0]).await;
     let _: Value = chain.raw_request("anvil_mine".into(), (2u64,)).await.expect("mine");
     let new_order = q["order_id"].as_str().expect("id").to_owned();
-    let mut status = Value::Null;
-    for _ in 0..100 {
-        let url = app.url(&format!("/api/v1/orders/quote/{new_order}"));
-        status = buyer.get(url).send().await.expect("get").json::<Value>().await.expect("json");
-        if status["status"] == "completed" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(status["status"], "completed", "{status}");
+    quote_completed(app, buyer, &new_order).await;
 
     // The buyer holds edition #1 now; the seller's download passed with it.
     let mine: Value = buyer
@@ -478,19 +431,7 @@ async fn pay_with_permit(
     let usd = colophon_ledger::sales::DemoUSD::new(token, provider);
     let before = usd.balanceOf(dev_key(1).address()).call().await.expect("balance");
     let owed_before = ColophonSales::new(contract, provider).owed(creator_wallet, token).call().await.expect("owed");
-    let receipt = provider
-        .send_transaction(
-            TransactionRequest::default()
-                .with_from(dev_key(1).address())
-                .with_to(tx["to"].as_str().expect("to").parse::<Address>().expect("address"))
-                .with_input(tx["data"].as_str().expect("data").parse::<Bytes>().expect("hex")),
-        )
-        .await
-        .expect("send")
-        .get_receipt()
-        .await
-        .expect("receipt");
-    assert!(receipt.status(), "paid with the permit");
+    send_wallet_tx(provider, &tx).await;
     let amount: U256 = q["amount"].as_str().expect("amount").parse().expect("decimal");
     let share: U256 = q["creator_share"].as_str().expect("share").parse().expect("decimal");
     assert_eq!(before - usd.balanceOf(dev_key(1).address()).call().await.expect("balance"), amount);
@@ -498,22 +439,7 @@ async fn pay_with_permit(
     let owed = ColophonSales::new(contract, provider).owed(creator_wallet, token).call().await.expect("owed");
     assert_eq!(owed - owed_before, share, "the creator's share, in dUSD");
     let _: Value = provider.raw_request("anvil_mine".into(), (2u64,)).await.expect("mine");
-    let mut done = Value::Null;
-    for _ in 0..100 {
-        done = anna
-            .get(app.url(&format!("/api/v1/orders/quote/{order_id}")))
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
-        if done["status"] == "completed" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(done["status"], "completed", "{done}");
+    quote_completed(app, anna, &order_id).await;
     // The quote is paid: a permit for it now is refused.
     let (s, b) = post_permit(&order_id, format!("0x{}", alloy::primitives::hex::encode(sig.as_bytes()))).await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");

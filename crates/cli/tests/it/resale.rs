@@ -4,10 +4,9 @@
 //! the transfer — each with the payment it binds, looked up on the chain.
 
 use alloy::{
-    network::{EthereumWallet, TransactionBuilder as _},
-    primitives::{Address, Bytes, U256},
+    network::EthereumWallet,
+    primitives::Address,
     providers::{Provider, ProviderBuilder},
-    rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
 };
 use colophon_ledger::testing::dev_key;
@@ -32,31 +31,10 @@ async fn post(app: &TestApp, tab: &reqwest::Client, path: &str, key: Option<&str
 /// waits for the order; the paying transaction's hash.
 async fn pay(app: &TestApp, tab: &reqwest::Client, rpc: &str, wallet: PrivateKeySigner, q: &Value) -> String {
     let chain = ProviderBuilder::new().wallet(EthereumWallet::from(wallet)).connect_http(rpc.parse().expect("url"));
-    let tx = &q["transactions"][0];
-    let amount: U256 = q["amount"].as_str().expect("amount").parse().expect("decimal");
-    let receipt = chain
-        .send_transaction(
-            TransactionRequest::default()
-                .with_to(tx["to"].as_str().expect("to").parse::<Address>().expect("address"))
-                .with_input(tx["data"].as_str().expect("data").parse::<Bytes>().expect("hex"))
-                .with_value(amount),
-        )
-        .await
-        .expect("send")
-        .get_receipt()
-        .await
-        .expect("receipt");
-    assert!(receipt.status(), "paid");
+    let receipt = colophon_ledger::testing::send_wallet_tx(&chain, &q["transactions"][0]).await;
     let _: Value = chain.raw_request("anvil_mine".into(), (1u64,)).await.expect("mine");
-    let url = app.url(&format!("/api/v1/orders/quote/{}", q["order_id"].as_str().expect("id")));
-    for _ in 0..100 {
-        let state: Value = tab.get(&url).send().await.expect("get").json().await.expect("json");
-        if state["status"] == "completed" {
-            return receipt.transaction_hash.to_string();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the payment did not complete its order");
+    server::testing::quote_completed(app, tab, q["order_id"].as_str().expect("id")).await;
+    receipt.transaction_hash.to_string()
 }
 
 async fn collector(app: &TestApp, email: &str) -> reqwest::Client {
