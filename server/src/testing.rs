@@ -305,13 +305,18 @@ pub async fn upload(
     complete(app, c, &id, &statement(c, listing, &up, kind, bytes, parents)).await
 }
 
+/// `GET path` as `tab` (signed in or not), as JSON.
+pub async fn get_json(app: &TestApp, tab: &reqwest::Client, path: &str) -> Value {
+    tab.get(app.url(path)).send().await.expect("get").json().await.expect("json")
+}
+
 /// Waits (up to ten seconds) for the quote `order_id` to complete — its
 /// payment confirmed, its order issued — as `tab`'s buyer sees it; its state.
 pub async fn quote_completed(app: &TestApp, tab: &reqwest::Client, order_id: &str) -> Value {
-    let url = app.url(&format!("/api/v1/orders/quote/{order_id}"));
+    let url = format!("/api/v1/orders/quote/{order_id}");
     let mut state = Value::Null;
     for _ in 0..100 {
-        state = tab.get(&url).send().await.expect("get").json().await.expect("json");
+        state = get_json(app, tab, &url).await;
         if state["status"] == "completed" {
             return state;
         }

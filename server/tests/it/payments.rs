@@ -17,7 +17,9 @@ use colophon_provenance::{ContentKind, SigningKey};
 use colophon_store::Backend;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use server::testing::{Creator, TestApp, browser, call, creator_with_key, listing, png, quote_completed, upload};
+use server::testing::{
+    Creator, TestApp, browser, call, creator_with_key, get_json, listing, png, quote_completed, upload,
+};
 
 async fn quote(app: &TestApp, tab: &reqwest::Client, key: &str, body: Value) -> (StatusCode, Value) {
     let res = tab
@@ -126,14 +128,7 @@ async fn a_collector_pays_from_their_wallet_and_the_order_follows_the_confirmed_
         let _: Value = provider.raw_request("anvil_mine".into(), (2u64,)).await.expect("mine");
         let done = quote_completed(&app, &anna, &order_id).await;
         assert_eq!(done["tx_hash"], receipt.transaction_hash.to_string());
-        let order: Value = anna
-            .get(app.url(&format!("/api/v1/orders/{order_id}")))
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
+        let order = get_json(&app, &anna, &format!("/api/v1/orders/{order_id}")).await;
         assert_eq!(order["edition"], 1, "{order}");
         assert_eq!(order["payment_provider"], "chain", "{order}");
 
@@ -261,14 +256,7 @@ async fn resell(
     quote_completed(app, buyer, &new_order).await;
 
     // The buyer holds edition #1 now; the seller's download passed with it.
-    let mine: Value = buyer
-        .get(app.url(&format!("/api/v1/orders/{new_order}")))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let mine = get_json(app, buyer, &format!("/api/v1/orders/{new_order}")).await;
     assert_eq!(mine["edition"], 1, "{mine}");
     let res = seller.get(app.url(&format!("/api/v1/orders/{order_id}/download"))).send().await.expect("get");
     assert_eq!(res.status(), StatusCode::CONFLICT);
