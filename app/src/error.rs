@@ -72,10 +72,15 @@ impl From<colophon_market::MarketError> for ApiError {
         match err {
             E::Refused(colophon_store::Refusal::NotFound) => Self::NotFound(err.to_string()),
             E::Refused(colophon_store::Refusal::NotHeld) => Self::NotFound(err.to_string()),
-            E::BadIdempotencyKey | E::Pricing(_) | E::BadPrice(_) => Self::BadRequest(err.to_string()),
-            E::Refused(_) | E::OwnListing | E::Payment(_) | E::NoPayoutAddress | E::ChainPaymentsOff => {
-                Self::Conflict(err.to_string())
+            E::BadIdempotencyKey | E::Pricing(_) | E::BadPrice(_) | E::Permit(_) | E::NoPermitForEth => {
+                Self::BadRequest(err.to_string())
             }
+            E::Refused(_)
+            | E::OwnListing
+            | E::Payment(_)
+            | E::NoPayoutAddress
+            | E::ChainPaymentsOff
+            | E::QuoteClosed(_) => Self::Conflict(err.to_string()),
             E::Chain(detail) => {
                 tracing::error!(error = %detail, "chain error in a sale");
                 Self::Unavailable("The chain is not answering right now. Please try again in a moment.".into())

@@ -11,10 +11,10 @@ use alloy::primitives::{Address, B256, U256};
 use chrono::{DateTime, Utc};
 use colophon_ledger::{
     LedgerError, QuoteSigner, RoyaltySetter,
-    sales::{PRIMARY, PaidEvent, Quote, RESALE, SalesReader},
+    sales::{PRIMARY, PaidEvent, PermitError, Quote, RESALE, SalesReader, TypedData, pay_with_permit},
 };
 use colophon_provenance::Payment;
-use colophon_store::{ChainPayment, NewQuote, QuoteRow, Quoted, Refusal, StoreError};
+use colophon_store::{ChainPayment, NewQuote, QuoteRow, QuoteStatus, Quoted, Refusal, StoreError};
 
 use crate::{Market, MarketError, Order, valid_idempotency_key};
 
@@ -288,6 +288,55 @@ impl Market {
             Utc::now(),
         )
         .await
+    }
+}
+
+impl Market {
+    /// The EIP-2612 permit a stablecoin quote can be paid with instead of an
+    /// approval. `None` for ETH, and when the token's domain or nonce cannot
+    /// be read: the wallet then approves, which always works.
+    pub async fn permit_request(&self, reader: &SalesReader, q: &Quote) -> Option<TypedData> {
+        if q.token == Address::ZERO {
+            return None;
+        }
+        match reader.permit(q.token, q.buyer, q.amount, q.deadline).await {
+            Ok(typed) => Some(typed),
+            Err(err) => {
+                tracing::warn!(%err, token = %q.token, "cannot read the token's permit; the wallet approves instead");
+                None
+            }
+        }
+    }
+
+    /// The `payWithPermit` calldata for `account_id`'s open stablecoin quote
+    /// `order_id`, once `signature` (0x-hex, 65 bytes) is its wallet's permit
+    /// for exactly this payment at the owner's current nonce.
+    pub async fn permit_payment(
+        &self,
+        reader: &SalesReader,
+        account_id: i64,
+        order_id: &str,
+        signature: &str,
+    ) -> Result<alloy::primitives::Bytes, MarketError> {
+        let sales = self.chain().ok_or(MarketError::ChainPaymentsOff)?;
+        let row = self
+            .store()
+            .quote(order_id)
+            .await?
+            .filter(|q| q.account_id == account_id)
+            .ok_or(MarketError::Refused(Refusal::NotFound))?;
+        if row.status != QuoteStatus::Open {
+            return Err(MarketError::QuoteClosed(row.status.as_str()));
+        }
+        let q = quote_of(&row)?;
+        if q.token == Address::ZERO {
+            return Err(MarketError::NoPermitForEth);
+        }
+        let signature = alloy::primitives::hex::decode(signature.trim())
+            .map_err(|_| MarketError::Permit(PermitError::Malformed))?;
+        let typed = reader.permit(q.token, q.buyer, q.amount, q.deadline).await.map_err(chain_err)?;
+        let quote_signature = sales.signer.sign(&q).map_err(chain_err)?;
+        pay_with_permit(&q, quote_signature, &typed, &signature).map_err(MarketError::Permit)
     }
 }
 

@@ -32,6 +32,14 @@ pub enum MarketError {
     /// A resale price out of range (the message says why).
     #[error("{0}")]
     BadPrice(String),
+    /// A permit signature that cannot pay its quote (the message says why).
+    #[error(transparent)]
+    Permit(colophon_ledger::sales::PermitError),
+    #[error("An ETH payment needs no permit: send the quote's transaction.")]
+    NoPermitForEth,
+    /// The quote is `completed` or `expired`.
+    #[error("This quote is {0}: it can no longer be paid. Ask for a new one.")]
+    QuoteClosed(&'static str),
     /// The chain could not be reached or refused a call (logged; not for buyers' eyes).
     #[error("chain: {0}")]
     Chain(String),

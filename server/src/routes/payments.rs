@@ -148,25 +148,12 @@ pub async fn create(
         .market
         .chain()
         .ok_or_else(|| AppError::Conflict(colophon_market::MarketError::ChainPaymentsOff.to_string()))?;
-    let permit = permit_request(&state, &offer.quote).await;
+    let permit = match &state.sales_reader {
+        Some((reader, _)) => state.market.permit_request(reader, &offer.quote).await,
+        None => None,
+    };
+    let permit = permit.and_then(|t| serde_json::to_value(&t).ok()).map(|typed_data| PermitRequest { typed_data });
     Ok((status, Json(offer_view(&offer, sales, permit))))
-}
-
-/// The EIP-2612 permit a stablecoin quote can be paid with instead of an
-/// approval. `None` for ETH, and when the token's domain or nonce cannot be
-/// read: the wallet then approves, which always works.
-async fn permit_request(state: &AppState, q: &colophon_ledger::sales::Quote) -> Option<PermitRequest> {
-    let (reader, _) = state.sales_reader.as_ref()?;
-    if q.token == Address::ZERO {
-        return None;
-    }
-    match reader.permit(q.token, q.buyer, q.amount, q.deadline).await {
-        Ok(typed) => serde_json::to_value(&typed).ok().map(|typed_data| PermitRequest { typed_data }),
-        Err(err) => {
-            tracing::warn!(%err, token = %q.token, "cannot read the token's permit; the wallet approves instead");
-            None
-        }
-    }
 }
 
 /// Turns the buyer's EIP-2612 permit signature into the one `payWithPermit` transaction to send
@@ -190,27 +177,10 @@ pub async fn permit(
 ) -> Result<Json<WalletTransaction>, AppError> {
     let account = account(&state, &session).await?;
     let req: PermitSignature = crate::error::json_body(&body)?;
-    let row = state.store.quote(&id).await?.filter(|q| q.account_id == account.id).ok_or(AppError::NotFound)?;
     let (Some(sales), Some((reader, _))) = (state.market.chain(), state.sales_reader.as_ref()) else {
         return Err(AppError::Conflict(colophon_market::MarketError::ChainPaymentsOff.to_string()));
     };
-    if row.status != colophon_store::QuoteStatus::Open {
-        return Err(AppError::Conflict(format!(
-            "This quote is {}: it can no longer be paid. Ask for a new one.",
-            row.status.as_str()
-        )));
-    }
-    let q = colophon_market::chain::quote_of(&row)?;
-    if q.token == Address::ZERO {
-        return Err(AppError::BadRequest("An ETH payment needs no permit: send the quote's transaction.".into()));
-    }
-    let signature = alloy::primitives::hex::decode(req.signature.trim())
-        .map_err(|_| AppError::BadRequest(colophon_ledger::sales::PermitError::Malformed.to_string()))?;
-    let typed =
-        reader.permit(q.token, q.buyer, q.amount, q.deadline).await.map_err(crate::routes::payouts::unavailable)?;
-    let quote_signature = sales.signer.sign(&q).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let data = colophon_ledger::sales::pay_with_permit(&q, quote_signature, &typed, &signature)
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let data = state.market.permit_payment(reader, account.id, &id, &req.signature).await?;
     Ok(Json(WalletTransaction { to: sales.contract.to_checksum(None), data: hex(&data), value: "0x0".into() }))
 }
 

@@ -37,7 +37,7 @@ fn off() -> AppError {
     AppError::Conflict("Paying from a wallet is not enabled on this marketplace.".into())
 }
 
-pub(crate) fn unavailable(e: impl std::fmt::Display) -> AppError {
+fn unavailable(e: impl std::fmt::Display) -> AppError {
     AppError::Unavailable { message: "The chain is not answering. Try again shortly.", source: anyhow::anyhow!("{e}") }
 }
 
