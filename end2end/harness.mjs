@@ -4,6 +4,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, existsSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -73,6 +74,23 @@ export async function startServer({ demo = false, payments = 'test' } = {}) {
       await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
     },
   };
+}
+
+/** A journey file's site: one server (`startServer(options)`) and one
+ * browser, started before its tests and stopped after them; `ready(site)`,
+ * if given, runs once both are up (to seed the database, say). */
+export function useSite(options, ready) {
+  const site = {};
+  before(async () => {
+    site.server = await startServer(options);
+    site.browser = await launchBrowser();
+    await ready?.(site);
+  });
+  after(async () => {
+    await site.browser?.close();
+    await site.server?.stop();
+  });
+  return site;
 }
 
 export async function launchBrowser() {

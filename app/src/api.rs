@@ -5,7 +5,7 @@ pub mod account;
 pub mod keys;
 pub mod listings;
 pub mod orders;
-pub mod store;
+pub mod storefront;
 pub mod styles;
 pub mod tokens;
 pub mod webhooks;

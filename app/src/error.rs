@@ -64,7 +64,7 @@ impl From<colophon_market::listings::ListingError> for ApiError {
 }
 
 /// The one mapping of why a sale did not happen, for server functions and
-/// (through `AppError: From<ApiError>`) the REST API alike.
+/// (through `HttpError: From<ApiError>`) the REST API alike.
 #[cfg(feature = "ssr")]
 impl From<colophon_market::MarketError> for ApiError {
     fn from(err: colophon_market::MarketError) -> Self {

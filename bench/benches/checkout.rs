@@ -9,10 +9,9 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
 use colophon_market::{Market, OperatorKey, TestPayments};
-use colophon_provenance::merkle;
 use colophon_store::{
-    Backend, ListingDraft, ListingKind, ListingStatus, NewFile, NewLogEntry, Store,
-    testing::{BACKENDS, TestDb},
+    Backend, ListingDraft, Store,
+    testing::{BACKENDS, TestDb, draft, publish_with_file},
 };
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -45,52 +44,14 @@ impl Shop {
         let id = self
             .store
             .create_draft(&ListingDraft {
-                creator_id: self.creator,
-                slug: &slug,
-                kind: ListingKind::Edition,
                 title: "Bench",
-                description: "",
                 price_minor: 100,
-                currency: "USD",
                 edition_size: Some(size),
-                sale_starts_at: None,
-                sale_ends_at: None,
-                per_account_cap: None,
-                royalty_bps: 500,
-                tags: "",
-                license_json: "{}",
-                license_hash: [1; 32],
-                created_at: Utc::now(),
+                ..draft(self.creator, &slug)
             })
             .await
             .expect("draft");
-        let data = n.to_be_bytes();
-        let entry = NewLogEntry {
-            leaf_hash: merkle::leaf_hash(&data),
-            kind: 1,
-            statement: &data,
-            public_key: [1; 32],
-            signature: [2; 64],
-            content_hash: Some([7; 32]),
-            created_at: Utc::now(),
-        };
-        let fid = format!("f{n}");
-        let file = NewFile {
-            id: &fid,
-            listing_id: id,
-            sha256: [7; 32],
-            size: 1,
-            file_type: "png",
-            storage_key: "k",
-            alt_hash: None,
-            details: "{}",
-            preview: false,
-            phash: None,
-            upload_id: None,
-            credits: &[],
-        };
-        self.store.register_file(&file, &entry).await.expect("file");
-        self.store.set_listing_status(id, self.creator, ListingStatus::Published, Utc::now()).await.expect("publish");
+        publish_with_file(&self.store, self.creator, id).await;
         id
     }
 

@@ -1,33 +1,22 @@
 // A collector in Debian Chromium, on the demo store: finds a listing by
 // search, buys it (test mode), sees it in the collection, downloads the
 // original, opens the certificate; a sold-out listing cannot be bought.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { startServer, launchBrowser, waitForHydration, ARTIFACTS } from '../harness.mjs';
+import { useSite, waitForHydration, ARTIFACTS } from '../harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ demo: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite({ demo: true });
 
 test('a collector searches, buys, collects, downloads and opens the certificate', async () => {
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await site.browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
-  await page.goto(server.url + '/sign-up');
+  await page.goto(site.server.url + '/sign-up');
   await waitForHydration(page);
   await page.getByLabel('Email').fill('ines@example.com');
   await page.getByLabel('Password').fill('a collector of tides');
@@ -35,7 +24,7 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   await page.waitForURL('**/studio');
 
   // The demo store is there; search narrows it and the URL can be shared.
-  await page.goto(server.url + '/');
+  await page.goto(site.server.url + '/');
   await waitForHydration(page);
   assert.match(await page.getByTestId('result-count').textContent(), /12 listings/);
   await page.getByLabel('Search').fill('tidal');
@@ -44,13 +33,13 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   await page.getByTestId('result-count').filter({ hasText: '1 listing' }).waitFor();
   assert.deepEqual(await page.getByTestId('listing-title').allTextContents(), ['Tidal Memory']);
   // Filters: LoRAs only, by URL.
-  await page.goto(server.url + '/?kind=lora&sort=price_asc');
+  await page.goto(site.server.url + '/?kind=lora&sort=price_asc');
   await page.getByTestId('result-count').filter({ hasText: '3 listings' }).waitFor();
   assert.deepEqual(await page.getByTestId('listing-title').allTextContents(),
     ['Ink Bloom LoRA', 'Linocut Texture LoRA', 'Watercolor Wash LoRA']);
 
   // The listing page: what is left, the licence, a verified signature; buy.
-  await page.goto(server.url + '/?q=tidal');
+  await page.goto(site.server.url + '/?q=tidal');
   await page.getByRole('link', { name: 'Tidal Memory' }).click();
   await page.waitForURL('**/listings/tidal-memory-demo');
   await waitForHydration(page);
@@ -63,7 +52,7 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   const previewUrl = await page.getByTestId('listing-preview').getAttribute('src');
   let preview;
   for (let i = 0; i < 120; i++) {
-    preview = await page.request.get(server.url + previewUrl);
+    preview = await page.request.get(site.server.url + previewUrl);
     if (preview.headers()['content-type'] === 'image/jpeg') break;
     await page.waitForTimeout(500);
   }
@@ -82,7 +71,7 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   await page.getByTestId('left').filter({ hasText: `${Number(before) - 1} of 25 left` }).waitFor();
 
   // The collection lists it; the original downloads intact.
-  await page.goto(server.url + '/collection');
+  await page.goto(site.server.url + '/collection');
   await page.getByTestId('owned-title').filter({ hasText: 'Tidal Memory' }).waitFor();
   assert.equal((await page.getByTestId('owned-label').textContent()).trim(), `#${edition} of 25`);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
@@ -91,7 +80,7 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   const sha = createHash('sha256').update(readFileSync(path)).digest('hex');
   const receiptHref = await page.getByTestId('receipt-download').getAttribute('href');
   const receiptPath = join(ARTIFACTS, 'receipt.json');
-  writeFileSync(receiptPath, await (await page.request.get(server.url + receiptHref)).text());
+  writeFileSync(receiptPath, await (await page.request.get(site.server.url + receiptHref)).text());
 
   // The certificate: edition, the file's hash, a QR code of the verify URL.
   await page.getByTestId('certificate-link').click();
@@ -104,7 +93,7 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   // A verifier drops the purchased original on /verify: hashed in the browser
   // (nothing is uploaded), then every statement about it checked there.
   // The only non-GET requests allowed are JSON-RPC reads of the chain.
-  const chainInfo = await (await fetch(server.url + '/api/v1/chain')).json();
+  const chainInfo = await (await fetch(site.server.url + '/api/v1/chain')).json();
   const uploads = [];
   const rpcCalls = [];
   page.on('request', (r) => {
@@ -112,7 +101,7 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
     if (chainInfo.rpc_url && r.url().startsWith(chainInfo.rpc_url)) rpcCalls.push(JSON.parse(r.postData()).method);
     else uploads.push(r.url());
   });
-  await page.goto(server.url + '/verify');
+  await page.goto(site.server.url + '/verify');
   await waitForHydration(page);
   await page.getByTestId('verify-file').setInputFiles(path);
   await page.getByTestId('file-note').filter({ hasText: 'The file was not uploaded' }).waitFor();
@@ -151,7 +140,7 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
   await registration.getByTestId('verify-chain').filter({ hasText: 'not the registry you check against' }).waitFor();
 
   // A sold-out listing says so and offers no buy button.
-  await page.goto(server.url + '/listings/undertow-demo');
+  await page.goto(site.server.url + '/listings/undertow-demo');
   await page.getByTestId('unavailable').filter({ hasText: 'Sold out' }).waitFor();
   assert.equal(await page.getByTestId('buy').count(), 0);
   assert.equal((await page.getByTestId('left').textContent()).trim(), 'Sold out');
@@ -161,16 +150,16 @@ test('a collector searches, buys, collects, downloads and opens the certificate'
 
 test('a verifier pages through a popular file’s sales, newest first, each checked in the browser', async () => {
   // The demo store's most-sold file, read from the ledger itself (kind 5 = EditionSold).
-  const [hash, total] = server
+  const [hash, total] = site.server
     .sql("SELECT lower(hex(content_hash)), count(*) FROM log_entries WHERE kind = 5 GROUP BY content_hash ORDER BY count(*) DESC LIMIT 1;")
     .trim()
     .split('|');
   assert.ok(Number(total) >= 3, `a file with several sales: ${total}`);
-  const page = await browser.newPage();
+  const page = await site.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   // Two sales a page, so the older ones take more than one click.
-  await page.goto(`${server.url}/verify?hash=${hash}&sales=2`);
+  await page.goto(`${site.server.url}/verify?hash=${hash}&sales=2`);
   await waitForHydration(page);
   await page.getByRole('button', { name: 'Look up in the ledger' }).click();
   const count = page.getByTestId('verify-sales-count');

@@ -1,24 +1,13 @@
 // A large upload cut off mid-way survives a page reload: choosing the same
 // file again resumes at the server's offset instead of starting over.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { randomBytes, createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { startServer, launchBrowser, waitForHydration, ARTIFACTS } from '../harness.mjs';
+import { useSite, waitForHydration, ARTIFACTS } from '../harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 /** A kohya-style LoRA of about 20 MiB: one rank-16 lora_down/lora_up pair and its alpha (F16). */
 function writeLora(path) {
@@ -41,11 +30,11 @@ function writeLora(path) {
 }
 
 test('an upload cut off mid-way resumes after a reload', async () => {
-  const page = await browser.newPage();
+  const page = await site.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
-  await page.goto(server.url + '/sign-up');
+  await page.goto(site.server.url + '/sign-up');
   await waitForHydration(page);
   await page.getByLabel('Email').fill('ines@example.com');
   await page.getByLabel('Password').fill('resumable uploads 42');
@@ -95,7 +84,7 @@ test('an upload cut off mid-way resumes after a reload', async () => {
   const firstChunkEnd = puts[1];
   assert.ok(firstChunkEnd > 0 && firstChunkEnd < lora.bytes.length, `the first chunk ended at ${firstChunkEnd}`);
   // Nothing is registered yet.
-  assert.equal(server.sql('SELECT count(*) FROM listing_files;').trim(), '0');
+  assert.equal(site.server.sql('SELECT count(*) FROM listing_files;').trim(), '0');
 
   // Reload (the page forgets everything but what this browser stored), choose the same file again.
   await page.reload();
@@ -124,6 +113,6 @@ test('an upload cut off mid-way resumes after a reload', async () => {
   assert.equal(puts[2], firstChunkEnd, `after the reload the upload resumed at ${firstChunkEnd}: ${puts}`);
   const labels = await page.evaluate(() => window.progressLabels);
   assert.ok(labels.some((l) => /^Uploading \(resumed at \d+ %\)/.test(l)), `the page said it resumed: ${labels}`);
-  assert.equal(server.sql('SELECT count(*), lower(hex(sha256)) FROM listing_files;').trim(), `1|${lora.sha256}`);
+  assert.equal(site.server.sql('SELECT count(*), lower(hex(sha256)) FROM listing_files;').trim(), `1|${lora.sha256}`);
   assert.deepEqual(errors, []);
 });

@@ -1,31 +1,20 @@
 // Browser journeys through the real site in Debian Chromium.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, waitForHydration, ARTIFACTS } from '../harness.mjs';
+import { useSite, waitForHydration, ARTIFACTS } from '../harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 test('the store renders listings from the database', async () => {
-  const page = await browser.newPage();
+  const page = await site.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
-  await page.goto(server.url + '/');
+  await page.goto(site.server.url + '/');
   await assert.doesNotReject(page.getByTestId('store-empty').waitFor(), 'an empty store says so');
 
-  server.sql(`
+  site.server.sql(`
     INSERT INTO creators (handle, display_name, created_at) VALUES ('mira', 'Mira Lindqvist', '2026-11-20T10:00:00Z');
     INSERT INTO listings (creator_id, slug, kind, title, price_minor, currency, edition_size, status, created_at, published_at)
     VALUES ((SELECT id FROM creators WHERE handle = 'mira'), 'tidal-memory', 'edition', 'Tidal Memory', 4800, 'USD', 12, 'published',
@@ -53,9 +42,9 @@ test('the store renders listings from the database', async () => {
 });
 
 test('hydration makes the mobile menu work', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const context = await site.browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
-  await page.goto(server.url + '/');
+  await page.goto(site.server.url + '/');
   const menu = page.getByRole('button', { name: 'Menu' });
   const nav = page.locator('#site-nav');
   assert.equal(await menu.getAttribute('aria-expanded'), 'false');
@@ -76,8 +65,8 @@ test('hydration makes the mobile menu work', async () => {
 });
 
 test('the verify page checks a pasted hash as you type', async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url + '/verify');
+  const page = await site.browser.newPage();
+  await page.goto(site.server.url + '/verify');
   await waitForHydration(page);
   const input = page.getByLabel('Content hash (SHA-256)');
   const feedback = page.locator('#hash-feedback');
@@ -92,7 +81,7 @@ test('the verify page checks a pasted hash as you type', async () => {
 });
 
 test('healthz reports the database and the chain', async () => {
-  const res = await fetch(server.url + '/healthz');
+  const res = await fetch(site.server.url + '/healthz');
   assert.equal(res.status, 200);
   const body = await res.json();
   assert.equal(body.status, 'ok');
@@ -101,8 +90,8 @@ test('healthz reports the database and the chain', async () => {
 });
 
 test('unknown pages answer 404 inside the site shell', async () => {
-  const page = await browser.newPage();
-  const res = await page.goto(server.url + '/nope');
+  const page = await site.browser.newPage();
+  const res = await page.goto(site.server.url + '/nope');
   assert.equal(res.status(), 404);
   await page.getByRole('heading', { name: 'Page not found' }).waitFor();
   assert.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 1);

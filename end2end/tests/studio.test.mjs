@@ -1,29 +1,18 @@
 // Creator onboarding in Debian Chromium: sign up, become a creator, generate
 // a signing key in the browser, download its key file, rotate it, sign out.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { createHash, createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { startServer, launchBrowser, waitForHydration, ARTIFACTS, ROOT } from '../harness.mjs';
+import { useSite, waitForHydration, ARTIFACTS, ROOT } from '../harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 test('a creator signs up, generates a key in the browser and registers it', async () => {
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await site.browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -33,7 +22,7 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
     if (body.includes('ciphertext') || body.includes('passphrase')) serverSawSecrets.push(r.url());
   });
 
-  await page.goto(server.url + '/sign-up');
+  await page.goto(site.server.url + '/sign-up');
   await waitForHydration(page);
   await page.getByLabel('Email').fill('mira@example.com');
   await page.getByLabel('Password').fill('tidal memory 1234');
@@ -93,9 +82,9 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   assert.equal(keyFile.cipher.name, 'xchacha20poly1305');
 
   // The server holds the public key and a KeyRegistered statement in the log, nothing secret.
-  const row = server.sql(`SELECT hex(public_key), status FROM creator_keys;`);
+  const row = site.server.sql(`SELECT hex(public_key), status FROM creator_keys;`);
   assert.equal(row.trim(), `${keyFile.public_key.toUpperCase()}|active`);
-  const checkpoint = await (await fetch(server.url + '/api/v1/log/checkpoint')).json();
+  const checkpoint = await (await fetch(site.server.url + '/api/v1/log/checkpoint')).json();
   assert.equal(checkpoint.tree_size, 1);
   assert.deepEqual(serverSawSecrets, [], 'no key material or passphrase was sent');
 
@@ -105,7 +94,7 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   await page.getByTestId('key-history').waitFor({ timeout: 60_000 });
   assert.match(await page.getByTestId('key-history').textContent(), /rotated \(superseded\)/);
   assert.notEqual((await page.getByTestId('key-fingerprint').textContent()).trim(), fp);
-  assert.equal(server.sql(`SELECT count(*) FROM creator_keys WHERE status = 'active';`).trim(), '1');
+  assert.equal(site.server.sql(`SELECT count(*) FROM creator_keys WHERE status = 'active';`).trim(), '1');
   await page.screenshot({ path: join(ARTIFACTS, 'studio-keys.png'), fullPage: true });
 
   // List one of each kind and upload a signed file to each, watching the progress bar.
@@ -167,14 +156,14 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
 
   // The file's signature verifies in the page: look the image's hash up on /verify.
   const sha = createHash('sha256').update(readFileSync(files.edition)).digest('hex');
-  await page.goto(server.url + '/verify');
+  await page.goto(site.server.url + '/verify');
   await waitForHydration(page);
   await page.getByLabel('Content hash (SHA-256)').fill(sha);
   await page.getByRole('button', { name: 'Look up in the ledger' }).click();
   await page.getByText('Signature and inclusion proof verified in your browser.').first().waitFor({ timeout: 30_000 });
 
   // All three are in the Store.
-  await page.goto(server.url + '/');
+  await page.goto(site.server.url + '/');
   const storeTitles = await page.getByTestId('listing-title').allTextContents();
   for (const t of Object.values(titles)) assert.ok(storeTitles.includes(t), `${t} in the store: ${storeTitles}`);
 
@@ -196,7 +185,7 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   await page.getByTestId('used-in').filter({ hasText: titles.edition }).waitFor();
   await page.screenshot({ path: join(ARTIFACTS, 'made-with.png'), fullPage: true });
   // The credited creator sees it in the Studio.
-  await page.goto(server.url + '/studio', { waitUntil: 'domcontentloaded' });
+  await page.goto(site.server.url + '/studio', { waitUntil: 'domcontentloaded' });
   await waitForHydration(page);
   const credited = page.getByTestId('credited-in');
   await credited.waitFor();
@@ -214,7 +203,7 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   });
   await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
   const hookUrl = `http://127.0.0.1:${receiver.address().port}/sales`;
-  await page.goto(server.url + '/studio', { waitUntil: 'domcontentloaded' });
+  await page.goto(site.server.url + '/studio', { waitUntil: 'domcontentloaded' });
   await waitForHydration(page);
   const hookPanel = page.getByTestId('webhooks-panel');
   await hookPanel.getByTestId('webhook-url').fill('ftp://nowhere.example/');
@@ -226,22 +215,22 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   assert.match(hookSecret, /^whsec_[0-9a-f]{64}$/);
 
   // A collector buys a licence to the LoRA; the creator's dashboard shows the sale.
-  const buyerContext = await browser.newContext();
+  const buyerContext = await site.browser.newContext();
   const buyer = await buyerContext.newPage();
-  await buyer.goto(server.url + '/sign-up');
+  await buyer.goto(site.server.url + '/sign-up');
   await waitForHydration(buyer);
   await buyer.getByLabel('Email').fill('noor@example.com');
   await buyer.getByLabel('Password').fill('collecting ink washes');
   await buyer.getByRole('button', { name: 'Create account' }).click();
   await buyer.waitForURL('**/studio');
-  await buyer.goto(server.url + '/?kind=lora');
+  await buyer.goto(site.server.url + '/?kind=lora');
   await buyer.getByRole('link', { name: titles.lora }).click();
   await waitForHydration(buyer);
   await buyer.getByTestId('buy').click();
   await buyer.getByTestId('bought').filter({ hasText: 'Your licence is ready' }).waitFor();
   await buyerContext.close();
 
-  await page.goto(server.url + '/studio', { waitUntil: 'domcontentloaded' });
+  await page.goto(site.server.url + '/studio', { waitUntil: 'domcontentloaded' });
   await waitForHydration(page);
   await page.getByTestId('sales-count').filter({ hasText: '1' }).waitFor();
   assert.equal((await page.getByTestId('sales-revenue').textContent()).trim(), '$12.50');
@@ -275,14 +264,14 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   await tokens.getByTestId('token-create').click();
   const secret = (await tokens.getByTestId('token-secret').textContent()).trim();
   assert.match(secret, /^col_[0-9a-f]{64}$/);
-  const api = (path, token = secret) => fetch(server.url + path, { headers: { authorization: `Bearer ${token}` } });
+  const api = (path, token = secret) => fetch(site.server.url + path, { headers: { authorization: `Bearer ${token}` } });
   const me = await (await api('/api/v1/me')).json();
   assert.deepEqual(me.scopes, ['read', 'sales']);
   const sales = await (await api('/api/v1/studio/sales')).json();
   assert.equal(sales.length, 1);
   assert.equal(sales[0].title, titles.lora);
   assert.equal((await api('/api/v1/studio/listings', secret)).status, 200);
-  const refused = await fetch(server.url + '/api/v1/studio/listings', {
+  const refused = await fetch(site.server.url + '/api/v1/studio/listings', {
     method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
     body: JSON.stringify({ kind: 'lora', title: 'x', price_minor: 1 }),
   });
@@ -304,21 +293,21 @@ test('a creator signs up, generates a key in the browser and registers it', asyn
   const createOp = page.getByTestId('api-operation').filter({ hasText: 'Create a draft listing' });
   assert.match(await createOp.textContent(), /POST\s*\/api\/v1\/studio\/listings[\s\S]*Token scope: publish/);
   await page.getByTestId('api-operation').filter({ hasText: '/api/v1/provenance/{sha256}' }).waitFor();
-  await page.goto(server.url + '/studio', { waitUntil: 'domcontentloaded' });
+  await page.goto(site.server.url + '/studio', { waitUntil: 'domcontentloaded' });
   await waitForHydration(page);
 
   // Sign out: the header offers "Sign in" again and the Studio asks to sign in.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('link', { name: 'Sign in' }).first().waitFor();
-  await page.goto(server.url + '/studio', { waitUntil: 'domcontentloaded' });
+  await page.goto(site.server.url + '/studio', { waitUntil: 'domcontentloaded' });
   await page.getByText('to open your Studio').waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });
 
 test('a wrong password is refused in the page', async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url + '/sign-in');
+  const page = await site.browser.newPage();
+  await page.goto(site.server.url + '/sign-in');
   await waitForHydration(page);
   await page.getByLabel('Email').fill('mira@example.com');
   await page.getByLabel('Password').fill('not the password');

@@ -1,24 +1,20 @@
 // A verifier pastes a file's hash on /verify and sees who signed it, that the
 // signature and inclusion proof check out in the browser, and the anchor.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { startServer, launchBrowser, waitForHydration, ARTIFACTS, ROOT } from '../harness.mjs';
+import { useSite, waitForHydration, ARTIFACTS, ROOT } from '../harness.mjs';
 
-let server;
-let browser;
 const vectors = JSON.parse(readFileSync(join(ROOT, 'crates/provenance/vectors/statements.json'), 'utf8'));
 const registered = vectors.vectors.find((v) => v.name === 'content_registered');
 // The committed vector registers the SHA-256 of these bytes (see crates/provenance/tests/statements.rs).
 const fileHash = createHash('sha256').update('an edition image').digest('hex');
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+const site = useSite({}, async () => {
   // Append the signed statement as log entry 0: the entry, its leaf node, and the head.
-  server.sql(`
+  site.server.sql(`
     INSERT INTO log_entries (leaf_index, leaf_hash, kind, statement, public_key, signature, content_hash, created_at)
     VALUES (0, X'${registered.leaf_hash}', 1, X'${registered.canonical_hex}', X'${registered.public_key}',
             X'${registered.signature}', X'${fileHash}', '2026-11-22T00:00:00Z');
@@ -27,15 +23,10 @@ before(async () => {
   `);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 test('a pasted hash shows its creator, a browser-checked proof and the anchor', async () => {
   assert.equal(registered.statement.content_hash, fileHash);
-  const page = await browser.newPage();
-  await page.goto(server.url + '/verify');
+  const page = await site.browser.newPage();
+  await page.goto(site.server.url + '/verify');
   await waitForHydration(page);
   const button = page.getByRole('button', { name: 'Look up in the ledger' });
   assert.equal(await button.isDisabled(), true, 'nothing to look up yet');
@@ -60,8 +51,8 @@ test('a pasted hash shows its creator, a browser-checked proof and the anchor', 
 });
 
 test('an unknown hash says so', async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url + '/verify');
+  const page = await site.browser.newPage();
+  await page.goto(site.server.url + '/verify');
   await waitForHydration(page);
   await page.getByLabel('Content hash (SHA-256)').fill('ab'.repeat(32));
   await page.getByRole('button', { name: 'Look up in the ledger' }).click();

@@ -6,19 +6,19 @@
 // collection; every balance is read back from the chain. A creator proves
 // their payout address by signing a Sign-In-With-Ethereum message, is paid,
 // and withdraws what the contract owes them.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, waitForHydration, injectWallet, rpc, ROOT } from '../harness.mjs';
+import { useSite, waitForHydration, injectWallet, rpc, ROOT } from '../harness.mjs';
 
-let server;
-let browser;
+const site = useSite({ demo: true, payments: 'chain' });
+
 // anvil's second dev account: the buyer's wallet.
 const BUYER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 
 async function signUp(page, email, password) {
-  await page.goto(server.url + '/sign-up');
+  await page.goto(site.server.url + '/sign-up');
   await waitForHydration(page);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
@@ -26,20 +26,10 @@ async function signUp(page, email, password) {
   await page.waitForURL('**/studio');
 }
 
-before(async () => {
-  server = await startServer({ demo: true, payments: 'chain' });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 test('a collector pays from their wallet in ETH, after saying no once', async () => {
-  const chain = await (await fetch(server.url + '/api/v1/chain')).json();
+  const chain = await (await fetch(site.server.url + '/api/v1/chain')).json();
   assert.ok(chain.rpc_url, 'the local chain is public to browsers');
-  const context = await browser.newContext();
+  const context = await site.browser.newContext();
   const wallet = await injectWallet(context, chain.rpc_url, BUYER);
   const page = await context.newPage();
   const errors = [];
@@ -47,7 +37,7 @@ test('a collector pays from their wallet in ETH, after saying no once', async ()
 
   await signUp(page, 'wallet@example.com', 'a collector with a wallet');
 
-  await page.goto(server.url + '/listings/tidal-memory-demo');
+  await page.goto(site.server.url + '/listings/tidal-memory-demo');
   await waitForHydration(page);
   const left = (await page.getByTestId('left').textContent()).trim();
   const [, before] = left.match(/^(\d+) of 25 left$/);
@@ -86,15 +76,15 @@ test('a collector pays from their wallet in ETH, after saying no once', async ()
   assert.equal(held, BigInt(tx.value), 'the sales contract holds the payment for the creator and the platform');
 
   // The order: numbered, paid on chain, in the collection.
-  const order = await (await page.request.get(server.url + `/api/v1/orders/${orderId}`)).json();
+  const order = await (await page.request.get(site.server.url + `/api/v1/orders/${orderId}`)).json();
   assert.equal(order.payment_provider, 'chain');
   assert.ok(order.payment_ref.startsWith(txHash), order.payment_ref);
   // The certificate names the payment, and says nothing of test mode.
-  await page.goto(server.url + `/collection/${orderId}`);
+  await page.goto(site.server.url + `/collection/${orderId}`);
   await waitForHydration(page);
   assert.match(await page.getByTestId('certificate-payment').textContent(), new RegExp(`transaction ${txHash}, log \\d+`));
   assert.doesNotMatch(await page.getByTestId('certificate').textContent(), /Test-mode purchase/);
-  await page.goto(server.url + '/listings/tidal-memory-demo');
+  await page.goto(site.server.url + '/listings/tidal-memory-demo');
   await waitForHydration(page);
   assert.equal((await page.getByTestId('left').textContent()).trim(), `${Number(before) - 1} of 25 left`);
   assert.deepEqual(errors, []);
@@ -108,10 +98,10 @@ async function tokenBalance(rpcUrl, token, owner) {
 }
 
 test('another collector pays in the stablecoin: a permit signature and one transaction; a wallet without permits approves, then pays', async () => {
-  const chain = await (await fetch(server.url + '/api/v1/chain')).json();
-  const deployed = JSON.parse(readFileSync(join(server.dataDir, 'chain', 'sales.json'), 'utf8'));
+  const chain = await (await fetch(site.server.url + '/api/v1/chain')).json();
+  const deployed = JSON.parse(readFileSync(join(site.server.dataDir, 'chain', 'sales.json'), 'utf8'));
   const { usd, sales } = deployed.deployment;
-  const context = await browser.newContext();
+  const context = await site.browser.newContext();
   const wallet = await injectWallet(context, chain.rpc_url, BUYER);
   const page = await context.newPage();
   const errors = [];
@@ -121,7 +111,7 @@ test('another collector pays in the stablecoin: a permit signature and one trans
 
   /** Pays for the demo listing in dUSD; returns the order and what the wallet was asked. */
   const payUsd = async () => {
-    await page.goto(server.url + '/listings/tidal-memory-demo');
+    await page.goto(site.server.url + '/listings/tidal-memory-demo');
     await waitForHydration(page);
     wallet.calls.length = 0;
     const buyerBefore = await tokenBalance(chain.rpc_url, usd, BUYER);
@@ -133,7 +123,7 @@ test('another collector pays in the stablecoin: a permit signature and one trans
     const done = page.getByTestId('wallet-done');
     await done.waitFor({ timeout: 30_000 });
     const orderId = (await done.getByRole('link', { name: 'View the certificate' }).getAttribute('href')).split('/').pop();
-    const order = await (await page.request.get(server.url + `/api/v1/orders/${orderId}`)).json();
+    const order = await (await page.request.get(site.server.url + `/api/v1/orders/${orderId}`)).json();
     assert.equal(order.payment_provider, 'chain');
     // A price in cents is exactly cents × 10⁴ dUSD units: taken from the wallet, held by the contract.
     const price = BigInt(order.price_minor) * 10_000n;
@@ -173,11 +163,11 @@ async function owedEth(rpcUrl, contract, account) {
 }
 
 test('a creator proves a payout address in their wallet, is paid by a collector, and withdraws', async () => {
-  const chain = await (await fetch(server.url + '/api/v1/chain')).json();
-  const { sales } = JSON.parse(readFileSync(join(server.dataDir, 'chain', 'sales.json'), 'utf8')).deployment;
+  const chain = await (await fetch(site.server.url + '/api/v1/chain')).json();
+  const { sales } = JSON.parse(readFileSync(join(site.server.dataDir, 'chain', 'sales.json'), 'utf8')).deployment;
   // anvil's fourth dev account: the creator's wallet.
   const PAYEE = '0x90F79bf6EB2c4f870365E785982E1f101E93b906';
-  const context = await browser.newContext();
+  const context = await site.browser.newContext();
   const wallet = await injectWallet(context, chain.rpc_url, PAYEE);
   const page = await context.newPage();
   const errors = [];
@@ -225,11 +215,11 @@ test('a creator proves a payout address in their wallet, is paid by a collector,
   const listingUrl = await page.getByTestId('studio-listing').filter({ hasText: 'Paid Tides' }).getByRole('link', { name: 'Paid Tides' }).getAttribute('href');
 
   // A collector pays for it in ETH from their own wallet.
-  const buyerContext = await browser.newContext();
+  const buyerContext = await site.browser.newContext();
   await injectWallet(buyerContext, chain.rpc_url, BUYER);
   const buyer = await buyerContext.newPage();
   await signUp(buyer, 'payer@example.com', 'a collector who pays');
-  await buyer.goto(server.url + listingUrl);
+  await buyer.goto(site.server.url + listingUrl);
   await waitForHydration(buyer);
   assert.equal(await buyer.getByTestId('royalty').textContent(), 'Editions resold here pay the creator 7.5 % of the price.');
   await buyer.getByTestId('pay-eth').click();
@@ -281,20 +271,20 @@ function paidEvent(receipt, contract) {
 }
 
 test('a collector resells an edition; the buyer pays from their wallet and the creator\'s royalty arrives', async () => {
-  const chain = await (await fetch(server.url + '/api/v1/chain')).json();
-  const { sales } = JSON.parse(readFileSync(join(server.dataDir, 'chain', 'sales.json'), 'utf8')).deployment;
+  const chain = await (await fetch(site.server.url + '/api/v1/chain')).json();
+  const { sales } = JSON.parse(readFileSync(join(site.server.dataDir, 'chain', 'sales.json'), 'utf8')).deployment;
   // anvil's third and fifth dev accounts: the first holder's and the resale buyer's wallets.
   const SELLER = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
   const NEXT = '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65';
   const errors = [];
 
   // The first holder buys an edition from their wallet.
-  const sellerContext = await browser.newContext();
+  const sellerContext = await site.browser.newContext();
   await injectWallet(sellerContext, chain.rpc_url, SELLER);
   const seller = await sellerContext.newPage();
   seller.on('pageerror', (e) => errors.push(e.message));
   await signUp(seller, 'holder@example.com', 'a collector who resells');
-  await seller.goto(server.url + '/listings/tidal-memory-demo');
+  await seller.goto(site.server.url + '/listings/tidal-memory-demo');
   await waitForHydration(seller);
   await seller.getByTestId('pay-eth').click();
   await seller.getByTestId('wallet-status').filter({ hasText: /Submitted/ }).waitFor({ timeout: 30_000 });
@@ -304,7 +294,7 @@ test('a collector resells an edition; the buyer pays from their wallet and the c
   const firstOrder = (await done.getByRole('link', { name: 'View the certificate' }).getAttribute('href')).split('/').pop();
 
   // From the collection: a price that is not one is refused in words; then it is offered at $60.00.
-  await seller.goto(server.url + '/collection');
+  await seller.goto(site.server.url + '/collection');
   await waitForHydration(seller);
   const item = seller.getByTestId('collection').locator('li').filter({ hasText: 'Tidal Memory' });
   await item.getByTestId('resell-price').fill('sixty');
@@ -314,19 +304,19 @@ test('a collector resells an edition; the buyer pays from their wallet and the c
   await item.getByTestId('resell').click();
   await item.getByTestId('offered').filter({ hasText: '$60.00' }).waitFor();
   // On the listing page the seller sees their own offer without a Buy button.
-  await seller.goto(server.url + '/listings/tidal-memory-demo');
+  await seller.goto(site.server.url + '/listings/tidal-memory-demo');
   await waitForHydration(seller);
   const mine = seller.getByTestId('resale-offer').filter({ hasText: '$60.00' });
   await mine.getByTestId('own-offer').waitFor();
   assert.equal(await mine.getByTestId('pay-eth').count(), 0, 'no Buy on your own offer');
 
   // Another collector sees the offer with the creator's royalty, and pays it from their wallet.
-  const buyerContext = await browser.newContext();
+  const buyerContext = await site.browser.newContext();
   const wallet = await injectWallet(buyerContext, chain.rpc_url, NEXT);
   const buyer = await buyerContext.newPage();
   buyer.on('pageerror', (e) => errors.push(e.message));
   await signUp(buyer, 'second-hand@example.com', 'a collector of resales');
-  await buyer.goto(server.url + '/listings/tidal-memory-demo');
+  await buyer.goto(site.server.url + '/listings/tidal-memory-demo');
   await waitForHydration(buyer);
   const offer = buyer.getByTestId('resale-offer').filter({ hasText: '$60.00' });
   assert.match(await offer.getByTestId('resale-royalty').textContent(), /^5 % of the price goes to the creator/);
@@ -352,7 +342,7 @@ test('a collector resells an edition; the buyer pays from their wallet and the c
   const newOrder = (await bought.getByRole('link', { name: 'View the certificate' }).getAttribute('href')).split('/').pop();
 
   // The buyer's certificate shows the chain of custody: sold, then resold to them.
-  await buyer.goto(server.url + `/collection/${newOrder}`);
+  await buyer.goto(site.server.url + `/collection/${newOrder}`);
   await waitForHydration(buyer);
   const custody = buyer.getByTestId('custody-entry');
   assert.equal(await custody.count(), 2);
@@ -361,7 +351,7 @@ test('a collector resells an edition; the buyer pays from their wallet and the c
   const sha = (await buyer.getByTestId('certificate-hash').textContent()).trim();
 
   // /verify shows the resale among the file's sales, checked in the browser.
-  await buyer.goto(server.url + '/verify');
+  await buyer.goto(site.server.url + '/verify');
   await waitForHydration(buyer);
   await buyer.locator('#hash').fill(sha);
   await buyer.getByRole('button', { name: 'Look up in the ledger' }).click();
@@ -372,17 +362,17 @@ test('a collector resells an edition; the buyer pays from their wallet and the c
     .catch(async (e) => assert.fail(`${e.message}\nthe page says: ${await buyer.locator('main').textContent()}`));
 
   // The seller no longer holds it: gone from the collection, the old certificate says so.
-  await seller.goto(server.url + '/collection');
+  await seller.goto(site.server.url + '/collection');
   await waitForHydration(seller);
   assert.equal(await seller.getByTestId('collection').locator('li').filter({ hasText: 'Tidal Memory' }).count(), 0);
-  await seller.goto(server.url + `/collection/${firstOrder}`);
+  await seller.goto(site.server.url + `/collection/${firstOrder}`);
   await waitForHydration(seller);
   await seller.getByTestId('certificate-resold').waitFor();
-  const download = await seller.request.get(server.url + `/api/v1/orders/${firstOrder}/download`);
+  const download = await seller.request.get(site.server.url + `/api/v1/orders/${firstOrder}/download`);
   assert.equal(download.status(), 409);
 
   // Licences are not resellable, and the page says so.
-  await buyer.goto(server.url + '/listings/ink-bloom-lora-demo');
+  await buyer.goto(site.server.url + '/listings/ink-bloom-lora-demo');
   await waitForHydration(buyer);
   assert.match(await buyer.getByTestId('not-resellable').textContent(), /^Licences \(workflows and LoRAs\) are not resellable/);
   assert.deepEqual(errors, []);

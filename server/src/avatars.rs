@@ -22,7 +22,7 @@ use colophon_provenance::ContentHash;
 use futures::StreamExt as _;
 use serde::Serialize;
 
-use crate::{caller::Caller, error::AppError, state::AppState};
+use crate::{caller::Caller, error::HttpError, state::AppState};
 
 /// Largest picture accepted.
 pub const MAX_BYTES: usize = 10 << 20;
@@ -44,15 +44,15 @@ pub struct AvatarView {
 }
 
 /// Sniff, decode (bounded), crop to the centre square, resize, re-encode as PNG.
-pub fn render(bytes: &[u8]) -> Result<Vec<u8>, AppError> {
+pub fn render(bytes: &[u8]) -> Result<Vec<u8>, HttpError> {
     let sniffed = colophon_formats::sniff(bytes);
     if !sniffed.is_some_and(|t| t.is_image()) {
-        return Err(AppError::BadRequest(format!(
+        return Err(HttpError::BadRequest(format!(
             "An avatar must be a PNG, JPEG or WebP picture; this file is {}.",
             sniffed.map_or("of another type".to_owned(), |t| format!("a {} file", t.extension()))
         )));
     }
-    let img = colophon_formats::image::decode(bytes, &LIMITS).map_err(|e| AppError::BadRequest(e.0))?;
+    let img = colophon_formats::image::decode(bytes, &LIMITS).map_err(|e| HttpError::BadRequest(e.0))?;
     let (w, h) = (img.width(), img.height());
     let side = w.min(h);
     let square = img.crop_imm((w - side) / 2, (h - side) / 2, side, side);
@@ -60,36 +60,36 @@ pub fn render(bytes: &[u8]) -> Result<Vec<u8>, AppError> {
     let mut out = std::io::Cursor::new(Vec::new());
     small
         .write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("encode avatar: {e}")))?;
+        .map_err(|e| HttpError::Internal(anyhow::anyhow!("encode avatar: {e}")))?;
     Ok(out.into_inner())
 }
 
 /// Reads at most [`MAX_BYTES`] of the body; more is a clear 413.
-async fn read_limited(body: Body) -> Result<Vec<u8>, AppError> {
+async fn read_limited(body: Body) -> Result<Vec<u8>, HttpError> {
     let mut stream = body.into_data_stream();
     let mut bytes = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| AppError::BadRequest("The upload was interrupted; try again.".into()))?;
+        let chunk = chunk.map_err(|_| HttpError::BadRequest("The upload was interrupted; try again.".into()))?;
         if bytes.len() + chunk.len() > MAX_BYTES {
-            return Err(AppError::TooLarge(format!("An avatar may be at most {} MiB.", MAX_BYTES >> 20)));
+            return Err(HttpError::TooLarge(format!("An avatar may be at most {} MiB.", MAX_BYTES >> 20)));
         }
         bytes.extend_from_slice(&chunk);
     }
     if bytes.is_empty() {
-        return Err(AppError::BadRequest("Send the picture as the request body.".into()));
+        return Err(HttpError::BadRequest("Send the picture as the request body.".into()));
     }
     Ok(bytes)
 }
 
 /// `PUT /api/v1/me/avatar`.
-pub async fn put(State(state): State<AppState>, caller: Caller, body: Body) -> Result<Json<AvatarView>, AppError> {
+pub async fn put(State(state): State<AppState>, caller: Caller, body: Body) -> Result<Json<AvatarView>, HttpError> {
     let account = caller.require(Scope::Publish)?;
     let creator =
-        account.creator.clone().ok_or_else(|| AppError::Forbidden("Become a creator in the Studio first.".into()))?;
+        account.creator.clone().ok_or_else(|| HttpError::Forbidden("Become a creator in the Studio first.".into()))?;
     let bytes = read_limited(body).await?;
     let png = tokio::task::spawn_blocking(move || render(&bytes))
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("avatar task: {e}")))??;
+        .map_err(|e| HttpError::Internal(anyhow::anyhow!("avatar task: {e}")))??;
     let sha = ContentHash::of(&png);
     let key = format!("avatars/{}/{}.png", creator.id, sha.to_hex());
     // The object first, then the row: a crash between leaves an unreferenced object, never a row without one.
@@ -108,10 +108,10 @@ pub async fn put(State(state): State<AppState>, caller: Caller, body: Body) -> R
 }
 
 /// `DELETE /api/v1/me/avatar`.
-pub async fn delete(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, AppError> {
+pub async fn delete(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, HttpError> {
     let account = caller.require(Scope::Publish)?;
     let creator =
-        account.creator.as_ref().ok_or_else(|| AppError::Forbidden("Become a creator in the Studio first.".into()))?;
+        account.creator.as_ref().ok_or_else(|| HttpError::Forbidden("Become a creator in the Studio first.".into()))?;
     if let Some(old) = state.store.avatar_remove(creator.id).await? {
         state.uploads.delete_object(&old).await;
     }
@@ -123,8 +123,8 @@ pub async fn get(
     State(state): State<AppState>,
     Path(handle): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let row = state.store.avatar_by_handle(&handle).await?.ok_or(AppError::NotFound)?;
+) -> Result<Response, HttpError> {
+    let row = state.store.avatar_by_handle(&handle).await?.ok_or(HttpError::NotFound)?;
     let etag = format!("\"{}\"", hex::encode(&row.sha256));
     let headers_out = |etag: String| {
         [

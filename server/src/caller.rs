@@ -12,7 +12,7 @@ use colophon_store::{AccountRow, CreatorRow};
 use http::{header, request::Parts};
 use tower_sessions::Session;
 
-use crate::{error::AppError, state::AppState};
+use crate::{error::HttpError, state::AppState};
 
 /// A token's last use is written at most this often (seconds).
 const TOUCH_EVERY: i64 = 60;
@@ -27,9 +27,9 @@ pub struct Caller {
 
 impl Caller {
     /// The account, if this call may act with `scope`.
-    pub fn require(&self, scope: Scope) -> Result<&AccountRow, AppError> {
+    pub fn require(&self, scope: Scope) -> Result<&AccountRow, HttpError> {
         match &self.scopes {
-            Some(scopes) if !scopes.contains(&scope) => Err(AppError::Forbidden(format!(
+            Some(scopes) if !scopes.contains(&scope) => Err(HttpError::Forbidden(format!(
                 "This API token lacks the `{}` scope: make one that has it in the Studio.",
                 scope.as_str()
             ))),
@@ -38,11 +38,11 @@ impl Caller {
     }
 
     /// The caller's creator profile, if this call may act with `scope`.
-    pub fn creator(&self, scope: Scope) -> Result<&CreatorRow, AppError> {
+    pub fn creator(&self, scope: Scope) -> Result<&CreatorRow, HttpError> {
         self.require(scope)?
             .creator
             .as_ref()
-            .ok_or_else(|| AppError::Forbidden("Become a creator in the Studio first.".into()))
+            .ok_or_else(|| HttpError::Forbidden("Become a creator in the Studio first.".into()))
     }
 
     /// What this call may do: the token's scopes, or all of them for a session.
@@ -52,20 +52,20 @@ impl Caller {
 }
 
 impl FromRequestParts<AppState> for Caller {
-    type Rejection = AppError;
+    type Rejection = HttpError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, HttpError> {
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let token =
                 value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).ok_or_else(|| {
-                    AppError::Unauthorized("Send the API token as `Authorization: Bearer col_…`.".into())
+                    HttpError::Unauthorized("Send the API token as `Authorization: Bearer col_…`.".into())
                 })?;
             if !secret::well_formed(token) {
-                return Err(AppError::Unauthorized(
+                return Err(HttpError::Unauthorized(
                     "That is not a Colophon API token (`col_` and 64 lower-case hex digits).".into(),
                 ));
             }
-            let revoked = || AppError::Unauthorized("This API token is unknown or has been revoked.".into());
+            let revoked = || HttpError::Unauthorized("This API token is unknown or has been revoked.".into());
             let row = state
                 .store
                 .token_by_hash(&secret::hash(token))
@@ -80,14 +80,14 @@ impl FromRequestParts<AppState> for Caller {
             let scopes = parse_scopes(&row.scopes).unwrap_or_default();
             return Ok(Self { account, scopes: Some(scopes) });
         }
-        let session = Session::from_request_parts(parts, state).await.map_err(|_| AppError::Unavailable {
+        let session = Session::from_request_parts(parts, state).await.map_err(|_| HttpError::Unavailable {
             message: "Sessions are temporarily unavailable. Please try again.",
             source: anyhow::anyhow!("session layer missing"),
         })?;
         let id = app::auth::session_account_id(&session).await.ok_or_else(|| {
-            AppError::Unauthorized("Sign in, or send an API token (`Authorization: Bearer col_…`).".into())
+            HttpError::Unauthorized("Sign in, or send an API token (`Authorization: Bearer col_…`).".into())
         })?;
-        let account = state.store.account(id).await?.ok_or_else(|| AppError::Unauthorized("Sign in first.".into()))?;
+        let account = state.store.account(id).await?.ok_or_else(|| HttpError::Unauthorized("Sign in first.".into()))?;
         Ok(Self { account, scopes: None })
     }
 }

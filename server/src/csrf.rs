@@ -17,14 +17,14 @@
 use axum::{extract::Request, middleware::Next, response::Response};
 use http::{Method, header};
 
-use crate::error::AppError;
+use crate::error::HttpError;
 
-pub async fn cross_origin_protection(req: Request, next: Next) -> Result<Response, AppError> {
+pub async fn cross_origin_protection(req: Request, next: Next) -> Result<Response, HttpError> {
     if is_allowed(&req) {
         Ok(next.run(req).await)
     } else {
         tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-origin request refused");
-        Err(AppError::Forbidden("Cross-origin request refused.".into()))
+        Err(HttpError::Forbidden("Cross-origin request refused.".into()))
     }
 }
 

@@ -9,7 +9,7 @@ use axum::{
 
 /// A failed request.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub enum HttpError {
     /// The client sent something wrong; the message is shown as is.
     #[error("{0}")]
     BadRequest(String),
@@ -51,11 +51,11 @@ pub enum AppError {
 /// malformed or mistyped body (serde's message names the field). Parsed in
 /// the handler, after the caller is known, so an unauthorised call learns
 /// nothing about the body's shape.
-pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, HttpError> {
+    serde_json::from_slice(body).map_err(|e| HttpError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
-impl IntoResponse for AppError {
+impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let (status, code, message) = match &self {
             Self::BadRequest(msg) => (StatusCode::BAD_REQUEST, "bad_request", msg.clone()),
@@ -90,7 +90,7 @@ impl IntoResponse for AppError {
     }
 }
 
-impl From<app::error::ApiError> for AppError {
+impl From<app::error::ApiError> for HttpError {
     /// The rules shared with server functions speak `ApiError`; their messages are for users.
     fn from(err: app::error::ApiError) -> Self {
         use app::error::ApiError as E;
@@ -109,7 +109,7 @@ impl From<app::error::ApiError> for AppError {
     }
 }
 
-impl From<colophon_store::StoreError> for AppError {
+impl From<colophon_store::StoreError> for HttpError {
     fn from(err: colophon_store::StoreError) -> Self {
         match err {
             colophon_store::StoreError::Conflict { what } => Self::Conflict(format!("{what} already exists")),

@@ -7,7 +7,7 @@ use colophon_api::{
 use colophon_provenance::{ContentHash, PublicKey, Receipt, SignedStatement};
 use colophon_store::{AnchorRow, LogEntryRow, Store};
 
-use crate::error::AppError;
+use crate::error::HttpError;
 
 /// An anchor as the API shows it; `None` until its transaction is known.
 fn anchor_view(row: &AnchorRow) -> Option<Anchor> {
@@ -25,25 +25,25 @@ fn hexes(hashes: &[[u8; 32]]) -> Vec<String> {
     hashes.iter().map(hex::encode).collect()
 }
 
-fn internal(err: impl std::error::Error + Send + Sync + 'static) -> AppError {
-    AppError::Internal(anyhow::Error::new(err))
+fn internal(err: impl std::error::Error + Send + Sync + 'static) -> HttpError {
+    HttpError::Internal(anyhow::Error::new(err))
 }
 
-pub async fn checkpoint(store: &Store) -> Result<Checkpoint, AppError> {
+pub async fn checkpoint(store: &Store) -> Result<Checkpoint, HttpError> {
     let tree_size = store.log_size().await.map_err(internal)?;
     let root = store.log_root(tree_size).await.map_err(internal)?;
     let anchor = store.latest_confirmed_anchor().await.map_err(internal)?.as_ref().and_then(anchor_view);
     Ok(Checkpoint { tree_size, root: hex::encode(root), anchor })
 }
 
-pub async fn inclusion(store: &Store, leaf_index: u64, tree_size: u64) -> Result<Inclusion, AppError> {
+pub async fn inclusion(store: &Store, leaf_index: u64, tree_size: u64) -> Result<Inclusion, HttpError> {
     let size = store.log_size().await.map_err(internal)?;
     if leaf_index >= tree_size || tree_size > size {
-        return Err(AppError::BadRequest(format!(
+        return Err(HttpError::BadRequest(format!(
             "leaf_index must be below tree_size, and tree_size at most the log's size ({size})"
         )));
     }
-    let entry = store.log_entry(leaf_index).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let entry = store.log_entry(leaf_index).await.map_err(internal)?.ok_or(HttpError::NotFound)?;
     let proof = store.inclusion_proof(leaf_index, tree_size).await.map_err(internal)?;
     let root = store.log_root(tree_size).await.map_err(internal)?;
     Ok(Inclusion {
@@ -55,10 +55,10 @@ pub async fn inclusion(store: &Store, leaf_index: u64, tree_size: u64) -> Result
     })
 }
 
-pub async fn consistency(store: &Store, from: u64, to: u64) -> Result<Consistency, AppError> {
+pub async fn consistency(store: &Store, from: u64, to: u64) -> Result<Consistency, HttpError> {
     let size = store.log_size().await.map_err(internal)?;
     if from > to || to > size {
-        return Err(AppError::BadRequest(format!("need from ≤ to ≤ the log's size ({size})")));
+        return Err(HttpError::BadRequest(format!("need from ≤ to ≤ the log's size ({size})")));
     }
     let proof = store.consistency_proof(from, to).await.map_err(internal)?;
     Ok(Consistency {
@@ -89,12 +89,12 @@ impl Default for SalesQuery {
     }
 }
 
-pub async fn provenance(store: &Store, content_hash: ContentHash, query: SalesQuery) -> Result<Provenance, AppError> {
+pub async fn provenance(store: &Store, content_hash: ContentHash, query: SalesQuery) -> Result<Provenance, HttpError> {
     // One row past the page says whether an older page exists.
     let mut found =
         store.content_entries(&content_hash.0, query.before, query.limit.saturating_add(1)).await.map_err(internal)?;
     if found.registrations.is_empty() && found.sales_total == 0 {
-        return Err(AppError::NotFound);
+        return Err(HttpError::NotFound);
     }
     let more = found.sales.len() > query.limit as usize;
     found.sales.truncate(query.limit as usize);
@@ -123,7 +123,7 @@ pub async fn provenance(store: &Store, content_hash: ContentHash, query: SalesQu
 /// The matches for `entries` (ascending leaf order), each with its receipt:
 /// the proof to the first confirmed anchor covering it, or to the live root.
 /// Reads each anchor once and every proof's nodes in one query.
-async fn receipts(store: &Store, entries: Vec<LogEntryRow>) -> Result<Vec<Match>, AppError> {
+async fn receipts(store: &Store, entries: Vec<LogEntryRow>) -> Result<Vec<Match>, HttpError> {
     let size = store.log_size().await.map_err(internal)?;
     let mut anchors: Vec<Option<AnchorRow>> = Vec::with_capacity(entries.len());
     let mut last: Option<(u64, Option<AnchorRow>)> = None;
@@ -153,7 +153,7 @@ async fn receipts(store: &Store, entries: Vec<LogEntryRow>) -> Result<Vec<Match>
         .collect()
 }
 
-async fn key_view(store: &Store, key_id_hex: &str) -> Result<Option<KeyStanding>, AppError> {
+async fn key_view(store: &Store, key_id_hex: &str) -> Result<Option<KeyStanding>, HttpError> {
     let key_id = colophon_provenance::KeyId::parse(key_id_hex).map_err(internal)?;
     let Some(row) = store.key(&key_id.0).await.map_err(internal)? else {
         return Ok(None);
@@ -170,7 +170,7 @@ async fn key_view(store: &Store, key_id_hex: &str) -> Result<Option<KeyStanding>
     Ok(Some(KeyStanding { status, reason: row.revoke_reason, ended_leaf: row.ended_leaf, ended_receipt }))
 }
 
-async fn look_alikes(store: &Store, content_hash: &ContentHash) -> Result<(Option<String>, Vec<Similar>), AppError> {
+async fn look_alikes(store: &Store, content_hash: &ContentHash) -> Result<(Option<String>, Vec<Similar>), HttpError> {
     for file in store.files_by_hash(&content_hash.0).await.map_err(internal)? {
         if let Some(f) = store.file_with_phash(&file.id).await.map_err(internal)? {
             let similar = store
@@ -193,7 +193,7 @@ fn to_match(
     covering: Option<&AnchorRow>,
     (log_size, live_root): (u64, [u8; 32]),
     proof: &[[u8; 32]],
-) -> Result<Match, AppError> {
+) -> Result<Match, HttpError> {
     let key = PublicKey::from_bytes(&entry.public_key).map_err(internal)?;
     // Entries were verified when appended; decoding again keeps the API honest.
     let signed = SignedStatement::verify(&entry.statement, key, entry.signature).map_err(internal)?;
@@ -223,8 +223,8 @@ fn to_match(
 
 /// The receipt of one log entry: its statement, the inclusion proof to the
 /// first confirmed anchor covering it (or to the live root until one does).
-pub async fn receipt_for_leaf(store: &Store, leaf_index: u64) -> Result<Receipt, AppError> {
-    let entry = store.log_entry(leaf_index).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+pub async fn receipt_for_leaf(store: &Store, leaf_index: u64) -> Result<Receipt, HttpError> {
+    let entry = store.log_entry(leaf_index).await.map_err(internal)?.ok_or(HttpError::NotFound)?;
     let mut matches = receipts(store, vec![entry]).await?;
-    matches.pop().map(|m| m.receipt).ok_or(AppError::NotFound)
+    matches.pop().map(|m| m.receipt).ok_or(HttpError::NotFound)
 }

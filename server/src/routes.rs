@@ -29,7 +29,7 @@ use tower_http::{
 };
 use tracing::Level;
 
-use crate::{error::AppError, state::AppState};
+use crate::{error::HttpError, state::AppState};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -101,14 +101,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/uploads/{id}/complete", post(uploads::complete))
         // Unknown API paths get a JSON error, not an HTML page.
-        .route("/api/{*path}", any(|| async { AppError::NotFound }))
+        .route("/api/{*path}", any(|| async { HttpError::NotFound }))
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .with_state(state)
         .layer(axum::middleware::from_fn(crate::csrf::cross_origin_protection))
         .layer(sessions)
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
-            AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+            HttpError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
         }))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -142,7 +142,7 @@ const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(30);
 async fn time_limit(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     match tokio::time::timeout(REQUEST_TIME_LIMIT, next.run(req)).await {
         Ok(response) => response,
-        Err(_) => AppError::Timeout(format!(
+        Err(_) => HttpError::Timeout(format!(
             "The request took longer than {} seconds and was stopped. Nothing of it was kept; try again \
              (an upload resumes from its last offset: ask for its status).",
             REQUEST_TIME_LIMIT.as_secs()

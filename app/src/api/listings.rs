@@ -122,7 +122,7 @@ mod tests {
 pub struct Credited {
     pub yours_title: String,
     pub yours_slug: String,
-    pub work: crate::api::store::CreditView,
+    pub work: crate::api::storefront::CreditView,
 }
 
 /// Where the signed-in creator's listings were used ("used in" across their listings).
@@ -138,7 +138,7 @@ pub async fn my_credits() -> Result<Vec<Credited>, ApiError> {
                 .map(|r| Credited {
                     yours_title: r.yours_title,
                     yours_slug: r.yours_slug,
-                    work: crate::api::store::CreditView {
+                    work: crate::api::storefront::CreditView {
                         credited_as: r.credit.kind,
                         slug: r.credit.slug,
                         title: r.credit.title,

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{api::store::AnchorInfo, error::ApiError, types::ListingKind};
+use crate::{api::storefront::AnchorInfo, error::ApiError, types::ListingKind};
 
 pub use crate::context::SiteUrl;
 
@@ -220,7 +220,7 @@ pub async fn get_certificate(order_id: String) -> Result<Certificate, ApiError> 
                 operator_fingerprint: market.operator().public_key().key_id().fingerprint(),
                 content_leaf: file.as_ref().map(|f| f.log_leaf),
                 creator_fingerprint,
-                anchor: crate::api::store::anchor_for(&store, order.log_leaf).await?,
+                anchor: crate::api::storefront::anchor_for(&store, order.log_leaf).await?,
                 verify_url,
                 qr_svg,
                 test_mode: order.payment_provider != "chain" && market.payments().is_test_mode(),

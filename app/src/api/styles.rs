@@ -87,7 +87,7 @@ pub async fn save_style(slug: String, name: String) -> Result<(), ApiError> {
             let (store, _, creator) = crate::api::keys::require_creator().await?;
             let not_found = || ApiError::NotFound("There is no such listing.".into());
             let id = store.listing_id_by_slug(&slug).await?.ok_or_else(not_found)?;
-            let l = store.owned_listing(id).await?.ok_or_else(not_found)?;
+            let l = store.listing(id).await?.ok_or_else(not_found)?;
             if l.status == colophon_store::ListingStatus::Draft && l.creator_id != creator.id {
                 return Err(not_found());
             }

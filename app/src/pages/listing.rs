@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    api::store::{BuyListing, FileProvenance, ListingDetail, get_listing},
+    api::storefront::{BuyListing, FileProvenance, ListingDetail, get_listing},
     components::ui::BUTTON,
     types::{format_duration_ms, format_time_ms},
 };
@@ -552,7 +552,7 @@ fn ProvenancePanel(file: Option<FileProvenance>) -> impl IntoView {
 /// workflows on Colophon it credits) and the works made with this one.
 #[component]
 fn MadeWith(d: ListingDetail) -> impl IntoView {
-    let credit_list = |credits: Vec<crate::api::store::CreditView>, testid: &'static str| {
+    let credit_list = |credits: Vec<crate::api::storefront::CreditView>, testid: &'static str| {
         view! {
             <ul class="mt-2 flex flex-col gap-1 text-sm" data-testid=testid>
                 {credits.into_iter().map(|c| view! {

@@ -6,6 +6,7 @@
 //! Pure: no I/O and no clock (callers pass `now` where it matters).
 
 mod price;
+pub mod registration;
 pub mod sale;
 mod slug;
 

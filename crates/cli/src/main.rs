@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod audit;
+mod client;
 mod net;
 mod publish;
 mod verify;

@@ -5,19 +5,11 @@ use alloy::primitives::Address;
 use colophon_ledger::Chain;
 use serde::de::DeserializeOwned;
 
-/// GETs `path` from `server` as JSON; `Ok(None)` on 404.
+use crate::client::Api;
+
+/// GETs `path` from `server` as JSON, without credentials; `Ok(None)` on 404.
 pub async fn get_json<T: DeserializeOwned>(server: &str, path: &str) -> Result<Option<T>, String> {
-    let url = format!("{}{path}", server.trim_end_matches('/'));
-    colophon_ledger::install_tls();
-    let resp = reqwest::get(&url).await.map_err(|e| format!("cannot reach {url}: {e}"))?;
-    match resp.status().as_u16() {
-        200 => resp.json().await.map(Some).map_err(|e| format!("{url} answered something unreadable: {e}")),
-        404 => Ok(None),
-        code => {
-            let body: serde_json::Value = resp.json().await.unwrap_or_default();
-            Err(format!("{url} answered {code}: {}", body["message"].as_str().unwrap_or("no reason given")))
-        }
-    }
+    Ok(Api::anonymous(server).get_optional(path).await?)
 }
 
 /// The root the chain holds for `tree_size` in `registry`.

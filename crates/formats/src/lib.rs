@@ -9,6 +9,8 @@
 //!   tensor-data hash (the file minus its header, as kohya's `sshs_model_hash`).
 //! - [`workflow`]: ComfyUI workflows in UI or API format, the models they
 //!   reference, and a canonical hash that ignores layout.
+//! - [`parents`]: what a file's statement may name as parents, for the
+//!   browser and the CLI to sign and the server to check.
 //! - [`license`]: licence terms as structured fields and their hash.
 //! - [`image`] (feature `image`): dimension and allocation limits against
 //!   decompression bombs.
@@ -26,6 +28,7 @@ pub mod image;
 mod json_limits;
 pub mod license;
 pub mod lora;
+pub mod parents;
 #[cfg(feature = "image")]
 mod png_text;
 pub mod sniff;

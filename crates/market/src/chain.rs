@@ -197,6 +197,56 @@ pub fn order_id_of(chain_id: &B256) -> Option<String> {
     text.starts_with("ord_").then(|| text.to_owned())
 }
 
+/// A quote's terms as the store keeps them: a new order id, addresses
+/// checksummed, amounts in decimal.
+pub(crate) struct QuoteTerms {
+    order_id: String,
+    buyer: String,
+    payee: String,
+    token: String,
+    total: String,
+    fee: String,
+}
+
+impl QuoteTerms {
+    pub(crate) fn new(sales: &ChainSales, buyer: Address, payee: Address, token: PayToken, amount: Amount) -> Self {
+        Self {
+            order_id: crate::checkout::new_order_id(),
+            buyer: buyer.to_checksum(None),
+            payee: payee.to_checksum(None),
+            token: sales.token_address(token).to_checksum(None),
+            total: amount.total.to_string(),
+            fee: amount.fee.to_string(),
+        }
+    }
+
+    /// The quote row: `account_id` buys from `listing_id` at `price_minor`,
+    /// payable for [`QUOTE_TTL_SECS`] from `now`.
+    pub(crate) fn row<'a>(
+        &'a self,
+        account_id: i64,
+        listing_id: i64,
+        idempotency_key: &'a str,
+        price_minor: i64,
+        now: DateTime<Utc>,
+    ) -> NewQuote<'a> {
+        NewQuote {
+            order_id: &self.order_id,
+            account_id,
+            listing_id,
+            idempotency_key,
+            buyer_address: &self.buyer,
+            payee_address: &self.payee,
+            token: &self.token,
+            amount: &self.total,
+            platform_fee: &self.fee,
+            price_minor,
+            deadline: now + chrono::Duration::seconds(QUOTE_TTL_SECS),
+            now,
+        }
+    }
+}
+
 /// A signed quote, ready for the buyer's wallet.
 #[derive(Clone, Debug)]
 pub struct QuoteOffer {
@@ -234,37 +284,22 @@ impl Market {
         if !valid_idempotency_key(r.idempotency_key) {
             return Err(MarketError::BadIdempotencyKey);
         }
-        let store = self.store();
         let listing = self.listing_for(r.listing_id, r.buyer_creator_id).await?;
-        let payee = store
-            .creator_payout_address(listing.creator_id)
-            .await?
-            .and_then(|a| a.parse::<Address>().ok())
-            .ok_or(MarketError::NoPayoutAddress)?;
+        let payee = self.payout_address(listing.creator_id).await?;
         let price = u64::try_from(r.price_minor).map_err(|_| MarketError::Refused(Refusal::PriceChanged))?;
         let amount = sales.amount(price, &listing.currency, r.token).map_err(MarketError::Pricing)?;
-        let order_id = crate::checkout::new_order_id();
-        let deadline = r.now + chrono::Duration::seconds(QUOTE_TTL_SECS);
-        let (buyer, payee_s, token) =
-            (r.buyer.to_checksum(None), payee.to_checksum(None), sales.token_address(r.token).to_checksum(None));
-        let (total, fee) = (amount.total.to_string(), amount.fee.to_string());
-        let outcome = store
-            .create_quote(&NewQuote {
-                order_id: &order_id,
-                account_id: r.account_id,
-                listing_id: r.listing_id,
-                idempotency_key: r.idempotency_key,
-                buyer_address: &buyer,
-                payee_address: &payee_s,
-                token: &token,
-                amount: &total,
-                platform_fee: &fee,
-                price_minor: r.price_minor,
-                deadline,
-                now: r.now,
-            })
-            .await?;
-        sales.offer(outcome, 0)
+        let terms = QuoteTerms::new(sales, r.buyer, payee, r.token, amount);
+        let row = terms.row(r.account_id, r.listing_id, r.idempotency_key, r.price_minor, r.now);
+        sales.offer(self.store().create_quote(&row).await?, 0)
+    }
+
+    /// Where a creator is paid: the payout address they proved.
+    pub(crate) async fn payout_address(&self, creator_id: i64) -> Result<Address, MarketError> {
+        self.store()
+            .creator_payout_address(creator_id)
+            .await?
+            .and_then(|a| a.parse::<Address>().ok())
+            .ok_or(MarketError::NoPayoutAddress)
     }
 
     /// Issues the order a confirmed payment paid for: numbers the edition,
@@ -273,8 +308,7 @@ impl Market {
     /// the same order; nothing is issued twice.
     pub async fn complete_paid(&self, quote: &QuoteRow, event: &PaidEvent) -> Result<Order, MarketError> {
         let sales = self.chain().ok_or(MarketError::ChainPaymentsOff)?;
-        let listing =
-            self.store().owned_listing(quote.listing_id).await?.ok_or(MarketError::Refused(Refusal::NotFound))?;
+        let listing = self.store().listing(quote.listing_id).await?.ok_or(MarketError::Refused(Refusal::NotFound))?;
         let paid = sales.paid(event);
         let reference = format!("{}:{}", event.tx_hash, event.log_index);
         self.issue(

@@ -164,10 +164,10 @@ impl Market {
         &self,
         listing_id: i64,
         buyer_creator_id: Option<i64>,
-    ) -> Result<colophon_store::OwnedListing, MarketError> {
+    ) -> Result<colophon_store::ListingRecord, MarketError> {
         let listing = self
             .store
-            .owned_listing(listing_id)
+            .listing(listing_id)
             .await?
             .filter(|l| l.status != ListingStatus::Draft)
             .ok_or(MarketError::Refused(Refusal::NotFound))?;

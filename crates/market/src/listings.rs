@@ -45,7 +45,7 @@ pub async fn creator_listings(store: &Store, creator_id: i64) -> Result<Vec<Stud
 }
 
 /// A stored listing and its file versions as the Studio (and the creator API) shows it.
-pub fn to_studio(l: store::OwnedListing, files: Vec<store::FileRow>) -> StudioListing {
+pub fn to_studio(l: store::ListingRecord, files: Vec<store::FileRow>) -> StudioListing {
     let terms: Option<colophon_formats::LicenseTerms> = serde_json::from_str(&l.license_json).ok();
     StudioListing {
         id: l.id,
@@ -123,7 +123,7 @@ pub async fn create_draft(store: &Store, creator_id: i64, req: ListingRequest) -
             other => break other?,
         }
     };
-    let listing = store.owned_listing(id).await?.ok_or(ListingError::Gone)?;
+    let listing = store.listing(id).await?.ok_or(ListingError::Gone)?;
     Ok(to_studio(listing, Vec::new()))
 }
 
@@ -144,14 +144,14 @@ pub async fn change_status(
         _ => return Err(ListingError::Invalid("A listing can be published or archived.".into())),
     };
     let listing =
-        store.owned_listing(listing_id).await?.filter(|l| l.creator_id == creator_id).ok_or(ListingError::NotYours)?;
+        store.listing(listing_id).await?.filter(|l| l.creator_id == creator_id).ok_or(ListingError::NotYours)?;
     if !store.set_listing_status(listing.id, creator_id, target, chrono::Utc::now()).await? {
         return Err(ListingError::Invalid(match target {
             store::ListingStatus::Published => "Upload a signed file before publishing.".into(),
             _ => "Only published listings can be archived.".into(),
         }));
     }
-    let listing = store.owned_listing(listing.id).await?.ok_or(ListingError::Gone)?;
+    let listing = store.listing(listing.id).await?.ok_or(ListingError::Gone)?;
     let files = store.listing_files(listing.id).await?;
     Ok(to_studio(listing, files))
 }

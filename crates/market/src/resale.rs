@@ -10,11 +10,9 @@ use chrono::{DateTime, Utc};
 use colophon_catalog::Price;
 use colophon_ledger::sales::PaidEvent;
 use colophon_provenance::{ContentHash, Statement, buyer_ref};
-use colophon_store::{
-    Checkout, NewOffer, NewQuote, OfferRow, OfferStatus, QuoteRow, Refusal, ResaleQuote, StoreError, Transfer,
-};
+use colophon_store::{Checkout, NewOffer, OfferRow, OfferStatus, QuoteRow, Refusal, ResaleQuote, StoreError, Transfer};
 
-use crate::chain::{PayToken, QUOTE_TTL_SECS, QuoteOffer};
+use crate::chain::{PayToken, QuoteOffer, QuoteTerms};
 use crate::{Market, MarketError, Order, valid_idempotency_key};
 
 /// A buyer's quote request for a resale offer.
@@ -65,10 +63,9 @@ impl Market {
         let (market, royalties, listing_id) = (self.clone(), sales.royalties.clone(), offer.listing_id);
         let Ok(bps) = u16::try_from(offer.royalty_bps) else { return };
         tokio::spawn(async move {
-            let store = market.store();
-            let Ok(Some(listing)) = store.owned_listing(listing_id).await else { return };
-            let Ok(Some(creator)) = store.creator_payout_address(listing.creator_id).await else { return };
-            let (Ok(creator), Ok(id)) = (creator.parse::<Address>(), u64::try_from(listing_id)) else { return };
+            let Ok(Some(listing)) = market.store().listing(listing_id).await else { return };
+            let Ok(creator) = market.payout_address(listing.creator_id).await else { return };
+            let Ok(id) = u64::try_from(listing_id) else { return };
             if let Err(err) = royalties.ensure(id, creator, bps).await {
                 tracing::warn!(listing_id, %err, "could not set the resale royalty on chain yet; the first quote will");
             }
@@ -98,12 +95,8 @@ impl Market {
         if offer.seller_account_id == r.account_id {
             return Err(MarketError::Refused(Refusal::OwnOffer));
         }
-        let listing = store.owned_listing(offer.listing_id).await?.ok_or(MarketError::Refused(Refusal::NotFound))?;
-        let creator = store
-            .creator_payout_address(listing.creator_id)
-            .await?
-            .and_then(|a| a.parse::<Address>().ok())
-            .ok_or(MarketError::NoPayoutAddress)?;
+        let listing = store.listing(offer.listing_id).await?.ok_or(MarketError::Refused(Refusal::NotFound))?;
+        let creator = self.payout_address(listing.creator_id).await?;
         let payee: Address = offer.payout_address.parse().map_err(|_| corrupt(&offer.id, "payout address"))?;
         let price = u64::try_from(r.price_minor).map_err(|_| MarketError::Refused(Refusal::PriceChanged))?;
         let amount = sales.amount(price, &offer.currency, r.token).map_err(MarketError::Pricing)?;
@@ -112,34 +105,14 @@ impl Market {
         let listing_id = u64::try_from(offer.listing_id).map_err(|_| corrupt(&offer.id, "listing"))?;
         sales.royalties.ensure(listing_id, creator, bps).await.map_err(|e| MarketError::Chain(e.to_string()))?;
 
-        let order_id = crate::checkout::new_order_id();
-        let (buyer, payee_s, token) =
-            (r.buyer.to_checksum(None), payee.to_checksum(None), sales.token_address(r.token).to_checksum(None));
-        let (total, fee) = (amount.total.to_string(), amount.fee.to_string());
+        let quote = QuoteTerms::new(sales, r.buyer, payee, r.token, amount);
         let terms = ResaleQuote {
             offer_id: offer.id.clone(),
             royalty_receiver: creator.to_checksum(None),
             royalty: royalty.to_string(),
         };
-        let outcome = store
-            .create_resale_quote(
-                &NewQuote {
-                    order_id: &order_id,
-                    account_id: r.account_id,
-                    listing_id: offer.listing_id,
-                    idempotency_key: r.idempotency_key,
-                    buyer_address: &buyer,
-                    payee_address: &payee_s,
-                    token: &token,
-                    amount: &total,
-                    platform_fee: &fee,
-                    price_minor: r.price_minor,
-                    deadline: r.now + chrono::Duration::seconds(QUOTE_TTL_SECS),
-                    now: r.now,
-                },
-                &terms,
-            )
-            .await?;
+        let row = quote.row(r.account_id, offer.listing_id, r.idempotency_key, r.price_minor, r.now);
+        let outcome = store.create_resale_quote(&row, &terms).await?;
         sales.offer(outcome, bps)
     }
 

@@ -27,9 +27,9 @@ pub struct ListingDraft<'a> {
     pub created_at: DateTime<Utc>,
 }
 
-/// A listing as its owner sees it.
+/// A stored listing, every field: callers decide who may see what.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OwnedListing {
+pub struct ListingRecord {
     pub id: i64,
     pub creator_id: i64,
     pub slug: String,
@@ -143,13 +143,13 @@ impl Store {
     }
 
     /// A creator's listings (every status), newest first.
-    pub async fn creator_listings(&self, creator_id: i64) -> Result<Vec<OwnedListing>, StoreError> {
+    pub async fn creator_listings(&self, creator_id: i64) -> Result<Vec<ListingRecord>, StoreError> {
         dispatch!(self, creator_listings(creator_id))
     }
 
     /// One listing by id, whoever owns it (callers check ownership).
-    pub async fn owned_listing(&self, id: i64) -> Result<Option<OwnedListing>, StoreError> {
-        dispatch!(self, owned_listing(id))
+    pub async fn listing(&self, id: i64) -> Result<Option<ListingRecord>, StoreError> {
+        dispatch!(self, listing(id))
     }
 
     /// Moves a listing between draft, published and archived. Publishing
@@ -212,10 +212,10 @@ impl Store {
     }
 }
 
-macro_rules! owned_listing {
+macro_rules! listing_record {
     ($r:expr) => {{
         let r = $r;
-        Ok::<_, crate::StoreError>(crate::OwnedListing {
+        Ok::<_, crate::StoreError>(crate::ListingRecord {
             id: r.id,
             creator_id: r.creator_id,
             slug: r.slug,
@@ -235,7 +235,7 @@ macro_rules! owned_listing {
         })
     }};
 }
-pub(crate) use owned_listing;
+pub(crate) use listing_record;
 
 macro_rules! file_row {
     ($r:expr) => {{

@@ -39,7 +39,7 @@ pub use accounts::{AccountRow, CreatorRow, KeyRow, KeyState, NewKey};
 pub use anchors::{AnchorRow, AnchorStatus, AnchorUpdate};
 pub use avatars::AvatarRow;
 pub use error::StoreError;
-pub use files::{CreditRow, CreditedRow, FileRow, ListingDraft, NewFile, OwnedListing, UploadRow};
+pub use files::{CreditRow, CreditedRow, FileRow, ListingDraft, ListingRecord, NewFile, UploadRow};
 pub use listings::{
     ListingKind, ListingRow, ListingStatus, NewCreator, NewListing, SearchPage, SearchQuery, Sort, search_terms,
 };

@@ -13,7 +13,9 @@ use crate::{
 /// `sqlx::query!` for this database: the text gets a trailing `-- postgres`, so the
 /// offline data (keyed by the text) holds one entry per database.
 macro_rules! query {
-    ($sql:literal $(, $arg:expr)* $(,)?) => { sqlx::query!($sql + "\n-- postgres" $(, $arg)*) };
+    ($sql:literal $(+ $more:literal)* $(, $arg:expr)* $(,)?) => {
+        sqlx::query!($sql $(+ $more)* + "\n-- postgres" $(, $arg)*)
+    };
 }
 
 /// `sqlx::query_scalar!` for this database (see `query!`).

@@ -9,7 +9,9 @@ use crate::{ListingKind, SearchPage, SearchQuery, StoreError, log::node_row};
 /// `sqlx::query!` for this database: the text gets a trailing `-- sqlite`, so the
 /// offline data (keyed by the text) holds one entry per database.
 macro_rules! query {
-    ($sql:literal $(, $arg:expr)* $(,)?) => { sqlx::query!($sql + "\n-- sqlite" $(, $arg)*) };
+    ($sql:literal $(+ $more:literal)* $(, $arg:expr)* $(,)?) => {
+        sqlx::query!($sql $(+ $more)* + "\n-- sqlite" $(, $arg)*)
+    };
 }
 
 /// `sqlx::query_scalar!` for this database (see `query!`).

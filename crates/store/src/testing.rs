@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::{Connection as _, Executor as _, PgConnection};
 
-use crate::{Backend, Store};
+use chrono::Utc;
+use colophon_provenance::merkle;
+
+use crate::{Backend, ListingDraft, ListingKind, ListingStatus, NewFile, NewLogEntry, Store};
 
 /// Both backends, for tests that must pass on each.
 pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
@@ -73,4 +76,66 @@ impl TestDb {
             let _ = conn.execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str()).await;
         }
     }
+}
+
+/// A draft listing with placeholder terms (an edition of 10 at 25.00 USD,
+/// 5 % resale royalty, no sale window, no cap); a test overrides what it is
+/// about with struct update syntax: `ListingDraft { price_minor: 100, ..draft(c, "s") }`.
+pub fn draft(creator_id: i64, slug: &str) -> ListingDraft<'_> {
+    ListingDraft {
+        creator_id,
+        slug,
+        kind: ListingKind::Edition,
+        title: "Work",
+        description: "",
+        price_minor: 2500,
+        currency: "USD",
+        edition_size: Some(10),
+        sale_starts_at: None,
+        sale_ends_at: None,
+        per_account_cap: None,
+        royalty_bps: 500,
+        tags: "",
+        license_json: "{}",
+        license_hash: [4; 32],
+        created_at: Utc::now(),
+    }
+}
+
+/// Registers a placeholder PNG version of a listing (its hash and log entry
+/// made from the listing id, so unique per listing) and publishes it: what a
+/// listing needs before it can sell.
+pub async fn publish_with_file(store: &Store, creator_id: i64, listing_id: i64) {
+    let data = listing_id.to_be_bytes();
+    let mut sha256 = [0xc0; 32];
+    sha256[..8].copy_from_slice(&data);
+    let entry = NewLogEntry {
+        leaf_hash: merkle::leaf_hash(&data),
+        kind: 1,
+        statement: &data,
+        public_key: [1; 32],
+        signature: [2; 64],
+        content_hash: Some(sha256),
+        created_at: Utc::now(),
+    };
+    let id = format!("file-{listing_id}");
+    let file = NewFile {
+        id: &id,
+        listing_id,
+        sha256,
+        size: 1,
+        file_type: "png",
+        storage_key: "k",
+        alt_hash: None,
+        details: "{}",
+        preview: false,
+        phash: None,
+        upload_id: None,
+        credits: &[],
+    };
+    store.register_file(&file, &entry).await.expect("register a placeholder file");
+    assert!(
+        store.set_listing_status(listing_id, creator_id, ListingStatus::Published, Utc::now()).await.expect("publish"),
+        "the listing is published"
+    );
 }

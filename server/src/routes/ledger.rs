@@ -12,20 +12,20 @@ use colophon_provenance::ContentHash;
 use colophon_api::{Chain, Checkpoint, Consistency, ErrorBody, Inclusion, Provenance};
 
 use crate::{
-    error::AppError,
+    error::HttpError,
     provenance::{self, SalesQuery},
     state::AppState,
 };
 
-fn number(params: &HashMap<String, String>, name: &str) -> Result<u64, AppError> {
-    let raw = params.get(name).ok_or_else(|| AppError::BadRequest(format!("missing query parameter `{name}`")))?;
-    raw.parse().map_err(|_| AppError::BadRequest(format!("`{name}` must be a non-negative integer")))
+fn number(params: &HashMap<String, String>, name: &str) -> Result<u64, HttpError> {
+    let raw = params.get(name).ok_or_else(|| HttpError::BadRequest(format!("missing query parameter `{name}`")))?;
+    raw.parse().map_err(|_| HttpError::BadRequest(format!("`{name}` must be a non-negative integer")))
 }
 
 /// The log's current size and root, and the newest confirmed on-chain anchor
 #[utoipa::path(get, path = "/api/v1/log/checkpoint", tag = "verifier", operation_id = "checkpoint",
     responses((status = 200, description = "The checkpoint", body = Checkpoint)))]
-pub async fn checkpoint(State(state): State<AppState>) -> Result<Json<Checkpoint>, AppError> {
+pub async fn checkpoint(State(state): State<AppState>) -> Result<Json<Checkpoint>, HttpError> {
     provenance::checkpoint(&state.store).await.map(Json)
 }
 
@@ -45,7 +45,7 @@ pub async fn checkpoint(State(state): State<AppState>) -> Result<Json<Checkpoint
 pub async fn inclusion(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<Inclusion>, AppError> {
+) -> Result<Json<Inclusion>, HttpError> {
     let (index, size) = (number(&params, "leaf_index")?, number(&params, "tree_size")?);
     provenance::inclusion(&state.store, index, size).await.map(Json)
 }
@@ -65,7 +65,7 @@ pub async fn inclusion(
 pub async fn consistency(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<Consistency>, AppError> {
+) -> Result<Json<Consistency>, HttpError> {
     let (from, to) = (number(&params, "from")?, number(&params, "to")?);
     provenance::consistency(&state.store, from, to).await.map(Json)
 }
@@ -91,14 +91,14 @@ pub async fn by_hash(
     State(state): State<AppState>,
     Path(hash): Path<String>,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<Provenance>, AppError> {
-    let hash = ContentHash::parse(&hash).map_err(|e| AppError::BadRequest(format!("not a SHA-256 hash: {e}")))?;
+) -> Result<Json<Provenance>, HttpError> {
+    let hash = ContentHash::parse(&hash).map_err(|e| HttpError::BadRequest(format!("not a SHA-256 hash: {e}")))?;
     let mut query = SalesQuery::default();
     if params.contains_key("limit") {
         query.limit = u32::try_from(number(&params, "limit")?)
             .ok()
             .filter(|n| (1..=SalesQuery::MAX_LIMIT).contains(n))
-            .ok_or_else(|| AppError::BadRequest(format!("`limit` must be from 1 to {}", SalesQuery::MAX_LIMIT)))?;
+            .ok_or_else(|| HttpError::BadRequest(format!("`limit` must be from 1 to {}", SalesQuery::MAX_LIMIT)))?;
     }
     if params.contains_key("before") {
         query.before = Some(number(&params, "before")?);

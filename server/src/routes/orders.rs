@@ -17,7 +17,7 @@ use tower_sessions::Session;
 
 use colophon_api::{CreateOrder, ErrorBody, Operator, OrderView};
 
-use crate::{error::AppError, routes::uploads::account, state::AppState};
+use crate::{error::HttpError, routes::uploads::account, state::AppState};
 
 /// The marketplace's operator key, which signs sales
 #[utoipa::path(get, path = "/api/v1/operator", tag = "verifier", operation_id = "operator",
@@ -63,7 +63,7 @@ fn order_view(o: OrderRow, replayed: bool) -> OrderView {
     }
 }
 
-impl From<MarketError> for AppError {
+impl From<MarketError> for HttpError {
     /// The app's one mapping (`ApiError: From<MarketError>`), as the API answers it.
     fn from(e: MarketError) -> Self {
         match e {
@@ -75,11 +75,11 @@ impl From<MarketError> for AppError {
 }
 
 /// The `Idempotency-Key` header every buying request carries (checked for its shape by the market).
-pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<&str, AppError> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<&str, HttpError> {
     headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| AppError::BadRequest("Send an Idempotency-Key header (8 to 128 of A-Z a-z 0-9 - _).".into()))
+        .ok_or_else(|| HttpError::BadRequest("Send an Idempotency-Key header (8 to 128 of A-Z a-z 0-9 - _).".into()))
 }
 
 /// Buys a listing (test payments; wallets pay through `/api/v1/orders/quote`)
@@ -100,11 +100,11 @@ pub async fn create(
     session: Session,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<OrderView>), AppError> {
+) -> Result<(StatusCode, Json<OrderView>), HttpError> {
     let account = account(&state, &session).await?;
     let key = idempotency_key(&headers)?;
     let req: CreateOrder = crate::error::json_body(&body)?;
-    let listing = state.store.listing_id_by_slug(&req.listing).await?.ok_or(AppError::NotFound)?;
+    let listing = state.store.listing_id_by_slug(&req.listing).await?.ok_or(HttpError::NotFound)?;
     let creator = account.creator.as_ref().map(|c| c.id);
     let order = state.market.buy(account.id, creator, listing, req.price_minor, key, Utc::now()).await?;
     let status = if order.replayed { StatusCode::OK } else { StatusCode::CREATED };
@@ -118,15 +118,15 @@ pub async fn create(
         (status = 200, description = "Orders", body = Vec<OrderView>),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-pub async fn mine(State(state): State<AppState>, session: Session) -> Result<Json<Vec<OrderView>>, AppError> {
+pub async fn mine(State(state): State<AppState>, session: Session) -> Result<Json<Vec<OrderView>>, HttpError> {
     let account = account(&state, &session).await?;
     let orders = state.store.account_orders(account.id).await?;
     Ok(Json(orders.into_iter().map(|o| order_view(o, false)).collect()))
 }
 
 /// The order if `account` bought it; 404 otherwise (others' orders do not exist for you).
-async fn own_order(state: &AppState, account: &AccountRow, id: &str) -> Result<OrderRow, AppError> {
-    state.store.order(id).await?.filter(|o| o.account_id == account.id).ok_or(AppError::NotFound)
+async fn own_order(state: &AppState, account: &AccountRow, id: &str) -> Result<OrderRow, HttpError> {
+    state.store.order(id).await?.filter(|o| o.account_id == account.id).ok_or(HttpError::NotFound)
 }
 
 /// One of the buyer's orders; another account's is a 404
@@ -142,7 +142,7 @@ pub async fn one(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
-) -> Result<Json<OrderView>, AppError> {
+) -> Result<Json<OrderView>, HttpError> {
     let account = account(&state, &session).await?;
     Ok(Json(order_view(own_order(&state, &account, &id).await?, false)))
 }
@@ -164,8 +164,8 @@ fn extension(file_type: &str) -> &str {
     }
 }
 
-fn header_value(s: &str) -> Result<HeaderValue, AppError> {
-    HeaderValue::from_str(s).map_err(|e| AppError::Internal(e.into()))
+fn header_value(s: &str) -> Result<HeaderValue, HttpError> {
+    HeaderValue::from_str(s).map_err(|e| HttpError::Internal(e.into()))
 }
 
 /// The original, to its buyer only. One byte range (`Range: bytes=…`) gets
@@ -188,11 +188,11 @@ pub async fn download(
     session: Session,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<Response, HttpError> {
     let account = account(&state, &session).await?;
     let order = own_order(&state, &account, &id).await?;
     if order.resold {
-        return Err(AppError::Conflict("You resold this edition: its download passed to the buyer.".into()));
+        return Err(HttpError::Conflict("You resold this edition: its download passed to the buyer.".into()));
     }
     let size = u64::try_from(order.size).unwrap_or_default();
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
@@ -245,11 +245,11 @@ pub async fn receipt(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, HttpError> {
     let account = account(&state, &session).await?;
     let order = own_order(&state, &account, &id).await?;
     let file = state.store.files_by_hash(&order.sha256).await?.into_iter().find(|f| f.id == order.file_id);
-    let leaf = file.ok_or(AppError::NotFound)?.log_leaf;
+    let leaf = file.ok_or(HttpError::NotFound)?.log_leaf;
     receipt_response(&state, leaf, &format!("{}.receipt.json", order.slug)).await
 }
 
@@ -267,13 +267,13 @@ pub async fn sale_receipt(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, HttpError> {
     let account = account(&state, &session).await?;
     let order = own_order(&state, &account, &id).await?;
     receipt_response(&state, order.log_leaf, &format!("{}-{}.sale-receipt.json", order.slug, order.id)).await
 }
 
-async fn receipt_response(state: &AppState, leaf: u64, filename: &str) -> Result<Response, AppError> {
+async fn receipt_response(state: &AppState, leaf: u64, filename: &str) -> Result<Response, HttpError> {
     let receipt = crate::provenance::receipt_for_leaf(&state.store, leaf).await?;
     Ok((
         [
@@ -299,7 +299,7 @@ fn csv_field(value: &str) -> String {
         (status = 200, description = "CSV: sold_at, order_id, listing_id, title, kind, edition, edition_size, price_minor, currency, leaf_index", body = String, content_type = "text/csv"),
         crate::openapi::CallerRefused,
     ))]
-pub async fn sales_csv(State(state): State<AppState>, caller: crate::caller::Caller) -> Result<Response, AppError> {
+pub async fn sales_csv(State(state): State<AppState>, caller: crate::caller::Caller) -> Result<Response, HttpError> {
     let creator = caller.creator(colophon_api::Scope::Sales)?;
     let sales = state.store.creator_sales(creator.id).await?;
     let mut csv =

@@ -20,7 +20,7 @@ use colophon_ledger::sales::{ColophonSales, DemoUSD};
 use colophon_market::chain::{PayToken, QuoteOffer};
 use tower_sessions::Session;
 
-use crate::{error::AppError, routes::uploads::account, state::AppState};
+use crate::{error::HttpError, routes::uploads::account, state::AppState};
 
 fn hex(bytes: &[u8]) -> String {
     format!("0x{}", alloy::primitives::hex::encode(bytes))
@@ -95,25 +95,25 @@ pub async fn create(
     session: Session,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<PaymentQuote>), AppError> {
+) -> Result<(StatusCode, Json<PaymentQuote>), HttpError> {
     let account = account(&state, &session).await?;
     let key = crate::routes::orders::idempotency_key(&headers)?;
     let req: QuoteRequest = crate::error::json_body(&body)?;
     let wallet: Address = req
         .wallet
         .parse()
-        .map_err(|_| AppError::BadRequest("wallet must be an Ethereum address: 0x and 40 hex digits.".into()))?;
+        .map_err(|_| HttpError::BadRequest("wallet must be an Ethereum address: 0x and 40 hex digits.".into()))?;
     if wallet == Address::ZERO {
-        return Err(AppError::BadRequest("wallet cannot be the zero address.".into()));
+        return Err(HttpError::BadRequest("wallet cannot be the zero address.".into()));
     }
     let token =
-        PayToken::parse(&req.token).ok_or_else(|| AppError::BadRequest("token must be \"eth\" or \"usd\".".into()))?;
-    let listing = state.store.listing_id_by_slug(&req.listing).await?.ok_or(AppError::NotFound)?;
+        PayToken::parse(&req.token).ok_or_else(|| HttpError::BadRequest("token must be \"eth\" or \"usd\".".into()))?;
+    let listing = state.store.listing_id_by_slug(&req.listing).await?.ok_or(HttpError::NotFound)?;
     let offer = match &req.offer {
         Some(offer_id) => {
             // The offer must be of the listing named (a stale page must not buy another edition).
             let resale = state.store.offer(offer_id).await?.filter(|o| o.listing_id == listing);
-            let resale = resale.ok_or(AppError::NotFound)?;
+            let resale = resale.ok_or(HttpError::NotFound)?;
             state
                 .market
                 .resale_quote(&colophon_market::resale::ResaleQuoteRequest {
@@ -147,7 +147,7 @@ pub async fn create(
     let sales = state
         .market
         .chain()
-        .ok_or_else(|| AppError::Conflict(colophon_market::MarketError::ChainPaymentsOff.to_string()))?;
+        .ok_or_else(|| HttpError::Conflict(colophon_market::MarketError::ChainPaymentsOff.to_string()))?;
     let permit = match &state.sales_reader {
         Some((reader, _)) => state.market.permit_request(reader, &offer.quote).await,
         None => None,
@@ -174,11 +174,11 @@ pub async fn permit(
     session: Session,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<WalletTransaction>, AppError> {
+) -> Result<Json<WalletTransaction>, HttpError> {
     let account = account(&state, &session).await?;
     let req: PermitSignature = crate::error::json_body(&body)?;
     let (Some(sales), Some((reader, _))) = (state.market.chain(), state.sales_reader.as_ref()) else {
-        return Err(AppError::Conflict(colophon_market::MarketError::ChainPaymentsOff.to_string()));
+        return Err(HttpError::Conflict(colophon_market::MarketError::ChainPaymentsOff.to_string()));
     };
     let data = state.market.permit_payment(reader, account.id, &id, &req.signature).await?;
     Ok(Json(WalletTransaction { to: sales.contract.to_checksum(None), data: hex(&data), value: "0x0".into() }))
@@ -197,9 +197,9 @@ pub async fn one(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
-) -> Result<Json<QuoteState>, AppError> {
+) -> Result<Json<QuoteState>, HttpError> {
     let account = account(&state, &session).await?;
-    let quote = state.store.quote(&id).await?.filter(|q| q.account_id == account.id).ok_or(AppError::NotFound)?;
+    let quote = state.store.quote(&id).await?.filter(|q| q.account_id == account.id).ok_or(HttpError::NotFound)?;
     Ok(Json(QuoteState {
         order_id: quote.order_id,
         status: quote.status.as_str().into(),

@@ -18,7 +18,7 @@ use colophon_api::{
 use colophon_ledger::sales::ColophonSales;
 use tower_sessions::Session;
 
-use crate::{caller::Caller, error::AppError, routes::uploads::account, state::AppState};
+use crate::{caller::Caller, error::HttpError, routes::uploads::account, state::AppState};
 use colophon_market::chain::PayToken;
 
 /// The session key the issued, unsigned challenge waits under.
@@ -33,12 +33,12 @@ struct Pending {
     message: String,
 }
 
-fn off() -> AppError {
-    AppError::Conflict("Paying from a wallet is not enabled on this marketplace.".into())
+fn off() -> HttpError {
+    HttpError::Conflict("Paying from a wallet is not enabled on this marketplace.".into())
 }
 
-fn unavailable(e: impl std::fmt::Display) -> AppError {
-    AppError::Unavailable { message: "The chain is not answering. Try again shortly.", source: anyhow::anyhow!("{e}") }
+fn unavailable(e: impl std::fmt::Display) -> HttpError {
+    HttpError::Unavailable { message: "The chain is not answering. Try again shortly.", source: anyhow::anyhow!("{e}") }
 }
 
 /// The creator's payout address, balances owed on chain and withdrawals.
@@ -49,12 +49,12 @@ fn unavailable(e: impl std::fmt::Display) -> AppError {
         (status = 503, description = "The chain did not answer", body = ErrorBody),
         crate::openapi::CallerRefused,
     ))]
-pub async fn view(State(state): State<AppState>, caller: Caller) -> Result<Json<Payouts>, AppError> {
+pub async fn view(State(state): State<AppState>, caller: Caller) -> Result<Json<Payouts>, HttpError> {
     let creator = caller.creator(Scope::Sales)?;
     payouts(&state, creator.id).await.map(Json)
 }
 
-async fn payouts(state: &AppState, creator_id: i64) -> Result<Payouts, AppError> {
+async fn payouts(state: &AppState, creator_id: i64) -> Result<Payouts, HttpError> {
     let (Some(sales), Some((reader, start_block))) = (state.market.chain(), state.sales_reader.as_ref()) else {
         return Ok(Payouts {
             enabled: false,
@@ -111,19 +111,19 @@ async fn payouts(state: &AppState, creator_id: i64) -> Result<Payouts, AppError>
 }
 
 /// The signed-in creator (proving an address takes a wallet in a browser: no API tokens).
-async fn session_creator(state: &AppState, session: &Session) -> Result<colophon_store::CreatorRow, AppError> {
+async fn session_creator(state: &AppState, session: &Session) -> Result<colophon_store::CreatorRow, HttpError> {
     account(state, session)
         .await?
         .creator
-        .ok_or_else(|| AppError::Forbidden("Become a creator in the Studio first.".into()))
+        .ok_or_else(|| HttpError::Forbidden("Become a creator in the Studio first.".into()))
 }
 
 /// The site's host as the wallet sees it: `COLOPHON_PUBLIC_URL`'s, else the request's.
-fn domain(state: &AppState, headers: &HeaderMap) -> Result<http::uri::Authority, AppError> {
+fn domain(state: &AppState, headers: &HeaderMap) -> Result<http::uri::Authority, HttpError> {
     let from_config =
         state.public_url.as_deref().and_then(|u| u.parse::<http::Uri>().ok()).and_then(|u| u.authority().cloned());
     let host = || headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).and_then(|h| h.parse().ok());
-    from_config.or_else(host).ok_or_else(|| AppError::BadRequest("The request names no host.".into()))
+    from_config.or_else(host).ok_or_else(|| HttpError::BadRequest("The request names no host.".into()))
 }
 
 /// Issues the Sign-In-With-Ethereum message that proves a payout address.
@@ -142,15 +142,15 @@ pub async fn challenge(
     session: Session,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Result<Json<PayoutChallenge>, AppError> {
+) -> Result<Json<PayoutChallenge>, HttpError> {
     let creator = session_creator(&state, &session).await?;
     let req: PayoutChallengeRequest = crate::error::json_body(&body)?;
     let address: Address = req
         .address
         .parse()
-        .map_err(|_| AppError::BadRequest("address must be an Ethereum address: 0x and 40 hex digits.".into()))?;
+        .map_err(|_| HttpError::BadRequest("address must be an Ethereum address: 0x and 40 hex digits.".into()))?;
     if address == Address::ZERO {
-        return Err(AppError::BadRequest("The zero address cannot receive payouts.".into()));
+        return Err(HttpError::BadRequest("The zero address cannot receive payouts.".into()));
     }
     let sales = state.market.chain().ok_or_else(off)?;
     let domain = domain(&state, &headers)?;
@@ -171,14 +171,14 @@ pub async fn challenge(
     // What we issue must be a valid EIP-4361 message that reads back to the
     // same text (the signature is checked over the parsed message's text).
     let parsed: siwe::Message =
-        message.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("SIWE message: {e}")))?;
+        message.parse().map_err(|e| HttpError::Internal(anyhow::anyhow!("SIWE message: {e}")))?;
     if parsed.to_string() != message {
-        return Err(AppError::Internal(anyhow::anyhow!("the SIWE message does not read back as written")));
+        return Err(HttpError::Internal(anyhow::anyhow!("the SIWE message does not read back as written")));
     }
     session
         .insert(CHALLENGE, Pending { creator_id: creator.id, message: message.clone() })
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+        .map_err(|e| HttpError::Internal(anyhow::anyhow!("session: {e}")))?;
     Ok(Json(PayoutChallenge { message }))
 }
 
@@ -196,23 +196,23 @@ pub async fn prove(
     session: Session,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Result<Json<Payouts>, AppError> {
+) -> Result<Json<Payouts>, HttpError> {
     let creator = session_creator(&state, &session).await?;
     let proof: PayoutProof = crate::error::json_body(&body)?;
     // Single use: taken out of the session whatever the outcome.
     let pending: Option<Pending> =
-        session.remove(CHALLENGE).await.map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+        session.remove(CHALLENGE).await.map_err(|e| HttpError::Internal(anyhow::anyhow!("session: {e}")))?;
     let pending = pending
         .filter(|p| p.creator_id == creator.id)
-        .ok_or_else(|| AppError::BadRequest("No address is waiting to be proven: ask for a new message.".into()))?;
+        .ok_or_else(|| HttpError::BadRequest("No address is waiting to be proven: ask for a new message.".into()))?;
     let message: siwe::Message =
-        pending.message.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored SIWE message: {e}")))?;
+        pending.message.parse().map_err(|e| HttpError::Internal(anyhow::anyhow!("stored SIWE message: {e}")))?;
     let signature = alloy::primitives::hex::decode(proof.signature.trim_start_matches("0x"))
-        .map_err(|_| AppError::BadRequest("signature must be 0x-hex.".into()))?;
+        .map_err(|_| HttpError::BadRequest("signature must be 0x-hex.".into()))?;
     let opts = siwe::VerificationOpts { domain: Some(domain(&state, &headers)?), ..Default::default() };
     message.verify(&signature, &opts).await.map_err(|e| match e {
-        siwe::VerificationError::Time => AppError::BadRequest("The message expired: ask for a new one.".into()),
-        _ => AppError::BadRequest(
+        siwe::VerificationError::Time => HttpError::BadRequest("The message expired: ask for a new one.".into()),
+        _ => HttpError::BadRequest(
             "The signature is not this address's signature of the message. Sign with the wallet that holds it.".into(),
         ),
     })?;

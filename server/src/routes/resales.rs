@@ -13,10 +13,10 @@ use colophon_api::{CustodyEntry, ErrorBody, OfferResale, ResaleOffer};
 use colophon_store::OfferRow;
 use tower_sessions::Session;
 
-use crate::{error::AppError, routes::uploads::account, state::AppState};
+use crate::{error::HttpError, routes::uploads::account, state::AppState};
 
 fn offer_view(o: OfferRow) -> ResaleOffer {
-    app::api::store::resale_offer(o)
+    app::api::storefront::resale_offer(o)
 }
 
 /// Offers the edition one of your orders holds for resale
@@ -40,7 +40,7 @@ pub async fn offer(
     session: Session,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<ResaleOffer>), AppError> {
+) -> Result<(StatusCode, Json<ResaleOffer>), HttpError> {
     let account = account(&state, &session).await?;
     let req: OfferResale = crate::error::json_body(&body)?;
     let offer = state.market.offer_resale(account.id, &id, req.price_minor, Utc::now()).await?;
@@ -61,7 +61,7 @@ pub async fn withdraw(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, HttpError> {
     let account = account(&state, &session).await?;
     state.market.withdraw_resale(account.id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -74,7 +74,7 @@ pub async fn withdraw(
         (status = 200, description = "Open offers", body = Vec<ResaleOffer>),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-pub async fn mine(State(state): State<AppState>, session: Session) -> Result<Json<Vec<ResaleOffer>>, AppError> {
+pub async fn mine(State(state): State<AppState>, session: Session) -> Result<Json<Vec<ResaleOffer>>, HttpError> {
     let account = account(&state, &session).await?;
     let offers = state.store.account_offers(account.id).await?;
     Ok(Json(offers.into_iter().map(offer_view).collect()))
@@ -90,8 +90,8 @@ pub async fn mine(State(state): State<AppState>, session: Session) -> Result<Jso
 pub async fn listing(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Json<Vec<ResaleOffer>>, AppError> {
-    let id = state.store.listing_id_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+) -> Result<Json<Vec<ResaleOffer>>, HttpError> {
+    let id = state.store.listing_id_by_slug(&slug).await?.ok_or(HttpError::NotFound)?;
     let offers = state.store.listing_offers(id).await?;
     Ok(Json(offers.into_iter().map(offer_view).collect()))
 }
@@ -113,8 +113,8 @@ pub async fn listing(
 pub async fn custody(
     State(state): State<AppState>,
     Path((slug, edition)): Path<(String, i64)>,
-) -> Result<Json<Vec<CustodyEntry>>, AppError> {
-    let id = state.store.listing_id_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+) -> Result<Json<Vec<CustodyEntry>>, HttpError> {
+    let id = state.store.listing_id_by_slug(&slug).await?.ok_or(HttpError::NotFound)?;
     let rows = state.store.custody(id, edition).await?;
     Ok(Json(
         rows.into_iter()

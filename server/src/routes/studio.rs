@@ -13,7 +13,7 @@ use colophon_market::listings::{ListingError, change_status, create_draft, creat
 
 use crate::{
     caller::Caller,
-    error::{AppError, json_body},
+    error::{HttpError, json_body},
     state::AppState,
 };
 
@@ -21,7 +21,7 @@ use crate::{
 #[utoipa::path(get, path = "/api/v1/me", tag = "creator", operation_id = "me",
     security(("token" = ["read"]), ("session" = [])),
     responses((status = 200, description = "The caller", body = Me), crate::openapi::CallerRefused))]
-pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, AppError> {
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, HttpError> {
     let account = caller.require(Scope::Read)?;
     let creator = match &account.creator {
         Some(c) => {
@@ -41,17 +41,16 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
 #[utoipa::path(get, path = "/api/v1/studio/listings", tag = "creator", operation_id = "listStudioListings",
     security(("token" = ["read"]), ("session" = [])),
     responses((status = 200, description = "Listings", body = Vec<StudioListing>), crate::openapi::CallerRefused))]
-pub async fn listings(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<StudioListing>>, AppError> {
+pub async fn listings(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<StudioListing>>, HttpError> {
     let creator = caller.creator(Scope::Read)?;
     Ok(Json(creator_listings(&state.store, creator.id).await?))
 }
 
 /// One of the creator's listings by slug, with its file versions; 404 for
 /// anyone else's (drafts are private).
-async fn owned(state: &AppState, creator_id: i64, slug: &str) -> Result<StudioListing, AppError> {
-    let id = state.store.listing_id_by_slug(slug).await?.ok_or(AppError::NotFound)?;
-    let listing =
-        state.store.owned_listing(id).await?.filter(|l| l.creator_id == creator_id).ok_or(AppError::NotFound)?;
+async fn owned(state: &AppState, creator_id: i64, slug: &str) -> Result<StudioListing, HttpError> {
+    let id = state.store.listing_id_by_slug(slug).await?.ok_or(HttpError::NotFound)?;
+    let listing = state.store.listing(id).await?.filter(|l| l.creator_id == creator_id).ok_or(HttpError::NotFound)?;
     let files = state.store.listing_files(listing.id).await?;
     Ok(to_studio(listing, files))
 }
@@ -69,7 +68,7 @@ pub async fn listing(
     State(state): State<AppState>,
     caller: Caller,
     Path(slug): Path<String>,
-) -> Result<Json<StudioListing>, AppError> {
+) -> Result<Json<StudioListing>, HttpError> {
     let creator = caller.creator(Scope::Read)?;
     Ok(Json(owned(&state, creator.id, &slug).await?))
 }
@@ -91,7 +90,7 @@ pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<StudioListing>), AppError> {
+) -> Result<(StatusCode, Json<StudioListing>), HttpError> {
     let creator = caller.creator(Scope::Publish)?;
     let req: ListingRequest = json_body(&body)?;
     Ok((StatusCode::CREATED, Json(create_draft(&state.store, creator.id, req).await?)))
@@ -113,7 +112,7 @@ pub async fn set_status(
     caller: Caller,
     Path(slug): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<StudioListing>, AppError> {
+) -> Result<Json<StudioListing>, HttpError> {
     let creator = caller.creator(Scope::Publish)?;
     let change: StatusChange = json_body(&body)?;
     let listing = owned(&state, creator.id, &slug).await?;
@@ -127,7 +126,7 @@ pub async fn set_status(
 #[utoipa::path(get, path = "/api/v1/studio/sales", tag = "creator", operation_id = "listSales",
     security(("token" = ["sales"]), ("session" = [])),
     responses((status = 200, description = "Sales", body = Vec<Sale>), crate::openapi::CallerRefused))]
-pub async fn sales(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Sale>>, AppError> {
+pub async fn sales(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Sale>>, HttpError> {
     let creator = caller.creator(Scope::Sales)?;
     let sales = state.store.creator_sales(creator.id).await?;
     Ok(Json(
@@ -149,7 +148,7 @@ pub async fn sales(State(state): State<AppState>, caller: Caller) -> Result<Json
     ))
 }
 
-impl From<ListingError> for AppError {
+impl From<ListingError> for HttpError {
     fn from(err: ListingError) -> Self {
         match err {
             ListingError::Rule(_) | ListingError::Invalid(_) => Self::BadRequest(err.to_string()),

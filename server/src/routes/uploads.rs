@@ -14,16 +14,16 @@ use tower_sessions::Session;
 
 use crate::{
     caller::Caller,
-    error::{AppError, json_body},
+    error::{HttpError, json_body},
     state::AppState,
     uploads::{CompleteUpload, RegisteredFile, StartUpload, Upload},
 };
 
 /// The signed-in account, or 401.
-pub async fn account(state: &AppState, session: &Session) -> Result<AccountRow, AppError> {
+pub async fn account(state: &AppState, session: &Session) -> Result<AccountRow, HttpError> {
     let id =
-        app::auth::session_account_id(session).await.ok_or_else(|| AppError::Unauthorized("Sign in first.".into()))?;
-    state.store.account(id).await?.ok_or_else(|| AppError::Unauthorized("Sign in first.".into()))
+        app::auth::session_account_id(session).await.ok_or_else(|| HttpError::Unauthorized("Sign in first.".into()))?;
+    state.store.account(id).await?.ok_or_else(|| HttpError::Unauthorized("Sign in first.".into()))
 }
 
 /// Open a resumable upload of a file for a listing
@@ -45,7 +45,7 @@ pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<Upload>), AppError> {
+) -> Result<(StatusCode, Json<Upload>), HttpError> {
     let account = caller.require(Scope::Publish)?;
     let req: StartUpload = json_body(&body)?;
     Ok((StatusCode::CREATED, Json(state.uploads.start(account, req).await?)))
@@ -64,7 +64,7 @@ pub async fn status(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Upload>, AppError> {
+) -> Result<Json<Upload>, HttpError> {
     let account = caller.require(Scope::Publish)?;
     Ok(Json(state.uploads.status(account, &id).await?))
 }
@@ -91,13 +91,13 @@ pub async fn put_chunk(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<Upload>, AppError> {
+) -> Result<Json<Upload>, HttpError> {
     let account = caller.require(Scope::Publish)?;
     let offset = headers
         .get("upload-offset")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .ok_or_else(|| AppError::BadRequest("the Upload-Offset header (a byte offset) is required".into()))?;
+        .ok_or_else(|| HttpError::BadRequest("the Upload-Offset header (a byte offset) is required".into()))?;
     Ok(Json(state.uploads.put_chunk(account, &id, offset, body).await?))
 }
 
@@ -118,7 +118,7 @@ pub async fn complete(
     caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<RegisteredFile>), AppError> {
+) -> Result<(StatusCode, Json<RegisteredFile>), HttpError> {
     let account = caller.require(Scope::Publish)?;
     let req: CompleteUpload = json_body(&body)?;
     Ok((StatusCode::CREATED, Json(state.uploads.complete(account, &id, req).await?)))
@@ -137,7 +137,7 @@ pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, HttpError> {
     let account = caller.require(Scope::Publish)?;
     state.uploads.cancel(account, &id).await?;
     Ok(StatusCode::NO_CONTENT)

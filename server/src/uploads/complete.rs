@@ -11,11 +11,11 @@ impl Uploads {
         account: &AccountRow,
         id: &str,
         req: CompleteUpload,
-    ) -> Result<RegisteredFile, AppError> {
+    ) -> Result<RegisteredFile, HttpError> {
         let _completing = self.claim(id)?;
         let u = self.owned_upload(account, id).await?;
         if u.received != u.size {
-            return Err(AppError::Conflict(format!(
+            return Err(HttpError::Conflict(format!(
                 "Only {} of {} bytes have arrived; resume the upload.",
                 u.received, u.size
             )));
@@ -27,7 +27,7 @@ impl Uploads {
         let signed = self.check_signature(&creator, &req).await?;
         let result = self.store_and_register(&u, &listing, &signed).await;
         if let Err(e) = &result
-            && !matches!(e, AppError::Unavailable { .. } | AppError::Internal(_))
+            && !matches!(e, HttpError::Unavailable { .. } | HttpError::Internal(_))
         {
             // The file itself was refused: nothing of it is kept.
             self.discard(id).await;
@@ -38,10 +38,10 @@ impl Uploads {
         result
     }
 
-    pub(super) fn claim(&self, id: &str) -> Result<Completing, AppError> {
+    pub(super) fn claim(&self, id: &str) -> Result<Completing, HttpError> {
         let mut set = self.completing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if !set.insert(id.to_owned()) {
-            return Err(AppError::Conflict(
+            return Err(HttpError::Conflict(
                 "This upload is already being completed by another request; ask for its status in a moment.".into(),
             ));
         }
@@ -52,7 +52,7 @@ impl Uploads {
         &self,
         creator: &colophon_store::CreatorRow,
         req: &CompleteUpload,
-    ) -> Result<SignedStatement, AppError> {
+    ) -> Result<SignedStatement, HttpError> {
         if req.statement_hex.len() > 64 * 1024 {
             return Err(bad("The statement is too long."));
         }
@@ -65,7 +65,7 @@ impl Uploads {
         let active = keys
             .iter()
             .find(|k| k.status == KeyState::Active)
-            .ok_or_else(|| AppError::Conflict("You have no active signing key.".into()))?;
+            .ok_or_else(|| HttpError::Conflict("You have no active signing key.".into()))?;
         let pk = PublicKey::from_bytes(&active.public_key).map_err(internal)?;
         SignedStatement::verify(&bytes, pk, signature).map_err(|e| match e {
             // The statement itself is malformed (not UTF-8 text, an unknown tag …): the signature is not the problem.
@@ -81,9 +81,9 @@ impl Uploads {
     pub(super) async fn store_and_register(
         &self,
         u: &UploadRow,
-        listing: &colophon_store::OwnedListing,
+        listing: &colophon_store::ListingRecord,
         signed: &SignedStatement,
-    ) -> Result<RegisteredFile, AppError> {
+    ) -> Result<RegisteredFile, HttpError> {
         // One pass over the staged bytes: into the object store, through the hashers.
         let key = ObjectPath::from(format!("{}/{}", listing.id, u.id));
         let keep_all = listing.kind != ListingKind::Lora;
@@ -137,7 +137,7 @@ impl Uploads {
             let (leaf_index, version) = self.store.register_file(&new, &entry).await.map_err(|e| match e {
                 // The file id is the upload id: a second `complete` of the same upload lost the race.
                 colophon_store::StoreError::Conflict { .. } => {
-                    AppError::Conflict("This upload has already been completed.".into())
+                    HttpError::Conflict("This upload has already been completed.".into())
                 }
                 e => e.into(),
             })?;
@@ -176,9 +176,9 @@ impl Uploads {
         &self,
         signed: &SignedStatement,
         u: &UploadRow,
-        listing: &colophon_store::OwnedListing,
+        listing: &colophon_store::ListingRecord,
         inspected: &Inspected,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), HttpError> {
         let Statement::ContentRegistered {
             content_hash,
             content_kind,
@@ -194,11 +194,7 @@ impl Uploads {
         else {
             return Err(bad("Files are registered with a ContentRegistered statement."));
         };
-        let expected_kind = match listing.kind {
-            ListingKind::Edition => ContentKind::EditionImage,
-            ListingKind::Workflow => ContentKind::Workflow,
-            ListingKind::Lora => ContentKind::Lora,
-        };
+        let expected_kind = colophon_catalog::registration::content_kind(listing.kind);
         let mismatch = |field: &str| bad(format!("The statement's {field} does not match this upload."));
         if content_hash.0 != u.sha256 {
             return Err(mismatch("content_hash"));

@@ -61,7 +61,7 @@ impl Uploads {
         kind: ListingKind,
         head: Vec<u8>,
         size: u64,
-    ) -> Result<Inspected, AppError> {
+    ) -> Result<Inspected, HttpError> {
         let head_ref: &[u8] = &head;
         let sniffed = colophon_formats::sniff(head_ref);
         let expected = match kind {

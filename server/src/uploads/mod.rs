@@ -23,16 +23,15 @@ use colophon_formats::{
     FileType,
     image::ImageLimits,
     lora::{self, LoraHasher},
-    sniff::Accepts,
     workflow::{self, Workflow},
 };
-use colophon_provenance::{ContentHash, ContentKind, PublicKey, SignedStatement, Statement};
+use colophon_provenance::{ContentHash, PublicKey, SignedStatement, Statement};
 use colophon_store::{AccountRow, KeyState, ListingKind, ListingStatus, NewFile, NewLogEntry, Store, UploadRow};
 use futures::StreamExt as _;
 use object_store::{ObjectStore, ObjectStoreExt as _, WriteMultipart, path::Path as ObjectPath};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 
-use crate::{config::ObjectStoreConfig, error::AppError};
+use crate::{config::ObjectStoreConfig, error::HttpError};
 pub use colophon_api::{CompleteUpload, RegisteredFile, Similar, StartUpload, Upload};
 
 mod complete;
@@ -139,12 +138,12 @@ const STATEMENT_SKEW_MS: u64 = 24 * 3600 * 1000;
 const FIRST_BYTES: usize = colophon_formats::sniff::SNIFF_LEN;
 const CHUNK: usize = 8 << 20;
 
-fn bad(msg: impl Into<String>) -> AppError {
-    AppError::BadRequest(msg.into())
+fn bad(msg: impl Into<String>) -> HttpError {
+    HttpError::BadRequest(msg.into())
 }
 
-fn internal(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("{e}"))
+fn internal(e: impl std::fmt::Display) -> HttpError {
+    HttpError::Internal(anyhow::anyhow!("{e}"))
 }
 
 impl Uploads {
@@ -184,7 +183,7 @@ impl Uploads {
         &self,
         storage_key: &str,
         range: Option<std::ops::Range<u64>>,
-    ) -> Result<futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>, AppError> {
+    ) -> Result<futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>, HttpError> {
         let options = object_store::GetOptions { range: range.map(Into::into), ..Default::default() };
         let got = self.objects.get_opts(&ObjectPath::from(storage_key), options).await.map_err(internal)?;
         Ok(got.into_stream())
@@ -204,37 +203,37 @@ impl Uploads {
     }
 
     /// The creator profile of `account`, or 403.
-    fn creator(account: &AccountRow) -> Result<&colophon_store::CreatorRow, AppError> {
-        account.creator.as_ref().ok_or_else(|| AppError::Forbidden("Become a creator in the Studio first.".into()))
+    fn creator(account: &AccountRow) -> Result<&colophon_store::CreatorRow, HttpError> {
+        account.creator.as_ref().ok_or_else(|| HttpError::Forbidden("Become a creator in the Studio first.".into()))
     }
 
     async fn owned_listing(
         &self,
         account: &AccountRow,
         listing_id: i64,
-    ) -> Result<colophon_store::OwnedListing, AppError> {
+    ) -> Result<colophon_store::ListingRecord, HttpError> {
         let creator = Self::creator(account)?;
-        let listing = self.store.owned_listing(listing_id).await?.ok_or(AppError::NotFound)?;
+        let listing = self.store.listing(listing_id).await?.ok_or(HttpError::NotFound)?;
         if listing.creator_id != creator.id {
             // Someone else's listing: indistinguishable from a missing one.
-            return Err(AppError::NotFound);
+            return Err(HttpError::NotFound);
         }
         Ok(listing)
     }
 
-    async fn owned_upload(&self, account: &AccountRow, id: &str) -> Result<UploadRow, AppError> {
-        let upload = self.store.upload(id).await?.ok_or(AppError::NotFound)?;
+    async fn owned_upload(&self, account: &AccountRow, id: &str) -> Result<UploadRow, HttpError> {
+        let upload = self.store.upload(id).await?.ok_or(HttpError::NotFound)?;
         if upload.account_id != account.id {
-            return Err(AppError::NotFound);
+            return Err(HttpError::NotFound);
         }
         if upload.expires_at < Utc::now() {
             self.discard(id).await;
-            return Err(AppError::NotFound);
+            return Err(HttpError::NotFound);
         }
         Ok(upload)
     }
 
-    pub async fn start(&self, account: &AccountRow, req: StartUpload) -> Result<Upload, AppError> {
+    pub async fn start(&self, account: &AccountRow, req: StartUpload) -> Result<Upload, HttpError> {
         let listing = self.owned_listing(account, req.listing_id).await?;
         if listing.status == ListingStatus::Archived {
             return Err(bad("This listing is archived; publish it again to add files."));
@@ -242,7 +241,7 @@ impl Uploads {
         let creator = Self::creator(account)?;
         let keys = self.store.creator_keys(creator.id).await?;
         if !keys.iter().any(|k| k.status == KeyState::Active) {
-            return Err(AppError::Conflict("Generate a signing key in the Studio first.".into()));
+            return Err(HttpError::Conflict("Generate a signing key in the Studio first.".into()));
         }
         let limit = self.limits.for_kind(listing.kind);
         if req.size == 0 {
@@ -250,7 +249,7 @@ impl Uploads {
         }
         if req.size > limit {
             let (size, max) = human_pair(req.size, limit);
-            return Err(AppError::TooLarge(format!(
+            return Err(HttpError::TooLarge(format!(
                 "The file is {size} but {} files are limited to {max}.",
                 listing.kind.as_str()
             )));
@@ -285,7 +284,7 @@ impl Uploads {
         }
     }
 
-    pub async fn status(&self, account: &AccountRow, id: &str) -> Result<Upload, AppError> {
+    pub async fn status(&self, account: &AccountRow, id: &str) -> Result<Upload, HttpError> {
         let u = self.owned_upload(account, id).await?;
         let listing = self.owned_listing(account, u.listing_id).await?;
         let mut view = self.view(&u, &listing.slug);
@@ -308,12 +307,12 @@ impl Uploads {
         id: &str,
         offset: u64,
         body: axum::body::Body,
-    ) -> Result<Upload, AppError> {
+    ) -> Result<Upload, HttpError> {
         let u = self.owned_upload(account, id).await?;
         let listing = self.owned_listing(account, u.listing_id).await?;
         let (size, received) = (u.size as u64, u.received as u64);
         if offset != received {
-            return Err(AppError::Conflict(format!("The upload is at byte {received}; resume from there.")));
+            return Err(HttpError::Conflict(format!("The upload is at byte {received}; resume from there.")));
         }
         let mut file = tokio::fs::OpenOptions::new().write(true).open(self.staging_path(id)).await.map_err(internal)?;
         // Anything past `received` is from an interrupted chunk: drop it.
@@ -326,11 +325,11 @@ impl Uploads {
             written += chunk.len() as u64;
             if written > self.limits.chunk {
                 file.set_len(received).await.map_err(internal)?;
-                return Err(AppError::TooLarge(format!("Chunks are limited to {}.", human(self.limits.chunk))));
+                return Err(HttpError::TooLarge(format!("Chunks are limited to {}.", human(self.limits.chunk))));
             }
             if received + written > size {
                 file.set_len(received).await.map_err(internal)?;
-                return Err(AppError::TooLarge(format!("More bytes than the declared size ({size}).")));
+                return Err(HttpError::TooLarge(format!("More bytes than the declared size ({size}).")));
             }
             file.write_all(&chunk).await.map_err(internal)?;
         }
@@ -342,11 +341,7 @@ impl Uploads {
             let mut head = vec![0u8; FIRST_BYTES.min(to as usize)];
             let mut f = tokio::fs::File::open(self.staging_path(id)).await.map_err(internal)?;
             f.read_exact(&mut head).await.map_err(internal)?;
-            let accepts = match listing.kind {
-                ListingKind::Edition => Accepts::Image,
-                ListingKind::Workflow => Accepts::Workflow,
-                ListingKind::Lora => Accepts::Lora,
-            };
+            let accepts = colophon_catalog::registration::accepts(listing.kind);
             if let Err(e) = colophon_formats::sniff::admit_prefix(accepts, &head, size) {
                 self.discard(id).await;
                 let sentence = if e.0.ends_with('.') { e.0 } else { format!("{}.", capitalise(&e.0)) };
@@ -354,13 +349,13 @@ impl Uploads {
             }
         }
         if !self.store.advance_upload(id, received as i64, to as i64).await? {
-            return Err(AppError::Conflict("Another request moved this upload; check its offset and resume.".into()));
+            return Err(HttpError::Conflict("Another request moved this upload; check its offset and resume.".into()));
         }
         Ok(self.view(&UploadRow { received: to as i64, ..u }, &listing.slug))
     }
 
     /// Cancels an upload.
-    pub async fn cancel(&self, account: &AccountRow, id: &str) -> Result<(), AppError> {
+    pub async fn cancel(&self, account: &AccountRow, id: &str) -> Result<(), HttpError> {
         self.owned_upload(account, id).await?;
         self.discard(id).await;
         Ok(())

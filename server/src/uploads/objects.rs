@@ -11,12 +11,12 @@ impl Uploads {
     }
 
     /// Stores a small derived file (an avatar) at `key` in the object store.
-    pub async fn put_object(&self, key: &str, bytes: Vec<u8>) -> Result<(), AppError> {
+    pub async fn put_object(&self, key: &str, bytes: Vec<u8>) -> Result<(), HttpError> {
         self.objects.put(&ObjectPath::from(key), bytes.into()).await.map(|_| ()).map_err(internal)
     }
 
     /// Reads a small file from the object store whole.
-    pub async fn get_object(&self, key: &str) -> Result<Bytes, AppError> {
+    pub async fn get_object(&self, key: &str) -> Result<Bytes, HttpError> {
         let got = self.objects.get(&ObjectPath::from(key)).await.map_err(internal)?;
         got.bytes().await.map_err(internal)
     }
@@ -62,7 +62,7 @@ impl Uploads {
     }
 
     /// Whether a file version with this id (= upload id) is registered.
-    pub(super) async fn is_registered(&self, file_id: &str, sha256: &[u8; 32]) -> Result<bool, AppError> {
+    pub(super) async fn is_registered(&self, file_id: &str, sha256: &[u8; 32]) -> Result<bool, HttpError> {
         Ok(self.store.files_by_hash(sha256).await?.iter().any(|f| f.id == file_id))
     }
 
@@ -74,7 +74,7 @@ impl Uploads {
         u: &UploadRow,
         key: &ObjectPath,
         keep_all: bool,
-    ) -> Result<(lora::LoraHashes, Vec<u8>), AppError> {
+    ) -> Result<(lora::LoraHashes, Vec<u8>), HttpError> {
         let upload = self.objects.put_multipart(key).await.map_err(internal)?;
         let mut writer = WriteMultipart::new(upload);
         match self.stream_staged(u, &mut writer, keep_all).await {
@@ -96,11 +96,11 @@ impl Uploads {
         u: &UploadRow,
         writer: &mut WriteMultipart,
         keep_all: bool,
-    ) -> Result<(lora::LoraHashes, Vec<u8>), AppError> {
+    ) -> Result<(lora::LoraHashes, Vec<u8>), HttpError> {
         let mut file = tokio::fs::File::open(self.staging_path(&u.id)).await.map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 // Staged on another instance, or lost with its disk: the upload must start again.
-                AppError::Conflict("This upload's bytes are no longer on the server; start the upload again.".into())
+                HttpError::Conflict("This upload's bytes are no longer on the server; start the upload again.".into())
             } else {
                 internal(e)
             }

@@ -66,7 +66,7 @@ async fn verify_shows_an_editions_chain_of_custody_with_each_payment() {
     let (s, b) =
         call(&app, &maker.tab, "listings/status", &[("listing_id", &id.to_string()), ("status", "published")]).await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    let creator_id = app.store.owned_listing(id).await.expect("q").expect("listing").creator_id;
+    let creator_id = app.store.listing(id).await.expect("q").expect("listing").creator_id;
     app.store
         .set_creator_payout_address(creator_id, &Address::repeat_byte(0xc0).to_checksum(None))
         .await

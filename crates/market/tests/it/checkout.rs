@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use colophon_market::{Market, MarketError, OperatorKey, TestPayments};
-use colophon_provenance::{SignedStatement, Statement, buyer_ref, merkle};
+use colophon_provenance::{SignedStatement, Statement, buyer_ref};
 use colophon_store::{
-    ListingDraft, ListingKind, ListingStatus, NewFile, NewLogEntry, Refusal, Store,
-    testing::{BACKENDS, TestDb},
+    ListingDraft, ListingKind, ListingStatus, Refusal, Store,
+    testing::{BACKENDS, TestDb, draft, publish_with_file},
 };
 
 pub(crate) struct Shop {
@@ -42,54 +42,16 @@ impl Shop {
         let id = self
             .store
             .create_draft(&ListingDraft {
-                creator_id: self.creator_id,
-                slug: &slug,
                 kind: t.kind,
-                title: "Work",
-                description: "",
-                price_minor: 2500,
-                currency: "USD",
                 edition_size: t.size,
                 sale_starts_at: t.starts,
                 sale_ends_at: t.ends,
                 per_account_cap: t.cap,
-                royalty_bps: 500,
-                tags: "",
-                license_json: "{}",
-                license_hash: [4; 32],
-                created_at: Utc::now(),
+                ..draft(self.creator_id, &slug)
             })
             .await
             .expect("draft");
-        let data = format!("content registered {n}");
-        let entry = NewLogEntry {
-            leaf_hash: merkle::leaf_hash(data.as_bytes()),
-            kind: 1,
-            statement: data.as_bytes(),
-            public_key: [1; 32],
-            signature: [2; 64],
-            content_hash: Some([n as u8; 32]),
-            created_at: Utc::now(),
-        };
-        let file_id = format!("file-{n}");
-        let file = NewFile {
-            id: &file_id,
-            listing_id: id,
-            sha256: [n as u8; 32],
-            size: 10,
-            file_type: "png",
-            storage_key: "k",
-            alt_hash: None,
-            details: "{}",
-            preview: false,
-            phash: None,
-            upload_id: None,
-            credits: &[],
-        };
-        self.store.register_file(&file, &entry).await.expect("file");
-        assert!(
-            self.store.set_listing_status(id, self.creator_id, ListingStatus::Published, Utc::now()).await.expect("q")
-        );
+        publish_with_file(&self.store, self.creator_id, id).await;
         id
     }
 
@@ -149,7 +111,7 @@ async fn five_hundred_buyers_for_ten_editions_never_oversell() {
             let mut numbers: Vec<i64> = sold.iter().map(|o| o.edition.expect("numbered")).collect();
             numbers.sort_unstable();
             assert_eq!(numbers, (1..=10).collect::<Vec<_>>(), "{backend:?} round {round}");
-            let l = shop.store.owned_listing(listing).await.expect("q").expect("listing");
+            let l = shop.store.listing(listing).await.expect("q").expect("listing");
             assert_eq!(l.sold, 10);
             // One EditionSold per order, signed by the operator, naming the order's number.
             assert_eq!(shop.store.log_size().await.expect("size"), log_before + 10);
@@ -191,7 +153,7 @@ async fn the_same_key_makes_one_order_even_concurrently() {
         ids.dedup();
         assert_eq!(ids.len(), 1, "{backend:?}: one order for one key");
         assert_eq!(shop.store.account_orders(buyer).await.expect("q").len(), 1);
-        assert_eq!(shop.store.owned_listing(listing).await.expect("q").expect("l").sold, 1);
+        assert_eq!(shop.store.listing(listing).await.expect("q").expect("l").sold, 1);
         // A retry later replays; the same key for another listing is refused.
         let again = shop.buy(buyer, listing, "double-click-1").await.expect("replay");
         assert!(again.replayed);
@@ -216,7 +178,7 @@ async fn caps_windows_licences_and_ownership() {
         shop.buy(buyer, capped, "cap-00001").await.expect("first");
         shop.buy(buyer, capped, "cap-00002").await.expect("second");
         assert_eq!(refusal(shop.buy(buyer, capped, "cap-00003").await), Refusal::CapReached(2));
-        assert_eq!(shop.store.owned_listing(capped).await.expect("q").expect("l").sold, 2);
+        assert_eq!(shop.store.listing(capped).await.expect("q").expect("l").sold, 2);
 
         // Window edges: not yet started; ended (the end is exclusive); open.
         let later = shop.listing(&Terms { starts: Some(now + Duration::hours(1)), ..EDITION_10 }).await;

@@ -3,10 +3,37 @@
 use super::{Pool, append_in_tx};
 use crate::log::{to_array, to_i64};
 use crate::{
-    FileRow, ListingDraft, ListingRow, ListingStatus, NewCreator, NewFile, NewListing, NewLogEntry, OwnedListing,
+    FileRow, ListingDraft, ListingRecord, ListingRow, ListingStatus, NewCreator, NewFile, NewListing, NewLogEntry,
     StoreError, UploadRow,
 };
 use chrono::{DateTime, Utc};
+
+/// `query!` for [`ListingRecord`] rows: their columns, written once, then
+/// `$tail` (from `FROM listings l`) and its arguments.
+macro_rules! listing_records {
+    ($tail:literal $(, $arg:expr)* $(,)?) => {
+        query!(
+            r#"SELECT l.id AS "id!: i64", l.creator_id AS "creator_id!: i64", l.slug, l.kind, l.title, l.description, l.status,
+                  l.price_minor AS "price_minor!: i64", l.currency, l.edition_size AS "edition_size: i64",
+                  l.editions_sold AS "sold!: i64", l.tags, l.license_json, l.license_hash,
+                  (SELECT count(*) FROM listing_files f WHERE f.listing_id = l.id) AS "files!: i64",
+                  l.royalty_bps AS "royalty_bps!: i64"
+           "# + $tail $(, $arg)*
+        )
+    };
+}
+
+/// `query!` for [`FileRow`] rows (`f` is `listing_files`): their columns once, then `$tail`.
+macro_rules! file_rows {
+    ($tail:literal $(, $arg:expr)* $(,)?) => {
+        query!(
+            r#"SELECT f.id AS "id!", f.listing_id AS "listing_id!: i64", f.version AS "version!: i64", f.sha256,
+                  f.size AS "size!: i64", f.file_type, f.storage_key, f.alt_hash, f.details,
+                  f.log_leaf AS "log_leaf!: i64", f.created_at AS "created_at!: DateTime<Utc>"
+           "# + $tail $(, $arg)*
+        )
+    };
+}
 
 #[tracing::instrument(skip_all, fields(handle = creator.handle))]
 pub(crate) async fn create_creator(pool: &Pool, creator: &NewCreator<'_>) -> Result<i64, StoreError> {
@@ -98,34 +125,17 @@ pub(crate) async fn create_draft(pool: &Pool, d: &ListingDraft<'_>) -> Result<i6
     .map_err(|e| StoreError::on_unique(e, "a listing with this slug"))
 }
 
-pub(crate) async fn creator_listings(pool: &Pool, creator_id: i64) -> Result<Vec<OwnedListing>, StoreError> {
-    let rows = query!(
-        r#"SELECT l.id AS "id!: i64", l.creator_id AS "creator_id!: i64", l.slug, l.kind, l.title, l.description, l.status,
-                  l.price_minor AS "price_minor!: i64", l.currency, l.edition_size AS "edition_size: i64",
-                  l.editions_sold AS "sold!: i64", l.tags, l.license_json, l.license_hash,
-                  (SELECT count(*) FROM listing_files f WHERE f.listing_id = l.id) AS "files!: i64",
-                  l.royalty_bps AS "royalty_bps!: i64"
-           FROM listings l WHERE l.creator_id = $1 ORDER BY l.created_at DESC, l.id DESC"#,
-        creator_id
-    )
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter().map(|r| crate::files::owned_listing!(r)).collect()
+pub(crate) async fn creator_listings(pool: &Pool, creator_id: i64) -> Result<Vec<ListingRecord>, StoreError> {
+    let rows =
+        listing_records!("FROM listings l WHERE l.creator_id = $1 ORDER BY l.created_at DESC, l.id DESC", creator_id)
+            .fetch_all(pool)
+            .await?;
+    rows.into_iter().map(|r| crate::files::listing_record!(r)).collect()
 }
 
-pub(crate) async fn owned_listing(pool: &Pool, id: i64) -> Result<Option<OwnedListing>, StoreError> {
-    let row = query!(
-        r#"SELECT l.id AS "id!: i64", l.creator_id AS "creator_id!: i64", l.slug, l.kind, l.title, l.description, l.status,
-                  l.price_minor AS "price_minor!: i64", l.currency, l.edition_size AS "edition_size: i64",
-                  l.editions_sold AS "sold!: i64", l.tags, l.license_json, l.license_hash,
-                  (SELECT count(*) FROM listing_files f WHERE f.listing_id = l.id) AS "files!: i64",
-                  l.royalty_bps AS "royalty_bps!: i64"
-           FROM listings l WHERE l.id = $1"#,
-        id
-    )
-    .fetch_optional(pool)
-    .await?;
-    row.map(|r| crate::files::owned_listing!(r)).transpose()
+pub(crate) async fn listing(pool: &Pool, id: i64) -> Result<Option<ListingRecord>, StoreError> {
+    let row = listing_records!("FROM listings l WHERE l.id = $1", id).fetch_optional(pool).await?;
+    row.map(|r| crate::files::listing_record!(r)).transpose()
 }
 
 pub(crate) async fn set_listing_status(
@@ -268,26 +278,18 @@ pub(crate) async fn register_file(
 }
 
 pub(crate) async fn listing_files(pool: &Pool, listing_id: i64) -> Result<Vec<FileRow>, StoreError> {
-    let rows = query!(
-        r#"SELECT id AS "id!", listing_id AS "listing_id!: i64", version AS "version!: i64", sha256, size AS "size!: i64",
-                  file_type, storage_key, alt_hash, details, log_leaf AS "log_leaf!: i64", created_at AS "created_at!: DateTime<Utc>"
-           FROM listing_files WHERE listing_id = $1 ORDER BY version DESC"#,
-        listing_id
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows = file_rows!("FROM listing_files f WHERE f.listing_id = $1 ORDER BY f.version DESC", listing_id)
+        .fetch_all(pool)
+        .await?;
     rows.into_iter().map(|r| crate::files::file_row!(r)).collect()
 }
 
 /// Every file version of a creator's listings, per listing newest first: one
 /// query for the Studio's list instead of one per listing.
 pub(crate) async fn creator_files(pool: &Pool, creator_id: i64) -> Result<Vec<FileRow>, StoreError> {
-    let rows = query!(
-        r#"SELECT f.id AS "id!", f.listing_id AS "listing_id!: i64", f.version AS "version!: i64", f.sha256,
-                  f.size AS "size!: i64", f.file_type, f.storage_key, f.alt_hash, f.details,
-                  f.log_leaf AS "log_leaf!: i64", f.created_at AS "created_at!: DateTime<Utc>"
-           FROM listing_files f JOIN listings l ON l.id = f.listing_id
-           WHERE l.creator_id = $1 ORDER BY f.listing_id, f.version DESC"#,
+    let rows = file_rows!(
+        "FROM listing_files f JOIN listings l ON l.id = f.listing_id
+           WHERE l.creator_id = $1 ORDER BY f.listing_id, f.version DESC",
         creator_id
     )
     .fetch_all(pool)
@@ -297,14 +299,7 @@ pub(crate) async fn creator_files(pool: &Pool, creator_id: i64) -> Result<Vec<Fi
 
 pub(crate) async fn files_by_hash(pool: &Pool, sha256: &[u8; 32]) -> Result<Vec<FileRow>, StoreError> {
     let hash = &sha256[..];
-    let rows = query!(
-        r#"SELECT id AS "id!", listing_id AS "listing_id!: i64", version AS "version!: i64", sha256, size AS "size!: i64",
-                  file_type, storage_key, alt_hash, details, log_leaf AS "log_leaf!: i64", created_at AS "created_at!: DateTime<Utc>"
-           FROM listing_files WHERE sha256 = $1 ORDER BY log_leaf"#,
-        hash
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows = file_rows!("FROM listing_files f WHERE f.sha256 = $1 ORDER BY f.log_leaf", hash).fetch_all(pool).await?;
     rows.into_iter().map(|r| crate::files::file_row!(r)).collect()
 }
 

@@ -39,14 +39,9 @@ where
             }
         }
         None => {
-            if let Some(why) = state.unavailability(p.now) {
-                return Ok(TxOutcome::Refused(why));
-            }
-            if b.price_minor != p.price_minor {
-                return Ok(TxOutcome::Refused(Refusal::PriceChanged));
-            }
-            let held = buyer_holdings(&mut tx, p.account_id, p.listing_id).await?;
-            if let Some(why) = state.refusal_for(held, p.now) {
+            if let Some(why) =
+                sale_refusal(&mut tx, &state, &b, (p.account_id, p.listing_id, p.price_minor), p.now).await?
+            {
                 return Ok(TxOutcome::Refused(why));
             }
         }
@@ -177,6 +172,26 @@ async fn lock_listing(tx: &mut Conn, listing_id: i64) -> Result<Option<(SaleStat
     Ok(Some((state, locked)))
 }
 
+/// The sale rule on a locked listing (`colophon_catalog::SaleState`): why
+/// `account_id` may not buy `listing_id` at the price they saw now, counting
+/// what they already hold; `None` when they may.
+async fn sale_refusal(
+    tx: &mut Conn,
+    state: &SaleState,
+    listed: &Locked,
+    (account_id, listing_id, price_seen): (i64, i64, i64),
+    now: DateTime<Utc>,
+) -> Result<Option<Refusal>, StoreError> {
+    if let Some(why) = state.unavailability(now) {
+        return Ok(Some(why));
+    }
+    if listed.price_minor != price_seen {
+        return Ok(Some(Refusal::PriceChanged));
+    }
+    let held = buyer_holdings(tx, account_id, listing_id).await?;
+    Ok(state.refusal_for(held, now))
+}
+
 /// What a buyer holds of a listing: paid orders and their own open quotes.
 async fn buyer_holdings(tx: &mut Conn, account_id: i64, listing_id: i64) -> Result<i64, StoreError> {
     Ok(query_scalar!(
@@ -198,14 +213,7 @@ pub(crate) async fn create_quote(pool: &Pool, q: &NewQuote<'_>) -> Result<QuoteO
     let Some((state, b)) = lock_listing(&mut tx, q.listing_id).await? else {
         return Ok(QuoteOutcome::Refused(Refusal::NotFound));
     };
-    if let Some(why) = state.unavailability(q.now) {
-        return Ok(QuoteOutcome::Refused(why));
-    }
-    if b.price_minor != q.price_minor {
-        return Ok(QuoteOutcome::Refused(Refusal::PriceChanged));
-    }
-    let held = buyer_holdings(&mut tx, q.account_id, q.listing_id).await?;
-    if let Some(why) = state.refusal_for(held, q.now) {
+    if let Some(why) = sale_refusal(&mut tx, &state, &b, (q.account_id, q.listing_id, q.price_minor), q.now).await? {
         return Ok(QuoteOutcome::Refused(why));
     }
     if !insert_quote(&mut tx, q, &b.currency, None).await? {

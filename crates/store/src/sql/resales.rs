@@ -7,6 +7,24 @@ use crate::resales::{CustodyRow, NewOffer, OfferRow, ResaleQuote, Transfer, Tran
 use crate::{NewLogEntry, NewQuote, Refusal, StoreError};
 use chrono::{DateTime, Utc};
 
+/// `query!` for [`OfferRow`] rows (`r` is the offer, `l` its listing): their
+/// columns and join, written once, then `$tail` and its arguments.
+macro_rules! offer_rows {
+    ($tail:literal $(, $arg:expr)* $(,)?) => {
+        query!(
+            r#"SELECT r.id AS "id!", r.order_id, r.seller_account_id AS "seller_account_id!: i64",
+                  r.listing_id AS "listing_id!: i64", l.slug, l.title, r.edition AS "edition!: i64",
+                  l.edition_size AS "edition_size: i64", r.price_minor AS "price_minor!: i64", r.currency,
+                  r.payout_address, l.royalty_bps AS "royalty_bps!: i64", r.status,
+                  (SELECT count(*) FROM payment_quotes q WHERE q.resale_offer_id = r.id AND q.status = 'open')
+                    AS "held!: i64",
+                  r.created_at AS "created_at!: DateTime<Utc>"
+           FROM resale_offers r JOIN listings l ON l.id = r.listing_id
+           "# + $tail $(, $arg)*
+        )
+    };
+}
+
 pub(crate) async fn create_offer(pool: &Pool, o: &NewOffer<'_>) -> Result<Result<(), Refusal>, StoreError> {
     let mut tx = pool.begin().await?;
     // Writing (nothing changes) locks the order: SQLite's writer lock, PostgreSQL's row lock.
@@ -89,20 +107,7 @@ pub(crate) async fn withdraw_offer(
 }
 
 pub(crate) async fn offer(pool: &Pool, id: &str) -> Result<Option<OfferRow>, StoreError> {
-    let row = query!(
-        r#"SELECT r.id AS "id!", r.order_id, r.seller_account_id AS "seller_account_id!: i64",
-                  r.listing_id AS "listing_id!: i64", l.slug, l.title, r.edition AS "edition!: i64",
-                  l.edition_size AS "edition_size: i64", r.price_minor AS "price_minor!: i64", r.currency,
-                  r.payout_address, l.royalty_bps AS "royalty_bps!: i64", r.status,
-                  (SELECT count(*) FROM payment_quotes q WHERE q.resale_offer_id = r.id AND q.status = 'open')
-                    AS "held!: i64",
-                  r.created_at AS "created_at!: DateTime<Utc>"
-           FROM resale_offers r JOIN listings l ON l.id = r.listing_id
-           WHERE r.id = $1"#,
-        id
-    )
-    .fetch_optional(pool)
-    .await?;
+    let row = offer_rows!("WHERE r.id = $1", id).fetch_optional(pool).await?;
     row.map(|r| crate::resales::offer_row!(r)).transpose()
 }
 
@@ -112,19 +117,11 @@ async fn open_offers(
     listing_id: Option<i64>,
     account_id: Option<i64>,
 ) -> Result<Vec<OfferRow>, StoreError> {
-    let rows = query!(
-        r#"SELECT r.id AS "id!", r.order_id, r.seller_account_id AS "seller_account_id!: i64",
-                  r.listing_id AS "listing_id!: i64", l.slug, l.title, r.edition AS "edition!: i64",
-                  l.edition_size AS "edition_size: i64", r.price_minor AS "price_minor!: i64", r.currency,
-                  r.payout_address, l.royalty_bps AS "royalty_bps!: i64", r.status,
-                  (SELECT count(*) FROM payment_quotes q WHERE q.resale_offer_id = r.id AND q.status = 'open')
-                    AS "held!: i64",
-                  r.created_at AS "created_at!: DateTime<Utc>"
-           FROM resale_offers r JOIN listings l ON l.id = r.listing_id
-           WHERE r.status = 'open' AND r.listing_id = coalesce($1, r.listing_id)
+    let rows = offer_rows!(
+        "WHERE r.status = 'open' AND r.listing_id = coalesce($1, r.listing_id)
              AND r.seller_account_id = coalesce($2, r.seller_account_id)
            ORDER BY r.price_minor, r.created_at
-           LIMIT 200"#,
+           LIMIT 200",
         listing_id,
         account_id,
     )

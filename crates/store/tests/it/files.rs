@@ -67,7 +67,7 @@ async fn files_version_atomically_with_their_log_entry() {
         let cid = store.become_creator(acc, "mira", "Mira", "", Utc::now()).await.expect("creator");
         let id = store.create_draft(&draft(cid, "tidal")).await.expect("draft");
         assert!(matches!(store.create_draft(&draft(cid, "tidal")).await, Err(StoreError::Conflict { .. })));
-        let l = store.owned_listing(id).await.expect("q").expect("exists");
+        let l = store.listing(id).await.expect("q").expect("exists");
         assert_eq!(
             (l.status, l.files, l.license_hash, l.tags.as_str()),
             (ListingStatus::Draft, 0, Some([5; 32]), "ink,tide")

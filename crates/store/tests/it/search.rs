@@ -2,63 +2,27 @@
 //! filters, sorting, pagination and hostile text.
 
 use chrono::{Duration, Utc};
-use colophon_provenance::merkle;
 use colophon_store::{
-    ListingDraft, ListingKind, ListingStatus, NewFile, NewLogEntry, SearchQuery, Sort, Store,
-    testing::{BACKENDS, TestDb},
+    ListingDraft, ListingKind, SearchQuery, Sort, Store,
+    testing::{BACKENDS, TestDb, draft, publish_with_file},
 };
 
 async fn publish(store: &Store, creator_id: i64, n: u8, title: &str, tags: &str, kind: ListingKind, price: i64) -> i64 {
     let slug = format!("l-{n}");
-    let ends = (n == 3).then(|| Utc::now() - Duration::hours(1));
     let id = store
         .create_draft(&ListingDraft {
-            creator_id,
-            slug: &slug,
             kind,
             title,
             description: "Generative ink on paper.",
             price_minor: price,
-            currency: "USD",
             edition_size: (kind == ListingKind::Edition).then_some(5),
-            sale_starts_at: None,
-            sale_ends_at: ends,
-            per_account_cap: None,
-            royalty_bps: 500,
+            sale_ends_at: (n == 3).then(|| Utc::now() - Duration::hours(1)),
             tags,
-            license_json: "{}",
-            license_hash: [4; 32],
-            created_at: Utc::now(),
+            ..draft(creator_id, &slug)
         })
         .await
         .expect("draft");
-    let data = [n];
-    let entry = NewLogEntry {
-        leaf_hash: merkle::leaf_hash(&data),
-        kind: 1,
-        statement: &data,
-        public_key: [1; 32],
-        signature: [2; 64],
-        content_hash: Some([n; 32]),
-        created_at: Utc::now(),
-    };
-    let fid = format!("f-{n}");
-    let file = NewFile {
-        id: &fid,
-        listing_id: id,
-        sha256: [n; 32],
-        size: 1,
-        file_type: "png",
-        storage_key: "k",
-        alt_hash: None,
-        details: "{}",
-        preview: false,
-        phash: None,
-        upload_id: None,
-        credits: &[],
-    };
-    store.register_file(&file, &entry).await.expect("file");
-    assert!(store.set_listing_status(id, creator_id, ListingStatus::Published, Utc::now()).await.expect("publish"));
+    publish_with_file(store, creator_id, id).await;
     id
 }
 
@@ -97,22 +61,11 @@ async fn search_filters_sorts_and_pages() {
         // A draft never shows.
         store
             .create_draft(&ListingDraft {
-                creator_id: mira,
-                slug: "hidden",
                 kind: ListingKind::Workflow,
                 title: "Hidden Dawn",
-                description: "",
                 price_minor: 1,
-                currency: "USD",
                 edition_size: None,
-                sale_starts_at: None,
-                sale_ends_at: None,
-                per_account_cap: None,
-                royalty_bps: 500,
-                tags: "",
-                license_json: "{}",
-                license_hash: [4; 32],
-                created_at: Utc::now(),
+                ..draft(mira, "hidden")
             })
             .await
             .expect("draft");

@@ -309,7 +309,10 @@ mod ssr {
     }
 
     pub(super) async fn provenance(store: &Store, f: FileRow) -> Result<FileProvenance, ApiError> {
-        let entry = store.log_entry(f.log_leaf).await?;
+        let (entry, anchor) = tokio::try_join!(
+            async { Ok::<_, ApiError>(store.log_entry(f.log_leaf).await?) },
+            anchor_for(store, f.log_leaf)
+        )?;
         let (signature_valid, signer_fingerprint, key_status, time_ms) = match entry {
             Some(e) => {
                 let key = PublicKey::from_bytes(&e.public_key).ok();
@@ -335,7 +338,7 @@ mod ssr {
             signature_valid,
             signer_fingerprint,
             key_status,
-            anchor: anchor_for(store, f.log_leaf).await?,
+            anchor,
         })
     }
 }
@@ -350,48 +353,77 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
             let store = crate::error::server_context::<colophon_store::Store>()?;
             let market = crate::error::server_context::<colophon_market::Market>()?;
             let session = crate::auth::session().await?;
-            let viewer = match crate::auth::session_account_id(&session).await {
-                Some(id) => store.account(id).await?,
-                None => None,
-            };
+            let viewer_id = crate::auth::session_account_id(&session).await;
             let not_found = || ApiError::NotFound("There is no such listing.".into());
-            let id = store.listing_id_by_slug(&slug).await?.ok_or_else(not_found)?;
-            let l = store.owned_listing(id).await?.ok_or_else(not_found)?;
+            // A read model: what depends on nothing is read at once, on the
+            // pool's connections, instead of one query after another.
+            let (viewer, l) = tokio::try_join!(
+                async {
+                    match viewer_id {
+                        Some(id) => store.account(id).await,
+                        None => Ok(None),
+                    }
+                },
+                async {
+                    match store.listing_id_by_slug(&slug).await? {
+                        Some(id) => store.listing(id).await,
+                        None => Ok(None),
+                    }
+                },
+            )?;
+            let l = l.ok_or_else(not_found)?;
+            let id = l.id;
             let is_owner = viewer.as_ref().and_then(|v| v.creator.as_ref()).is_some_and(|c| c.id == l.creator_id);
             if l.status == colophon_store::ListingStatus::Draft && !is_owner {
                 return Err(not_found());
             }
-            let creator = store.creator(l.creator_id).await?.ok_or_else(not_found)?;
-            let creator_avatar =
-                store.avatar_of(l.creator_id).await?.map(|a| crate::types::avatar_url(&creator.handle, &a.sha256));
-            let key_fingerprint = store
-                .creator_keys(l.creator_id)
-                .await?
+            let now = chrono::Utc::now();
+            let (creator, avatar, keys, sale, newest, offers, made_with, used_in, sold, holdings) = tokio::try_join!(
+                async { Ok::<_, ApiError>(store.creator(l.creator_id).await?) },
+                async { Ok(store.avatar_of(l.creator_id).await?) },
+                async { Ok(store.creator_keys(l.creator_id).await?) },
+                async { Ok(store.sale_state(id).await?) },
+                async {
+                    match store.listing_files(id).await?.into_iter().next() {
+                        Some(f) => {
+                            let generation = generation_view(&serde_json::from_str(&f.details).unwrap_or_default());
+                            Ok(Some((ssr::provenance(&store, f).await?, generation)))
+                        }
+                        None => Ok(None),
+                    }
+                },
+                async { Ok(store.listing_offers(id).await?) },
+                async { Ok(store.made_with(id).await?) },
+                async { Ok(store.used_in(id).await?) },
+                async { Ok(store.listing_sales(id, SALES_SHOWN).await?) },
+                async {
+                    match &viewer {
+                        Some(v) => Ok(store.holdings(v.id, id).await?),
+                        None => Ok(0),
+                    }
+                },
+            )?;
+            let creator = creator.ok_or_else(not_found)?;
+            let sale = sale.ok_or_else(not_found)?;
+            let creator_avatar = avatar.map(|a| crate::types::avatar_url(&creator.handle, &a.sha256));
+            let key_fingerprint = keys
                 .into_iter()
                 .find(|k| k.status == colophon_store::KeyState::Active)
                 .and_then(|k| colophon_provenance::PublicKey::from_bytes(&k.public_key).ok())
                 .map(|k| k.key_id().fingerprint());
-            let sale = store.sale_state(id).await?.ok_or_else(not_found)?;
-            let now = chrono::Utc::now();
-            let newest = store.listing_files(id).await?.into_iter().next();
-            let generation =
-                newest.as_ref().and_then(|f| generation_view(&serde_json::from_str(&f.details).unwrap_or_default()));
-            let file = match newest {
-                Some(f) => Some(ssr::provenance(&store, f).await?),
-                None => None,
+            let (file, generation) = match newest {
+                Some((file, generation)) => (Some(file), generation),
+                None => (None, None),
             };
-            let offers = store.listing_offers(id).await?;
             let own_offers = offers
                 .iter()
                 .filter(|o| viewer.as_ref().is_some_and(|v| v.id == o.seller_account_id))
                 .map(|o| o.id.clone())
                 .collect();
             let resales = offers.into_iter().map(resale_offer).collect();
-            let made_with = credit_views(store.made_with(id).await?);
-            let used_in = credit_views(store.used_in(id).await?);
-            let sales = store
-                .listing_sales(id, SALES_SHOWN)
-                .await?
+            let made_with = credit_views(made_with);
+            let used_in = credit_views(used_in);
+            let sales = sold
                 .into_iter()
                 .map(|s| SaleEntry {
                     edition: s.edition,
@@ -399,10 +431,6 @@ pub async fn get_listing(slug: String) -> Result<ListingDetail, ApiError> {
                     leaf_index: s.log_leaf,
                 })
                 .collect();
-            let holdings = match &viewer {
-                Some(v) => store.holdings(v.id, id).await?,
-                None => 0,
-            };
             // The same rules checkout enforces, in the same words.
             let unavailable = match l.status {
                 colophon_store::ListingStatus::Draft => Some("This is a draft: publish it to sell it.".to_owned()),

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::{
-    api::store::{StoreQuery, search_store},
+    api::storefront::{StoreQuery, search_store},
     components::{listing_card::ListingCardView, ui::INPUT},
 };
 
