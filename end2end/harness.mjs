@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, readdirSync, existsSync, appendFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -87,20 +88,38 @@ export function useSite(options, ready) {
     await ready?.(site);
   });
   after(async () => {
+    const violations = site.browser?.cspViolations ?? [];
     await site.browser?.close();
     await site.server?.stop();
+    assert.deepEqual(violations, [], 'no page broke its Content-Security-Policy');
   });
   return site;
 }
 
+/** Chromium, headless. Every page it opens reports Content-Security-Policy
+ * violations into `browser.cspViolations`; `useSite` fails the file on any. */
 export async function launchBrowser() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
   });
+  browser.cspViolations = [];
+  const watch = (page) => page.on('console', (m) => {
+    if (/Content Security Policy|CSP violation/i.test(m.text())) browser.cspViolations.push(`${page.url()}: ${m.text()}`);
+  });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    await context.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`)));
+    context.on('page', watch);
+    return context;
+  };
+  browser.newPage = async (options) => (await browser.newContext(options)).newPage();
+  return browser;
 }
 
 /** Resolves once the page has hydrated (the layout flips data-hydrated in an effect). */

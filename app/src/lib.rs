@@ -33,6 +33,8 @@ use pages::{
 
 /// The HTML document around the app; used by the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en" class="h-full">
@@ -47,6 +49,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// Sends this page's Content-Security-Policy, with the nonce leptos_axum
+/// made for this response (the hydration scripts carry it).
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    let chain = use_context::<context::ChainOrigin>().unwrap_or_default();
+    if let Ok(value) = http::HeaderValue::from_str(&context::content_security_policy(&nonce, &chain)) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

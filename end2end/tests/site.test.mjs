@@ -97,3 +97,43 @@ test('unknown pages answer 404 inside the site shell', async () => {
   assert.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 1);
   await page.close();
 });
+
+test('pages carry a strict Content-Security-Policy with a fresh nonce, and it stops an injected script', async () => {
+  const nonceOf = (csp) => csp.match(/'nonce-([A-Za-z0-9_-]{16,})'/)?.[1];
+  const first = await fetch(site.server.url + '/');
+  const second = await fetch(site.server.url + '/');
+  const csp = first.headers.get('content-security-policy');
+  const nonce = nonceOf(csp);
+  assert.ok(nonce, `a nonce in ${csp}`);
+  assert.notEqual(nonceOf(second.headers.get('content-security-policy')), nonce, 'a new nonce for every response');
+  assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'/, 'no inline or eval allowance for scripts');
+  for (const directive of ["frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "'strict-dynamic'"]) {
+    assert.ok(csp.includes(directive), `${directive} in ${csp}`);
+  }
+  const html = await first.text();
+  const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+  assert.ok(scripts.length > 0, 'the page has its hydration scripts');
+  for (const tag of scripts) assert.ok(tag.includes(`nonce="${nonce}"`), `${tag} carries the response's nonce`);
+  assert.equal(first.headers.get('cross-origin-opener-policy'), 'same-origin');
+  assert.match(first.headers.get('permissions-policy'), /camera=\(\), microphone=\(\), geolocation=\(\)/);
+  assert.equal(first.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(first.headers.get('strict-transport-security'), null, 'no HSTS on plain http');
+  const api = await fetch(site.server.url + '/api/v1/log/checkpoint');
+  assert.match(api.headers.get('content-security-policy'), /^default-src 'none'/, 'JSON may load and run nothing');
+
+  // The page hydrates under the policy, and markup injected into it (the
+  // shape of a stored XSS: an inline event handler) does not run.
+  const page = await site.browser.newPage();
+  await page.goto(site.server.url + '/');
+  await waitForHydration(page);
+  await page.evaluate(() => {
+    const div = document.createElement('div');
+    div.innerHTML = '<img src="/no-such-image.png" onerror="window.__injected = true">';
+    document.body.append(div);
+  });
+  await page.waitForFunction(() => document.querySelector('img[src="/no-such-image.png"]')?.complete);
+  assert.equal(await page.evaluate(() => window.__injected === true), false, 'an injected inline handler is blocked');
+  for (let i = 0; i < 50 && site.browser.cspViolations.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  const seen = site.browser.cspViolations.splice(0);
+  assert.ok(seen.some((v) => /script-src/.test(v)), `the browser reported the blocked script: ${seen}`);
+});

@@ -5,7 +5,7 @@
 //! stores only that, re-encoded as PNG — which also drops whatever metadata
 //! the original carried (EXIF GPS positions, camera serial numbers).
 //!
-//! - `PUT /api/v1/me/avatar` (body: the picture) → `{"url", "sha256"}`
+//! - `PUT /api/v1/me/avatar` (body: the picture) → `colophon_api::Avatar`
 //! - `DELETE /api/v1/me/avatar`
 //! - `GET /api/v1/creators/{handle}/avatar` → `image/png`, `ETag` = its SHA-256
 
@@ -16,11 +16,10 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use colophon_api::Scope;
+use colophon_api::{Avatar, ErrorBody, Scope};
 use colophon_formats::image::ImageLimits;
 use colophon_provenance::ContentHash;
 use futures::StreamExt as _;
-use serde::Serialize;
 
 use crate::{caller::Caller, error::HttpError, state::AppState};
 
@@ -32,16 +31,6 @@ pub const SIZE: u32 = 256;
 /// Decoding limits for avatars: a photo from any phone fits; a bomb does not.
 const LIMITS: ImageLimits =
     ImageLimits { max_width: 12_000, max_height: 12_000, max_pixels: 50_000_000, max_alloc: 256 << 20 };
-
-/// What `PUT` answers.
-#[derive(Debug, Serialize)]
-pub struct AvatarView {
-    /// Where the picture is served (with its hash, so caches see each new one).
-    pub url: String,
-    pub sha256: String,
-    pub width: u32,
-    pub height: u32,
-}
 
 /// Sniff, decode (bounded), crop to the centre square, resize, re-encode as PNG.
 pub fn render(bytes: &[u8]) -> Result<Vec<u8>, HttpError> {
@@ -81,8 +70,20 @@ async fn read_limited(body: Body) -> Result<Vec<u8>, HttpError> {
     Ok(bytes)
 }
 
-/// `PUT /api/v1/me/avatar`.
-pub async fn put(State(state): State<AppState>, caller: Caller, body: Body) -> Result<Json<AvatarView>, HttpError> {
+/// Set the creator's picture (any PNG, JPEG or WebP of at most 10 MiB)
+///
+/// Stored as a 256×256 PNG of the centre square, served at
+/// `/api/v1/creators/{handle}/avatar`; the original and its metadata are not kept.
+#[utoipa::path(put, path = "/api/v1/me/avatar", tag = "creator", operation_id = "setAvatar",
+    security(("token" = ["publish"]), ("session" = [])),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The picture's bytes"),
+    responses(
+        (status = 200, description = "The stored picture", body = Avatar),
+        (status = 400, description = "Not a picture, or one that cannot be decoded within limits", body = ErrorBody),
+        (status = 413, description = "Larger than 10 MiB", body = ErrorBody),
+        crate::openapi::CallerRefused,
+    ))]
+pub async fn put(State(state): State<AppState>, caller: Caller, body: Body) -> Result<Json<Avatar>, HttpError> {
     let account = caller.require(Scope::Publish)?;
     let creator =
         account.creator.clone().ok_or_else(|| HttpError::Forbidden("Become a creator in the Studio first.".into()))?;
@@ -99,7 +100,7 @@ pub async fn put(State(state): State<AppState>, caller: Caller, body: Body) -> R
         state.uploads.delete_object(&old).await;
     }
     tracing::info!(creator = creator.id, "avatar set");
-    Ok(Json(AvatarView {
+    Ok(Json(Avatar {
         url: app::types::avatar_url(&creator.handle, &sha.0),
         sha256: sha.to_hex(),
         width: SIZE,
@@ -107,7 +108,13 @@ pub async fn put(State(state): State<AppState>, caller: Caller, body: Body) -> R
     }))
 }
 
-/// `DELETE /api/v1/me/avatar`.
+/// Remove the creator's picture
+#[utoipa::path(delete, path = "/api/v1/me/avatar", tag = "creator", operation_id = "removeAvatar",
+    security(("token" = ["publish"]), ("session" = [])),
+    responses(
+        (status = 204, description = "Removed (or there was none)"),
+        crate::openapi::CallerRefused,
+    ))]
 pub async fn delete(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, HttpError> {
     let account = caller.require(Scope::Publish)?;
     let creator =

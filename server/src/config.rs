@@ -55,6 +55,9 @@ pub struct Config {
     pub object_store: ObjectStoreConfig,
     /// `COLOPHON_PAYMENTS`: `test` (the default: no money moves) or `chain`.
     pub payments: PaymentsConfig,
+    /// `COLOPHON_METRICS_TOKEN`: the bearer token `/metrics` asks for (at
+    /// least 32 characters). Unset, `/metrics` answers 404: it is never public.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// How buyers pay (`COLOPHON_PAYMENTS`).
@@ -270,6 +273,13 @@ impl Config {
                 reason: "use http://… or https://… (browsers call it with fetch)".into(),
             });
         }
+        let metrics_token = var("COLOPHON_METRICS_TOKEN").map(|t| t.trim().to_owned());
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 32) {
+            return Err(ConfigError::Invalid {
+                name: "COLOPHON_METRICS_TOKEN",
+                reason: "use at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
+            });
+        }
         let webhook_defaults = crate::jobs::webhooks::WebhookSettings::default();
         let webhooks = crate::jobs::webhooks::WebhookSettings {
             retry_base: parsed::<u64>(&var, "COLOPHON_WEBHOOK_RETRY_BASE_MS")?
@@ -344,6 +354,7 @@ impl Config {
             upload_limits,
             object_store,
             payments,
+            metrics_token: metrics_token.map(SecretString::from),
         })
     }
 }

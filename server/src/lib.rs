@@ -9,6 +9,7 @@ mod demo;
 pub mod devchain;
 pub mod error;
 pub mod jobs;
+pub mod metrics;
 pub mod openapi;
 pub mod provenance;
 pub mod routes;
@@ -48,6 +49,7 @@ impl Application {
     /// and binds the listening socket.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         colophon_ledger::install_tls();
+        crate::metrics::install();
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
 
@@ -166,6 +168,7 @@ impl Application {
             uploads,
             market,
             sales_reader,
+            metrics_token: config.metrics_token.clone().map(std::sync::Arc::new),
         };
         if config.demo {
             demo::seed_if_empty(&state).await.context("cannot seed the demo store")?;

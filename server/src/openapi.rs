@@ -60,6 +60,8 @@ perceptual hashes). Errors are `{\"error\", \"message\"}` with a message meant f
         studio::listing,
         studio::set_status,
         studio::sales,
+        crate::avatars::put,
+        crate::avatars::delete,
         orders::sales_csv,
         orders::create,
         orders::mine,

@@ -40,18 +40,22 @@ pub fn router(state: AppState) -> Router {
     let limiter = state.sign_in_limiter.clone();
     let market = state.market.clone();
     let site_url = app::context::SiteUrl(state.public_url.clone());
+    let chain_origin = app::context::ChainOrigin::of(state.public_rpc_url.as_deref());
     let options = state.leptos_options.clone();
     let sessions = state.sessions.clone().layer(state.secure_cookies);
+    let hsts = state.secure_cookies.then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     // What server functions and server-rendered pages (the 404 page included) can reach.
     let context = move || {
         provide_context(store.clone());
         provide_context(limiter.clone());
         provide_context(market.clone());
         provide_context(site_url.clone());
+        provide_context(chain_origin.clone());
     };
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(crate::metrics::serve))
         .route("/api/v1/log/checkpoint", get(ledger::checkpoint))
         .route("/api/v1/log/inclusion", get(ledger::inclusion))
         .route("/api/v1/log/consistency", get(ledger::consistency))
@@ -105,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .with_state(state)
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(axum::middleware::from_fn(crate::csrf::cross_origin_protection))
         .layer(sessions)
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
@@ -120,6 +125,26 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Pages send their own policy with a per-response nonce (app::shell);
+        // everything else (JSON, files, pictures) may load and run nothing.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(PERMISSIONS_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            // Only where the site is served over https (HSTS over http is ignored, and would
+            // pin a local `make run` to https if it were not).
+            hsts,
+        ))
         .layer(axum::middleware::from_fn(time_limit))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
@@ -132,6 +157,11 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
+
+/// Browser features no page of ours uses, switched off for every page (and
+/// anything a page might embed).
+const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), \
+     bluetooth=(), hid=(), midi=(), display-capture=(), browsing-topics=()";
 
 /// Requests longer than this are stopped.
 const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(30);

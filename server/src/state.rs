@@ -36,4 +36,7 @@ pub struct AppState {
     /// deployed in (where its events start), for creators' payouts.
     #[from_ref(skip)]
     pub sales_reader: Option<(colophon_ledger::SalesReader, u64)>,
+    /// `COLOPHON_METRICS_TOKEN`: what `/metrics` asks for (none: no `/metrics`).
+    #[from_ref(skip)]
+    pub metrics_token: Option<Arc<secrecy::SecretString>>,
 }

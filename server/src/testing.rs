@@ -325,6 +325,39 @@ pub async fn quote_completed(app: &TestApp, tab: &reqwest::Client, order_id: &st
     panic!("quote {order_id} did not complete: {state}");
 }
 
+/// A collector's browser, signed up.
+pub async fn collector(app: &TestApp, email: &str) -> reqwest::Client {
+    let tab = browser();
+    let (s, b) = call(app, &tab, "account/sign_up", &[("email", email), ("password", "correct horse battery")]).await;
+    assert!(s.is_success() || s.is_redirection(), "{s} {b}");
+    tab
+}
+
+/// Publishes the creator's listing `id` from the Studio.
+pub async fn publish(app: &TestApp, c: &Creator, id: i64) {
+    let (s, b) =
+        call(app, &c.tab, "listings/status", &[("listing_id", &id.to_string()), ("status", "published")]).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
+/// `POST /api/v1/orders` from a browser tab: `body` or `{"listing": slug, "price_minor": 1250}`.
+pub async fn order(
+    app: &TestApp,
+    tab: &reqwest::Client,
+    slug: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = tab.post(app.url("/api/v1/orders")).header("sec-fetch-site", "same-origin");
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    let res =
+        req.json(&body.unwrap_or_else(|| json!({"listing": slug, "price_minor": 1250}))).send().await.expect("post");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
 pub fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 3) as u8, 90]));
     let mut out = std::io::Cursor::new(Vec::new());

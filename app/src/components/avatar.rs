@@ -4,21 +4,26 @@ use leptos::prelude::*;
 
 use crate::components::ui::BUTTON_LIGHT;
 
-/// A round picture of `size` CSS pixels.
+/// A round picture of `size` CSS pixels (40, 48 or 64). Sized by class, not
+/// by a `style` attribute, which the Content-Security-Policy does not allow.
 #[component]
 pub fn Avatar(url: Option<String>, name: String, #[prop(default = 48)] size: u32) -> impl IntoView {
-    let style = format!("width: {size}px; height: {size}px");
+    let box_class = match size {
+        ..=40 => "size-10",
+        41..=48 => "size-12",
+        _ => "size-16",
+    };
     match url {
         Some(url) => view! {
-            <img src=url alt=format!("{name}'s picture") width=size height=size style=style
-                class="shrink-0 rounded-full border border-stone-200 object-cover" data-testid="avatar" />
+            <img src=url alt=format!("{name}'s picture") width=size height=size
+                class=format!("{box_class} shrink-0 rounded-full border border-stone-200 object-cover") data-testid="avatar" />
         }
         .into_any(),
         None => {
             let initial = name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
             view! {
-                <span aria-hidden="true" style=style data-testid="avatar-initial"
-                    class="flex shrink-0 items-center justify-center rounded-full bg-amber-100 text-lg font-semibold text-amber-900">
+                <span aria-hidden="true" data-testid="avatar-initial"
+                    class=format!("{box_class} flex shrink-0 items-center justify-center rounded-full bg-amber-100 text-lg font-semibold text-amber-900")>
                     {initial}
                 </span>
             }
@@ -87,15 +92,7 @@ pub fn AvatarEditor(url: Option<String>, name: String) -> impl IntoView {
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    #[derive(serde::Deserialize)]
-    struct Saved {
-        url: String,
-    }
-
-    #[derive(serde::Deserialize)]
-    struct Refused {
-        message: String,
-    }
+    use colophon_api::{Avatar, ErrorBody};
 
     pub async fn put(file: web_sys::File) -> Result<String, String> {
         let resp = gloo_net::http::Request::put("/api/v1/me/avatar")
@@ -106,11 +103,11 @@ mod browser {
             .map_err(|e| format!("The picture did not reach the server ({e}); try again."))?;
         if !resp.ok() {
             return Err(resp
-                .json::<Refused>()
+                .json::<ErrorBody>()
                 .await
                 .map(|r| r.message)
                 .unwrap_or_else(|_| format!("The server answered {}.", resp.status())));
         }
-        resp.json::<Saved>().await.map(|s| s.url).map_err(|e| e.to_string())
+        resp.json::<Avatar>().await.map(|s| s.url).map_err(|e| e.to_string())
     }
 }

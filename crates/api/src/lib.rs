@@ -29,7 +29,7 @@ pub use payments::{
     WalletTransaction,
 };
 pub use studio::{
-    ActiveKey, FileVersion, LicenseRequest, ListingKind, ListingRequest, ListingStatus, Me, MeCreator, Sale, Scope,
-    StatusChange, StudioListing, UnknownWord,
+    ActiveKey, Avatar, FileVersion, LicenseRequest, ListingKind, ListingRequest, ListingStatus, Me, MeCreator, Sale,
+    Scope, StatusChange, StudioListing, UnknownWord,
 };
 pub use uploads::{CompleteUpload, RegisteredFile, StartUpload, Upload};

@@ -266,6 +266,19 @@ pub struct LicenseRequest {
     pub notes: String,
 }
 
+/// `PUT /api/v1/me/avatar`: the creator's picture as stored: a 256×256 PNG
+/// re-encoded from what was sent (its metadata dropped).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Avatar {
+    /// Where the picture is served (with its hash, so caches see each new one).
+    pub url: String,
+    /// SHA-256 of the stored PNG; the served picture's `ETag`.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub sha256: String,
+    pub width: u32,
+    pub height: u32,
+}
+
 /// `POST /api/v1/studio/listings/{slug}/status`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

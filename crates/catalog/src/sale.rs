@@ -43,6 +43,32 @@ pub enum Refusal {
     OwnOffer,
 }
 
+impl Refusal {
+    /// A stable word for machines (metrics labels, logs): `sold_out`, `cap_reached`…
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::NotForSale => "not_for_sale",
+            Self::NotStarted(_) => "not_started",
+            Self::Ended(_) => "ended",
+            Self::SoldOut => "sold_out",
+            Self::CapReached(_) => "cap_reached",
+            Self::AlreadyLicensed => "already_licensed",
+            Self::PriceChanged => "price_changed",
+            Self::KeyReused => "key_reused",
+            Self::AllReserved => "all_reserved",
+            Self::QuoteLapsed => "quote_lapsed",
+            Self::NotResellable => "not_resellable",
+            Self::NotHeld => "not_held",
+            Self::NotFromWallet => "not_from_wallet",
+            Self::AlreadyOffered => "already_offered",
+            Self::OfferClosed => "offer_closed",
+            Self::BeingPaid => "being_paid",
+            Self::OwnOffer => "own_offer",
+        }
+    }
+}
+
 impl std::fmt::Display for Refusal {
     /// For people: shown on the listing page and in API errors alike.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

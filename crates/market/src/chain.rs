@@ -311,6 +311,7 @@ impl Market {
         let listing = self.store().listing(quote.listing_id).await?.ok_or(MarketError::Refused(Refusal::NotFound))?;
         let paid = sales.paid(event);
         let reference = format!("{}:{}", event.tx_hash, event.log_index);
+        metrics::counter!("colophon_checkouts_total", "outcome" => "paid_on_chain").increment(1);
         self.issue(
             &quote.order_id,
             quote.account_id,

@@ -112,6 +112,27 @@ impl Market {
         idempotency_key: &str,
         now: DateTime<Utc>,
     ) -> Result<Order, MarketError> {
+        let result = self.buy_once(account_id, buyer_creator_id, listing_id, price_minor, idempotency_key, now).await;
+        let outcome = match &result {
+            Ok(order) if order.replayed => "replayed",
+            Ok(_) => "completed",
+            Err(MarketError::Refused(why)) => why.code(),
+            Err(MarketError::Payment(_)) => "payment_failed",
+            Err(_) => "failed",
+        };
+        metrics::counter!("colophon_checkouts_total", "outcome" => outcome).increment(1);
+        result
+    }
+
+    async fn buy_once(
+        &self,
+        account_id: i64,
+        buyer_creator_id: Option<i64>,
+        listing_id: i64,
+        price_minor: i64,
+        idempotency_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Order, MarketError> {
         if !valid_idempotency_key(idempotency_key) {
             return Err(MarketError::BadIdempotencyKey);
         }

@@ -182,6 +182,14 @@ impl Renderer {
         }
     }
 
+    /// `cpu` or `gpu`: a metrics label.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Cpu(_) => "cpu",
+            Self::Gpu(_) => "gpu",
+        }
+    }
+
     /// "cpu (fast_image_resize, avx2)" or "gpu (NVIDIA H200, Vulkan)".
     pub fn describe(&self) -> String {
         match self {

@@ -19,6 +19,7 @@ mod error;
 mod files;
 mod listings;
 mod log;
+mod ops;
 mod orders;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -44,6 +45,7 @@ pub use listings::{
     ListingKind, ListingRow, ListingStatus, NewCreator, NewListing, SearchPage, SearchQuery, Sort, search_terms,
 };
 pub use log::{ContentEntries, LogEntryRow, NewLogEntry};
+pub use ops::{Backlogs, PoolUse};
 pub use orders::{
     Allocation, ChainPayment, Checkout, NewQuote, OrderRow, Purchase, QuoteRow, QuoteStatus, Quoted, Refusal, SaleRow,
     SaleState,

@@ -155,6 +155,8 @@ impl PreviewWorker {
             Err(e) => jobs.iter().map(|_| Err((format!("the render task failed: {e}"), false))).collect(),
         };
         let render_ms = started.elapsed().as_millis() as i64;
+        metrics::histogram!("colophon_preview_render_seconds", "backend" => self.renderer.kind())
+            .record(started.elapsed().as_secs_f64());
         let finished = jobs.iter().zip(rendered).map(|(job, result)| async move {
             let result = match result {
                 Ok(r) => self.store_previews(job, r, render_ms).await,

@@ -225,6 +225,23 @@ async fn a_pipeline_lists_uploads_signs_and_publishes_with_a_scoped_token() {
         );
         assert_eq!(api.call(&other, Method::GET, "/api/v1/uploads/{id}", &one, None).await.0, 404);
 
+        // The avatar, from a pipeline: a picture in, a 256×256 PNG served; a non-picture refused; removed.
+        let avatar = "/api/v1/me/avatar";
+        let res = api.http.put(app.url(avatar)).bearer_auth(&token).body(png(96, 64)).send().await.expect("put");
+        let (s, a) = api.check(res, &Method::PUT, avatar).await;
+        assert_eq!((s, &a["width"], &a["height"]), (200, &json!(256), &json!(256)), "{a}");
+        let served = api.http.get(app.url(a["url"].as_str().expect("url"))).send().await.expect("get");
+        assert_eq!(served.headers()["etag"], format!("\"{}\"", a["sha256"].as_str().expect("sha")).as_str());
+        let res = api.http.put(app.url(avatar)).bearer_auth(&token).body("not a picture").send().await.expect("put");
+        let (s, e) = api.check(res, &Method::PUT, avatar).await;
+        assert_eq!(s, 400, "{e}");
+        let res = api.http.put(app.url(avatar)).bearer_auth(&reader).body(png(8, 8)).send().await.expect("put");
+        assert_eq!(api.check(res, &Method::PUT, avatar).await.0, 403, "the read scope cannot change it");
+        let res = api.http.delete(app.url(avatar)).bearer_auth(&token).send().await.expect("delete");
+        assert_eq!(api.check(res, &Method::DELETE, avatar).await.0, 204);
+        let gone = api.http.get(app.url(a["url"].as_str().expect("url"))).send().await.expect("get");
+        assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+
         // Not a token, a forged one, none at all.
         for bad in ["nope", &format!("col_{}", "0".repeat(64))] {
             let (s, e) = api.call(bad, Method::GET, "/api/v1/me", "/api/v1/me", None).await;

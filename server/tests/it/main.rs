@@ -8,6 +8,7 @@ mod creator_api;
 mod demo;
 mod ledger_api;
 mod made_with;
+mod metrics;
 mod openapi_snapshot;
 mod orders;
 mod payments;

@@ -6,37 +6,9 @@ use colophon_provenance::{ContentHash, ContentKind, KeyStatus, Receipt, SigningK
 use colophon_store::Backend;
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
-use server::testing::{Creator, TestApp, browser, call, creator_with_key, listing, png, upload};
-
-async fn publish(app: &TestApp, c: &Creator, id: i64) {
-    let (s, b) =
-        call(app, &c.tab, "listings/status", &[("listing_id", &id.to_string()), ("status", "published")]).await;
-    assert_eq!(s, StatusCode::OK, "{b}");
-}
-
-async fn collector(app: &TestApp, email: &str) -> reqwest::Client {
-    let tab = browser();
-    let (s, b) = call(app, &tab, "account/sign_up", &[("email", email), ("password", "correct horse battery")]).await;
-    assert!(s.is_success() || s.is_redirection(), "{s} {b}");
-    tab
-}
-
-async fn order(
-    app: &TestApp,
-    tab: &reqwest::Client,
-    slug: &str,
-    key: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = tab.post(app.url("/api/v1/orders")).header("sec-fetch-site", "same-origin");
-    if let Some(k) = key {
-        req = req.header("idempotency-key", k);
-    }
-    let res =
-        req.json(&body.unwrap_or_else(|| json!({"listing": slug, "price_minor": 1250}))).send().await.expect("post");
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
+use server::testing::{
+    Creator, TestApp, browser, call, collector, creator_with_key, listing, order, png, publish, upload,
+};
 
 #[tokio::test]
 async fn collectors_buy_download_and_keep_receipts_and_only_they_can() {

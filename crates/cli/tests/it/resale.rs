@@ -14,7 +14,7 @@ use colophon_provenance::{ContentHash, ContentKind, SigningKey};
 use colophon_store::Backend;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use server::testing::{Creator, TestApp, browser, call, creator_with_key, listing, png, upload};
+use server::testing::{Creator, TestApp, call, collector, creator_with_key, listing, png, upload};
 
 use super::against_server::{anvil_rpc, colophon, json_out, wait_anchored, write};
 
@@ -35,13 +35,6 @@ async fn pay(app: &TestApp, tab: &reqwest::Client, rpc: &str, wallet: PrivateKey
     let _: Value = chain.raw_request("anvil_mine".into(), (1u64,)).await.expect("mine");
     server::testing::quote_completed(app, tab, q["order_id"].as_str().expect("id")).await;
     receipt.transaction_hash.to_string()
-}
-
-async fn collector(app: &TestApp, email: &str) -> reqwest::Client {
-    let tab = browser();
-    let (s, b) = call(app, &tab, "account/sign_up", &[("email", email), ("password", "correct horse battery")]).await;
-    assert!(s.is_success() || s.is_redirection(), "{b}");
-    tab
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

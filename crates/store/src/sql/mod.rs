@@ -17,6 +17,7 @@ mod avatars;
 mod credits;
 mod listings;
 mod log;
+mod ops;
 mod orders;
 mod previews;
 mod resales;
@@ -27,6 +28,6 @@ mod tokens;
 mod webhooks;
 
 pub(crate) use self::{
-    accounts::*, anchors::*, avatars::*, credits::*, listings::*, log::*, orders::*, previews::*, resales::*,
+    accounts::*, anchors::*, avatars::*, credits::*, listings::*, log::*, ops::*, orders::*, previews::*, resales::*,
     search::*, sessions::*, styles::*, tokens::*, webhooks::*,
 };

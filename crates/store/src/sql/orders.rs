@@ -8,6 +8,23 @@ use crate::orders::{
 use crate::{Allocation, NewLogEntry, OrderRow, Refusal, SaleRow, StoreError};
 use chrono::{DateTime, Utc};
 
+/// `query!` for [`OrderRow`] rows (`o` the order, `l` its listing, `c` the
+/// creator, `f` the file): their columns and joins once, then `$tail`.
+macro_rules! order_rows {
+    ($tail:literal $(, $arg:expr)* $(,)?) => {
+        query!(
+            r#"SELECT o.id AS "id!", o.account_id AS "account_id!: i64", o.listing_id AS "listing_id!: i64", l.slug, l.title, l.kind,
+                  c.display_name AS creator_name, c.handle AS creator_handle, o.file_id, f.sha256, f.file_type,
+                  f.size AS "size!: i64", f.storage_key, o.edition AS "edition: i64", l.edition_size AS "edition_size: i64",
+                  o.price_minor AS "price_minor!: i64", o.currency, o.payment_provider, o.payment_ref, o.buyer_salt,
+                  o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>", o.status AS order_status
+           FROM orders o JOIN listings l ON l.id = o.listing_id JOIN creators c ON c.id = l.creator_id
+                JOIN listing_files f ON f.id = o.file_id
+           "# + $tail $(, $arg)*
+        )
+    };
+}
+
 #[tracing::instrument(skip_all, fields(listing = p.listing_id))]
 pub(crate) async fn checkout<F>(pool: &Pool, p: &Purchase<'_>, sign: F) -> Result<TxOutcome, StoreError>
 where
@@ -348,33 +365,14 @@ pub(crate) async fn set_payment_cursor(pool: &Pool, contract: &str, next_block: 
 }
 
 pub(crate) async fn order(pool: &Pool, id: &str) -> Result<Option<OrderRow>, StoreError> {
-    let row = query!(
-        r#"SELECT o.id AS "id!", o.account_id AS "account_id!: i64", o.listing_id AS "listing_id!: i64", l.slug, l.title, l.kind,
-                  c.display_name AS creator_name, c.handle AS creator_handle, o.file_id, f.sha256, f.file_type,
-                  f.size AS "size!: i64", f.storage_key, o.edition AS "edition: i64", l.edition_size AS "edition_size: i64",
-                  o.price_minor AS "price_minor!: i64", o.currency, o.payment_provider, o.payment_ref, o.buyer_salt,
-                  o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>", o.status AS order_status
-           FROM orders o JOIN listings l ON l.id = o.listing_id JOIN creators c ON c.id = l.creator_id
-                JOIN listing_files f ON f.id = o.file_id
-           WHERE o.id = $1"#,
-        id
-    )
-    .fetch_optional(pool)
-    .await?;
+    let row = order_rows!("WHERE o.id = $1", id).fetch_optional(pool).await?;
     row.map(|r| crate::orders::order_row!(r)).transpose()
 }
 
 pub(crate) async fn account_orders(pool: &Pool, account_id: i64) -> Result<Vec<OrderRow>, StoreError> {
-    let rows = query!(
-        r#"SELECT o.id AS "id!", o.account_id AS "account_id!: i64", o.listing_id AS "listing_id!: i64", l.slug, l.title, l.kind,
-                  c.display_name AS creator_name, c.handle AS creator_handle, o.file_id, f.sha256, f.file_type,
-                  f.size AS "size!: i64", f.storage_key, o.edition AS "edition: i64", l.edition_size AS "edition_size: i64",
-                  o.price_minor AS "price_minor!: i64", o.currency, o.payment_provider, o.payment_ref, o.buyer_salt,
-                  o.log_leaf AS "log_leaf!: i64", o.created_at AS "created_at!: DateTime<Utc>", o.status AS order_status
-           FROM orders o JOIN listings l ON l.id = o.listing_id JOIN creators c ON c.id = l.creator_id
-                JOIN listing_files f ON f.id = o.file_id
-           WHERE o.account_id = $1 AND o.status = 'paid'
-           ORDER BY o.created_at DESC, o.log_leaf DESC"#,
+    let rows = order_rows!(
+        "WHERE o.account_id = $1 AND o.status = 'paid'
+           ORDER BY o.created_at DESC, o.log_leaf DESC",
         account_id
     )
     .fetch_all(pool)
