@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 COLOPHON_ADDR=127.0.0.1:0 COLOPHON_DATA_DIR="$work/data" COLOPHON_ANVIL_PORT=0 COLOPHON_ANVIL_BIN="$anvil" \
-  COLOPHON_DEMO=1 COLOPHON_LOG=warn DATABASE_URL= "$bin" > "$work/server.out" 2>&1 &
+  COLOPHON_DEMO=1 COLOPHON_LOG=warn COLOPHON_RATE_SEARCH=0 DATABASE_URL= "$bin" > "$work/server.out" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 120); do
   url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/server.out" | head -1 || true)

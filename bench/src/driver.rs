@@ -332,6 +332,10 @@ impl LocalServer {
             .env("COLOPHON_DATA_DIR", &self.data)
             .env("COLOPHON_ANVIL_PORT", self.anvil_port.to_string())
             .env("COLOPHON_LOG", "warn")
+            // The drivers are one client generating a crowd's load: no per-address or per-token limits.
+            .env("COLOPHON_RATE_SEARCH", "0")
+            .env("COLOPHON_RATE_API", "0")
+            .env("COLOPHON_RATE_UPLOADS", "0")
             .env_remove("DATABASE_URL")
             .env_remove("COLOPHON_RPC_URL")
             .stdout(log.try_clone()?)

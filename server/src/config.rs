@@ -58,6 +58,10 @@ pub struct Config {
     /// `COLOPHON_METRICS_TOKEN`: the bearer token `/metrics` asks for (at
     /// least 32 characters). Unset, `/metrics` answers 404: it is never public.
     pub metrics_token: Option<SecretString>,
+    /// `COLOPHON_RATE_SEARCH` (per client address), `COLOPHON_RATE_API` (per
+    /// API token), `COLOPHON_RATE_UPLOADS` (upload starts per account): requests
+    /// per minute, `0` for no limit.
+    pub rates: crate::limits::RateSettings,
 }
 
 /// How buyers pay (`COLOPHON_PAYMENTS`).
@@ -280,6 +284,12 @@ impl Config {
                 reason: "use at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
             });
         }
+        let rate_defaults = crate::limits::RateSettings::default();
+        let rates = crate::limits::RateSettings {
+            search_per_minute: parsed(&var, "COLOPHON_RATE_SEARCH")?.unwrap_or(rate_defaults.search_per_minute),
+            api_per_minute: parsed(&var, "COLOPHON_RATE_API")?.unwrap_or(rate_defaults.api_per_minute),
+            uploads_per_minute: parsed(&var, "COLOPHON_RATE_UPLOADS")?.unwrap_or(rate_defaults.uploads_per_minute),
+        };
         let webhook_defaults = crate::jobs::webhooks::WebhookSettings::default();
         let webhooks = crate::jobs::webhooks::WebhookSettings {
             retry_base: parsed::<u64>(&var, "COLOPHON_WEBHOOK_RETRY_BASE_MS")?
@@ -355,6 +365,7 @@ impl Config {
             object_store,
             payments,
             metrics_token: metrics_token.map(SecretString::from),
+            rates,
         })
     }
 }

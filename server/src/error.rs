@@ -31,6 +31,9 @@ pub enum HttpError {
     /// Slow down.
     #[error("{0}")]
     TooManyRequests(String),
+    /// Over a rate limit: `Retry-After` says when to come back.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
     /// The request ran past the server's time limit and was stopped.
     #[error("{0}")]
     Timeout(String),
@@ -65,6 +68,7 @@ impl IntoResponse for HttpError {
             Self::Conflict(msg) => (StatusCode::CONFLICT, "conflict", msg.clone()),
             Self::TooLarge(msg) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", msg.clone()),
             Self::TooManyRequests(msg) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", msg.clone()),
+            Self::RateLimited { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message.clone()),
             Self::Timeout(msg) => (StatusCode::REQUEST_TIMEOUT, "timeout", msg.clone()),
             Self::Unavailable { message, source } => {
                 tracing::warn!(error = %format!("{source:#}"), "{message}");
@@ -80,6 +84,9 @@ impl IntoResponse for HttpError {
             }
         };
         let mut response = (status, Json(colophon_api::ErrorBody { error: code.to_owned(), message })).into_response();
+        if let Self::RateLimited { retry_after, .. } = &self {
+            response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after));
+        }
         if status == StatusCode::UNAUTHORIZED {
             // RFC 6750: API clients learn how to authenticate.
             response

@@ -9,6 +9,7 @@ mod demo;
 pub mod devchain;
 pub mod error;
 pub mod jobs;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod provenance;
@@ -155,6 +156,7 @@ impl Application {
                 (market, Some(watcher), Some((reader, start_block)))
             }
         };
+        let limits = crate::limits::Limits::new(config.rates);
         let state = AppState {
             leptos_options: leptos_options(&config, listener.local_addr()?),
             store,
@@ -169,7 +171,16 @@ impl Application {
             market,
             sales_reader,
             metrics_token: config.metrics_token.clone().map(std::sync::Arc::new),
+            limits: limits.clone(),
         };
+        // Keys whose limits refilled are forgotten once a minute, so memory follows live clients.
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limits.shrink();
+            }
+        });
         if config.demo {
             demo::seed_if_empty(&state).await.context("cannot seed the demo store")?;
             if devchain.is_some() && payment_watcher.is_some() {

@@ -39,4 +39,7 @@ pub struct AppState {
     /// `COLOPHON_METRICS_TOKEN`: what `/metrics` asks for (none: no `/metrics`).
     #[from_ref(skip)]
     pub metrics_token: Option<Arc<secrecy::SecretString>>,
+    /// Rate limits per address, token and account.
+    #[from_ref(skip)]
+    pub limits: crate::limits::Limits,
 }

@@ -39,6 +39,10 @@ pub fn test_config(data_dir: &Path, database_url: Option<String>, extra: &[(&'st
         ("COLOPHON_ANVIL_BIN", anvil_bin()),
         ("COLOPHON_SITE_ROOT", data_dir.join("site").display().to_string()),
         ("COLOPHON_DEMO", "0".to_owned()),
+        // Tests drive many requests from one address and token; `limits.rs` tests turn them on.
+        ("COLOPHON_RATE_SEARCH", "0".to_owned()),
+        ("COLOPHON_RATE_API", "0".to_owned()),
+        ("COLOPHON_RATE_UPLOADS", "0".to_owned()),
     ]);
     if let Some(url) = database_url {
         vars.insert("DATABASE_URL", url);

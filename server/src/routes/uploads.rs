@@ -39,6 +39,7 @@ pub async fn account(state: &AppState, session: &Session) -> Result<AccountRow, 
         (status = 404, description = "Not your listing", body = ErrorBody),
         (status = 409, description = "The listing is archived or you have no active key", body = ErrorBody),
         (status = 413, description = "Larger than the kind's limit", body = ErrorBody),
+        (status = 429, description = "Too many uploads started from this account (`COLOPHON_RATE_UPLOADS` a minute); `Retry-After` says when to try again", body = ErrorBody),
         crate::openapi::CallerRefused,
     ))]
 pub async fn start(
@@ -47,6 +48,7 @@ pub async fn start(
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Upload>), HttpError> {
     let account = caller.require(Scope::Publish)?;
+    state.limits.upload(account.id)?;
     let req: StartUpload = json_body(&body)?;
     Ok((StatusCode::CREATED, Json(state.uploads.start(account, req).await?)))
 }

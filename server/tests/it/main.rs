@@ -7,6 +7,7 @@ mod avatars;
 mod creator_api;
 mod demo;
 mod ledger_api;
+mod limits;
 mod made_with;
 mod metrics;
 mod openapi_snapshot;
