@@ -333,6 +333,7 @@ impl LocalServer {
             .env("COLOPHON_ANVIL_PORT", self.anvil_port.to_string())
             .env("COLOPHON_LOG", "warn")
             // The drivers are one client generating a crowd's load: no per-address or per-token limits.
+            .env("COLOPHON_RATE_SIGN_IN", "0")
             .env("COLOPHON_RATE_SEARCH", "0")
             .env("COLOPHON_RATE_API", "0")
             .env("COLOPHON_RATE_UPLOADS", "0")

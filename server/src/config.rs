@@ -286,6 +286,7 @@ impl Config {
         }
         let rate_defaults = crate::limits::RateSettings::default();
         let rates = crate::limits::RateSettings {
+            sign_in_per_minute: parsed(&var, "COLOPHON_RATE_SIGN_IN")?.unwrap_or(rate_defaults.sign_in_per_minute),
             search_per_minute: parsed(&var, "COLOPHON_RATE_SEARCH")?.unwrap_or(rate_defaults.search_per_minute),
             api_per_minute: parsed(&var, "COLOPHON_RATE_API")?.unwrap_or(rate_defaults.api_per_minute),
             uploads_per_minute: parsed(&var, "COLOPHON_RATE_UPLOADS")?.unwrap_or(rate_defaults.uploads_per_minute),

@@ -163,7 +163,10 @@ impl Application {
             chain,
             anchoring: anchorer.as_ref().map(Anchorer::health),
             sessions,
-            sign_in_limiter: app::auth::SignInLimiter::default(),
+            sign_in_limiter: match config.rates.sign_in_per_minute {
+                0 => app::auth::SignInLimiter::unlimited(),
+                n => app::auth::SignInLimiter::new(n, n),
+            },
             secure_cookies: config.public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
             public_url: config.public_url.clone(),
             public_rpc_url: config.public_rpc_url.clone().or_else(|| devchain.as_ref().map(|d| d.rpc_url.clone())),

@@ -3,7 +3,8 @@
 //! token, upload starts per account. A request over its limit gets `429` with
 //! `Retry-After` (seconds) and a JSON error that says what to wait for.
 //! Configured in requests per minute (`COLOPHON_RATE_SEARCH`,
-//! `COLOPHON_RATE_API`, `COLOPHON_RATE_UPLOADS`); `0` turns a limit off.
+//! `COLOPHON_RATE_API`, `COLOPHON_RATE_UPLOADS`, and `COLOPHON_RATE_SIGN_IN`
+//! for the password forms' own limiter); `0` turns a limit off.
 
 use std::{net::SocketAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
@@ -21,6 +22,9 @@ use crate::{error::HttpError, state::AppState};
 /// Requests per minute for each limit (0: none).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateSettings {
+    /// Sign-in and sign-up attempts per client address and per email (the
+    /// Studio's password form): a burst of this many, refilled over a minute.
+    pub sign_in_per_minute: u32,
     pub search_per_minute: u32,
     pub api_per_minute: u32,
     pub uploads_per_minute: u32,
@@ -28,7 +32,7 @@ pub struct RateSettings {
 
 impl Default for RateSettings {
     fn default() -> Self {
-        Self { search_per_minute: 120, api_per_minute: 600, uploads_per_minute: 30 }
+        Self { sign_in_per_minute: 10, search_per_minute: 120, api_per_minute: 600, uploads_per_minute: 30 }
     }
 }
 

@@ -33,28 +33,26 @@ use crate::{error::HttpError, state::AppState};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Builds the whole router over `state`.
-pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(app::App);
-    let store = state.store.clone();
-    let limiter = state.sign_in_limiter.clone();
-    let market = state.market.clone();
-    let site_url = app::context::SiteUrl(state.public_url.clone());
-    let chain_origin = app::context::ChainOrigin::of(state.public_rpc_url.as_deref());
-    let options = state.leptos_options.clone();
-    let sessions = state.sessions.clone().layer(state.secure_cookies);
-    let limited = state.clone();
-    let hsts = state.secure_cookies.then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"));
-    // What server functions and server-rendered pages (the 404 page included) can reach.
-    let context = move || {
-        provide_context(store.clone());
-        provide_context(limiter.clone());
-        provide_context(market.clone());
-        provide_context(site_url.clone());
-        provide_context(chain_origin.clone());
-    };
+/// The REST API's router, and the path of every route in it: the
+/// authorisation matrix test walks these (`server/tests/it/authz.rs`), so a
+/// route added here cannot be left out of it.
+pub struct Api {
+    router: Router<AppState>,
+    /// Every route's path template, in the order added.
+    pub paths: Vec<&'static str>,
+}
 
-    Router::new()
+impl Api {
+    fn route(mut self, path: &'static str, methods: axum::routing::MethodRouter<AppState>) -> Self {
+        self.paths.push(path);
+        self.router = self.router.route(path, methods);
+        self
+    }
+}
+
+/// Every REST route (the pages and server functions are Leptos's).
+pub fn api() -> Api {
+    Api { router: Router::new(), paths: Vec::new() }
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(crate::metrics::serve))
         .route("/api/v1/log/checkpoint", get(ledger::checkpoint))
@@ -105,6 +103,31 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/api/v1/uploads/{id}/complete", post(uploads::complete))
+}
+
+/// Builds the whole router over `state`.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let store = state.store.clone();
+    let limiter = state.sign_in_limiter.clone();
+    let market = state.market.clone();
+    let site_url = app::context::SiteUrl(state.public_url.clone());
+    let chain_origin = app::context::ChainOrigin::of(state.public_rpc_url.as_deref());
+    let options = state.leptos_options.clone();
+    let sessions = state.sessions.clone().layer(state.secure_cookies);
+    let limited = state.clone();
+    let hsts = state.secure_cookies.then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+    // What server functions and server-rendered pages (the 404 page included) can reach.
+    let context = move || {
+        provide_context(store.clone());
+        provide_context(limiter.clone());
+        provide_context(market.clone());
+        provide_context(site_url.clone());
+        provide_context(chain_origin.clone());
+    };
+
+    api()
+        .router
         // Unknown API paths get a JSON error, not an HTML page.
         .route("/api/{*path}", any(|| async { HttpError::NotFound }))
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))

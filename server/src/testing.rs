@@ -40,6 +40,7 @@ pub fn test_config(data_dir: &Path, database_url: Option<String>, extra: &[(&'st
         ("COLOPHON_SITE_ROOT", data_dir.join("site").display().to_string()),
         ("COLOPHON_DEMO", "0".to_owned()),
         // Tests drive many requests from one address and token; `limits.rs` tests turn them on.
+        ("COLOPHON_RATE_SIGN_IN", "0".to_owned()),
         ("COLOPHON_RATE_SEARCH", "0".to_owned()),
         ("COLOPHON_RATE_API", "0".to_owned()),
         ("COLOPHON_RATE_UPLOADS", "0".to_owned()),

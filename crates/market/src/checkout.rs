@@ -112,7 +112,53 @@ impl Market {
         idempotency_key: &str,
         now: DateTime<Utc>,
     ) -> Result<Order, MarketError> {
-        let result = self.buy_once(account_id, buyer_creator_id, listing_id, price_minor, idempotency_key, now).await;
+        let result = async {
+            if !valid_idempotency_key(idempotency_key) {
+                return Err(MarketError::BadIdempotencyKey);
+            }
+            if let Some(row) = self.store.order_by_key(account_id, idempotency_key).await? {
+                return if row.listing_id == listing_id {
+                    Ok(Order { row, replayed: true })
+                } else {
+                    Err(MarketError::Refused(Refusal::KeyReused))
+                };
+            }
+            let listing = self.listing_for(listing_id, buyer_creator_id).await?;
+            let amount = u64::try_from(price_minor).map_err(|_| MarketError::Refused(Refusal::PriceChanged))?;
+            let reference = self.payments.authorize(amount, &listing.currency, idempotency_key).await?;
+
+            let order_id = new_order_id();
+            let outcome = self
+                .issue(
+                    &order_id,
+                    account_id,
+                    (listing_id, &listing.slug),
+                    price_minor,
+                    idempotency_key,
+                    (self.payments.name(), &reference),
+                    None,
+                    now,
+                )
+                .await;
+            match outcome {
+                Ok(order) if !order.replayed => {
+                    if let Err(e) = self.payments.capture(&reference).await {
+                        // The order stands (it is in the log); the payment is reconciled by the operator.
+                        tracing::error!(order = %order.row.id, error = %e, "capture failed after the order committed");
+                    }
+                    Ok(order)
+                }
+                Ok(order) => {
+                    self.void(&reference).await;
+                    Ok(order)
+                }
+                Err(e) => {
+                    self.void(&reference).await;
+                    Err(e)
+                }
+            }
+        }
+        .await;
         let outcome = match &result {
             Ok(order) if order.replayed => "replayed",
             Ok(_) => "completed",
@@ -122,61 +168,6 @@ impl Market {
         };
         metrics::counter!("colophon_checkouts_total", "outcome" => outcome).increment(1);
         result
-    }
-
-    async fn buy_once(
-        &self,
-        account_id: i64,
-        buyer_creator_id: Option<i64>,
-        listing_id: i64,
-        price_minor: i64,
-        idempotency_key: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Order, MarketError> {
-        if !valid_idempotency_key(idempotency_key) {
-            return Err(MarketError::BadIdempotencyKey);
-        }
-        if let Some(row) = self.store.order_by_key(account_id, idempotency_key).await? {
-            return if row.listing_id == listing_id {
-                Ok(Order { row, replayed: true })
-            } else {
-                Err(MarketError::Refused(Refusal::KeyReused))
-            };
-        }
-        let listing = self.listing_for(listing_id, buyer_creator_id).await?;
-        let amount = u64::try_from(price_minor).map_err(|_| MarketError::Refused(Refusal::PriceChanged))?;
-        let reference = self.payments.authorize(amount, &listing.currency, idempotency_key).await?;
-
-        let order_id = new_order_id();
-        let outcome = self
-            .issue(
-                &order_id,
-                account_id,
-                (listing_id, &listing.slug),
-                price_minor,
-                idempotency_key,
-                (self.payments.name(), &reference),
-                None,
-                now,
-            )
-            .await;
-        match outcome {
-            Ok(order) if !order.replayed => {
-                if let Err(e) = self.payments.capture(&reference).await {
-                    // The order stands (it is in the log); the payment is reconciled by the operator.
-                    tracing::error!(order = %order.row.id, error = %e, "capture failed after the order committed");
-                }
-                Ok(order)
-            }
-            Ok(order) => {
-                self.void(&reference).await;
-                Ok(order)
-            }
-            Err(e) => {
-                self.void(&reference).await;
-                Err(e)
-            }
-        }
     }
 
     /// The listing a buyer may try to buy: it exists, is not a draft, and is

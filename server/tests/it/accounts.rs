@@ -86,7 +86,7 @@ async fn sign_up_in_out_with_session_cookies() {
 
 #[tokio::test]
 async fn cross_origin_posts_are_refused_and_sign_in_is_rate_limited() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+    let app = TestApp::spawn_env(Backend::Sqlite, &[("COLOPHON_RATE_SIGN_IN", "10".to_owned())]).await;
     let creds = [("email", "eve@example.com"), ("password", "correct horse battery")];
     for (name, value) in [("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")] {
         let res = browser()

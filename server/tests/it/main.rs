@@ -3,6 +3,7 @@
 
 mod accounts;
 mod anchoring;
+mod authz;
 mod avatars;
 mod creator_api;
 mod demo;
