@@ -1,7 +1,8 @@
 // Starts the real server (the debug build `make test` made) on a free port with
 // a fresh data directory and its own anvil, and a headless Debian Chromium.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, existsSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, existsSync, appendFileSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { before, after } from 'node:test';
@@ -125,6 +126,22 @@ export async function launchBrowser() {
 /** Resolves once the page has hydrated (the layout flips data-hydrated in an effect). */
 export async function waitForHydration(page) {
   await page.locator('[data-hydrated="true"]').waitFor({ timeout: 20_000 });
+  await auditAccessibility(page);
+}
+
+/** axe-core, the accessibility engine browsers' own audits use. */
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Fails unless the page, as it stands, passes axe-core's WCAG 2 A and AA
+ * rules. Every journey runs it on every page it waits to hydrate. Injected
+ * through the DevTools protocol, which the page's CSP does not govern. */
+export async function auditAccessibility(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+  });
+  assert.deepEqual(violations, [], `${page.url()} passes WCAG 2 A and AA (axe-core)`);
 }
 
 /** JSON-RPC to a chain node. */

@@ -96,7 +96,7 @@ fn TokenTable(list: Vec<TokenView>, revoke: Action<i64, Result<(), crate::error:
                     let id = t.id;
                     let revoked = t.revoked_at.is_some();
                     view! {
-                        <tr data-testid="token-row" class=if revoked { "text-stone-400" } else { "" }>
+                        <tr data-testid="token-row" class=if revoked { "text-stone-500" } else { "" }>
                             <td>{t.name}</td>
                             <td class="font-mono">{t.prefix}"…"</td>
                             <td>{t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
