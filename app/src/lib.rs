@@ -73,7 +73,9 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/colophon.css" />
-        <Title formatter=|text: String| {
+        // The base title: while a page's own title waits for its data (a
+        // client-side navigation), the document is still called "Colophon".
+        <Title text="" formatter=|text: String| {
             if text.is_empty() { "Colophon".to_owned() } else { format!("{text} · Colophon") }
         } />
         <Meta

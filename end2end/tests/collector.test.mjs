@@ -189,3 +189,64 @@ test('a verifier pages through a popular file’s sales, newest first, each chec
   assert.deepEqual(errors, [], 'no script errors');
   await page.close();
 });
+
+/** Presses Tab until the focused element matches `selector`; every element
+ * focus lands on along the way must show that it has it. */
+async function tabTo(page, selector, max = 80) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const at = await page.evaluate((s) => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return { none: true };
+      const cs = getComputedStyle(el);
+      const outline = cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0;
+      return {
+        match: el.matches(s),
+        visible: outline || (cs.boxShadow && cs.boxShadow !== 'none'),
+        what: `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} ${(el.textContent || el.getAttribute('aria-label') || el.getAttribute('name') || '').trim().slice(0, 40)}`,
+      };
+    }, selector);
+    if (at.none) continue;
+    assert.ok(at.visible, `keyboard focus is visible on ${at.what}`);
+    if (at.match) return;
+  }
+  assert.fail(`Tab never reached ${selector}`);
+}
+
+test('with the keyboard alone, a collector signs up, finds, buys and downloads an edition', async () => {
+  const context = await site.browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(site.server.url + '/sign-up');
+  await waitForHydration(page);
+  await tabTo(page, 'input[name="email"]');
+  await page.keyboard.type('keys@example.com');
+  await tabTo(page, 'input[name="password"]');
+  await page.keyboard.type('only the keyboard here');
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/studio');
+
+  await page.goto(site.server.url + '/');
+  await waitForHydration(page);
+  await tabTo(page, 'input[name="q"]');
+  await page.keyboard.type('tidal');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\?q=tidal/);
+  await page.getByTestId('result-count').filter({ hasText: '1 listing' }).waitFor();
+  await tabTo(page, 'a[href="/listings/tidal-memory-demo"]');
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/listings/tidal-memory-demo');
+  await waitForHydration(page);
+  await tabTo(page, '[data-testid="buy"]');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('bought').waitFor();
+
+  await page.goto(site.server.url + '/collection');
+  await waitForHydration(page);
+  await page.getByTestId('owned-title').filter({ hasText: 'Tidal Memory' }).waitFor();
+  await tabTo(page, '[data-testid="download"]');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  const path = join(ARTIFACTS, 'keyboard-original.png');
+  await download.saveAs(path);
+  assert.ok(readFileSync(path).subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'the original PNG');
+  await context.close();
+});
