@@ -126,7 +126,8 @@ async fn main() -> anyhow::Result<()> {
     let bin = PathBuf::from(std::env::var("COLOPHON_SERVER_BIN").unwrap_or("target/release/colophon-server".into()));
     let dir = tempfile::Builder::new().prefix("colophon-soak-").tempdir()?;
     let mut server = LocalServer::new(bin, dir.path().to_path_buf());
-    server.env("COLOPHON_DEMO", "1").env("COLOPHON_ANCHOR_INTERVAL", "5");
+    let metrics_token = "soak-metrics-token-0123456789abcdef0123";
+    server.env("COLOPHON_DEMO", "1").env("COLOPHON_ANCHOR_INTERVAL", "5").env("COLOPHON_METRICS_TOKEN", metrics_token);
     server.start().await?;
     let base = server.base();
     let pid = server.pid().context("server pid")?;
@@ -182,6 +183,8 @@ async fn main() -> anyhow::Result<()> {
         let _ = t.await;
     }
     let elapsed = started.elapsed();
+    // What an operator's Prometheus would have read at the end of the run.
+    let metrics = scrape_metrics(&base, metrics_token).await;
     server.stop().await;
 
     let mut s = stats.lock().expect("stats");
@@ -240,6 +243,13 @@ async fn main() -> anyhow::Result<()> {
         }
         _ => println!("RSS: run too short to compare minute 2 with the last minute (peak {} MiB)", peak / 1024),
     }
+    match metrics {
+        Ok(summary) => println!("{summary}"),
+        Err(e) => {
+            eprintln!("error: /metrics: {e}");
+            failed = true;
+        }
+    }
     for e in &s.first_errors {
         eprintln!("error: {e}");
     }
@@ -248,4 +258,25 @@ async fn main() -> anyhow::Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Scrapes `/metrics` as Prometheus would and picks out the operator's numbers.
+async fn scrape_metrics(base: &str, token: &str) -> anyhow::Result<String> {
+    let res = reqwest::Client::new().get(format!("{base}/metrics")).bearer_auth(token).send().await?;
+    anyhow::ensure!(res.status() == StatusCode::OK, "answered {}", res.status());
+    let text = res.text().await?;
+    let value = |prefix: &str| {
+        text.lines().find(|l| l.starts_with(prefix)).and_then(|l| l.rsplit(' ').next()).unwrap_or("missing").to_owned()
+    };
+    let completed = value("colophon_checkouts_total{outcome=\"completed\"}");
+    anyhow::ensure!(completed != "missing", "no completed checkouts counted");
+    Ok(format!(
+        "/metrics at the end: {} checkouts completed, anchor lag {} leaves / {} s, {} preview jobs queued, pool {} of {} open",
+        completed,
+        value("colophon_anchor_lag_leaves "),
+        value("colophon_anchor_lag_seconds "),
+        value("colophon_preview_jobs{state=\"queued\"}"),
+        value("colophon_db_pool_connections{state=\"open\"}"),
+        value("colophon_db_pool_connections{state=\"max\"}"),
+    ))
 }
