@@ -11,7 +11,7 @@ use sqlx::{Connection as _, Executor as _, PgConnection};
 use chrono::Utc;
 use colophon_provenance::merkle;
 
-use crate::{Backend, ListingDraft, ListingKind, ListingStatus, NewFile, NewLogEntry, Store};
+use crate::{Backend, ListingDraft, ListingKind, ListingStatus, NewFile, NewLogEntry, SearchQuery, Sort, Store};
 
 /// Both backends, for tests that must pass on each.
 pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
@@ -78,6 +78,36 @@ impl TestDb {
     }
 }
 
+/// A log entry of `data` with placeholder keys (not a real statement: the
+/// store does not read statements), appended now, about no file.
+pub fn log_entry(data: &[u8]) -> NewLogEntry<'_> {
+    NewLogEntry {
+        leaf_hash: merkle::leaf_hash(data),
+        kind: 1,
+        statement: data,
+        public_key: [1; 32],
+        signature: [2; 64],
+        content_hash: None,
+        created_at: Utc::now(),
+    }
+}
+
+/// A Store search for `text`, newest first, first 24, no filters.
+pub fn search(text: &str) -> SearchQuery<'_> {
+    SearchQuery {
+        text,
+        kind: None,
+        creator: None,
+        min_price_minor: None,
+        max_price_minor: None,
+        available_now: false,
+        now: Utc::now(),
+        sort: Sort::Newest,
+        limit: 24,
+        offset: 0,
+    }
+}
+
 /// A draft listing with placeholder terms (an edition of 10 at 25.00 USD,
 /// 5 % resale royalty, no sale window, no cap); a test overrides what it is
 /// about with struct update syntax: `ListingDraft { price_minor: 100, ..draft(c, "s") }`.
@@ -109,15 +139,7 @@ pub async fn publish_with_file(store: &Store, creator_id: i64, listing_id: i64) 
     let data = listing_id.to_be_bytes();
     let mut sha256 = [0xc0; 32];
     sha256[..8].copy_from_slice(&data);
-    let entry = NewLogEntry {
-        leaf_hash: merkle::leaf_hash(&data),
-        kind: 1,
-        statement: &data,
-        public_key: [1; 32],
-        signature: [2; 64],
-        content_hash: Some(sha256),
-        created_at: Utc::now(),
-    };
+    let entry = NewLogEntry { content_hash: Some(sha256), ..log_entry(&data) };
     let id = format!("file-{listing_id}");
     let file = NewFile {
         id: &id,

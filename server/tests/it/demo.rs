@@ -1,23 +1,11 @@
 //! The demo store: seeded once into an empty database through the real
 //! upload and checkout paths, signed, and never seeded twice.
 
-use chrono::Utc;
-use colophon_store::{SearchQuery, Sort};
+use colophon_store::SearchQuery;
 use server::testing::TestApp;
 
 fn all() -> SearchQuery<'static> {
-    SearchQuery {
-        text: "",
-        kind: None,
-        creator: None,
-        min_price_minor: None,
-        max_price_minor: None,
-        available_now: false,
-        now: Utc::now(),
-        sort: Sort::Newest,
-        limit: 100,
-        offset: 0,
-    }
+    SearchQuery { limit: 100, ..colophon_store::testing::search("") }
 }
 
 #[tokio::test]

@@ -2,22 +2,13 @@
 //! moves on both backends.
 
 use chrono::{Duration, Utc};
-use colophon_provenance::merkle;
 use colophon_store::{
     ListingDraft, ListingKind, ListingStatus, NewFile, NewLogEntry, StoreError, UploadRow,
-    testing::{BACKENDS, TestDb},
+    testing::{BACKENDS, TestDb, log_entry},
 };
 
 fn entry(data: &[u8]) -> NewLogEntry<'_> {
-    NewLogEntry {
-        leaf_hash: merkle::leaf_hash(data),
-        kind: 1,
-        statement: data,
-        public_key: [1; 32],
-        signature: [2; 64],
-        content_hash: Some([9; 32]),
-        created_at: Utc::now(),
-    }
+    NewLogEntry { content_hash: Some([9; 32]), ..log_entry(data) }
 }
 
 fn draft(creator_id: i64, slug: &str) -> ListingDraft<'_> {

@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use colophon_provenance::merkle::{self, MemoryTree, verify_consistency, verify_inclusion};
 use colophon_store::{
     AnchorStatus, AnchorUpdate, NewLogEntry, StoreError,
-    testing::{BACKENDS, TestDb},
+    testing::{BACKENDS, TestDb, log_entry},
 };
 
 fn now() -> DateTime<Utc> {
@@ -12,15 +12,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn entry(data: &[u8]) -> NewLogEntry<'_> {
-    NewLogEntry {
-        leaf_hash: merkle::leaf_hash(data),
-        kind: 1,
-        statement: data,
-        public_key: [1; 32],
-        signature: [2; 64],
-        content_hash: None,
-        created_at: now(),
-    }
+    NewLogEntry { created_at: now(), ..log_entry(data) }
 }
 
 #[tokio::test]

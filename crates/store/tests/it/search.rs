@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use colophon_store::{
     ListingDraft, ListingKind, SearchQuery, Sort, Store,
-    testing::{BACKENDS, TestDb, draft, publish_with_file},
+    testing::{BACKENDS, TestDb, draft, publish_with_file, search},
 };
 
 async fn publish(store: &Store, creator_id: i64, n: u8, title: &str, tags: &str, kind: ListingKind, price: i64) -> i64 {
@@ -27,18 +27,7 @@ async fn publish(store: &Store, creator_id: i64, n: u8, title: &str, tags: &str,
 }
 
 fn query(text: &str) -> SearchQuery<'_> {
-    SearchQuery {
-        text,
-        kind: None,
-        creator: None,
-        min_price_minor: None,
-        max_price_minor: None,
-        available_now: false,
-        now: Utc::now(),
-        sort: Sort::Newest,
-        limit: 24,
-        offset: 0,
-    }
+    search(text)
 }
 
 fn titles(page: &colophon_store::SearchPage) -> Vec<&str> {
