@@ -3,9 +3,9 @@
 //! `colophon publish` build it here; the server checks a signed one against
 //! the same rules (its kind from [`content_kind`], its fields from the upload).
 
-use colophon_api::{ListingKind, Upload};
+use colophon_api::{CompleteUpload, ListingKind, Upload};
 use colophon_formats::{FileType, sniff::Accepts};
-use colophon_provenance::{ContentHash, ContentKind, KeyId, Statement};
+use colophon_provenance::{ContentHash, ContentKind, KeyId, SigningKey, Statement, statement::StatementError};
 
 /// The statement kind a listing's files are registered as.
 pub fn content_kind(kind: ListingKind) -> ContentKind {
@@ -47,16 +47,21 @@ pub struct Registration<'a> {
     pub parents: Vec<ContentHash>,
     /// The listing's `license_hash` (hex).
     pub license_hash: &'a str,
-    pub creator_key: KeyId,
     /// The signer's clock, ms since the Unix epoch.
     pub time_ms: u64,
 }
 
 impl Registration<'_> {
+    /// Signs the statement with the creator's key: the body that completes the upload.
+    pub fn sign(self, key: &SigningKey) -> Result<CompleteUpload, StatementError> {
+        let signed = self.statement(key.public_key().key_id()).sign(key)?;
+        Ok(CompleteUpload { statement_hex: hex::encode(&signed.bytes), signature_hex: hex::encode(signed.signature) })
+    }
+
     /// The statement to sign. An image's carries the perceptual hash the
     /// server computed from its bytes (docs/FORMATS.md §12), which the
     /// server refuses to see differ.
-    pub fn statement(self) -> Statement {
+    pub fn statement(self, creator_key: KeyId) -> Statement {
         let perceptual_hash = match self.kind {
             ListingKind::Edition => self.upload.perceptual_hash.as_deref().and_then(phash_bytes),
             ListingKind::Workflow | ListingKind::Lora => None,
@@ -65,7 +70,7 @@ impl Registration<'_> {
             content_hash: self.content_hash,
             content_kind: content_kind(self.kind),
             size: self.upload.size,
-            creator_key: self.creator_key,
+            creator_key,
             listing_id: self.upload.listing_ref.clone(),
             file_id: self.upload.file_id.clone(),
             parents: self.parents,
@@ -78,10 +83,7 @@ impl Registration<'_> {
 
 /// 16 hex digits → the 8 bytes a statement carries.
 fn phash_bytes(h: &str) -> Option<Vec<u8>> {
-    if h.len() != 16 || !h.is_ascii() {
-        return None;
-    }
-    (0..8).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok()).collect()
+    hex::decode(h).ok().filter(|b| b.len() == 8)
 }
 
 #[cfg(test)]
@@ -111,10 +113,9 @@ mod tests {
             content_hash: ContentHash([7; 32]),
             parents: vec![],
             license_hash: &license,
-            creator_key: KeyId([9; 32]),
             time_ms: 42,
         }
-        .statement();
+        .statement(KeyId([9; 32]));
         let Statement::ContentRegistered {
             content_kind,
             size,
@@ -143,10 +144,9 @@ mod tests {
             content_hash: ContentHash([1; 32]),
             parents: vec![ContentHash([2; 32])],
             license_hash: "",
-            creator_key: KeyId([3; 32]),
             time_ms: 1,
         }
-        .statement();
+        .statement(KeyId([3; 32]));
         assert!(matches!(
             lora,
             Statement::ContentRegistered { content_kind: ContentKind::Lora, perceptual_hash: None, ref parents, .. }

@@ -134,7 +134,7 @@ pub(super) async fn upload(
     #[cfg(feature = "hydrate")]
     {
         use browser::{CHUNK, parents_of, post, resumable, status, unfinished};
-        use colophon_api::{CompleteUpload, RegisteredFile, StartUpload, Upload};
+        use colophon_api::{RegisteredFile, StartUpload, Upload};
         use colophon_catalog::registration::Registration;
         use gloo_net::http::Request;
         // The key that signs is the active one now (it may have just been generated or rotated).
@@ -190,22 +190,18 @@ pub(super) async fn upload(
         // 6. Sign. Every byte is there: an image's status now carries the
         //    perceptual hash its statement names (docs/FORMATS.md §12).
         let done = if kind == ListingKind::Edition { status(&url).await? } else { up };
-        let signed = Registration {
+        let body = Registration {
             upload: &done,
             kind,
             content_hash: sha,
             parents,
             license_hash,
-            creator_key: key.public_key().key_id(),
             time_ms: crate::pages::keys::browser::now_ms(),
         }
-        .statement()
         .sign(&key)
         .map_err(|e| e.to_string())?;
         // 7. Complete: the server re-hashes, validates and logs.
         progress.set(Some(("Verifying on the server".into(), 1.0)));
-        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-        let body = CompleteUpload { statement_hex: hex(&signed.bytes), signature_hex: hex(&signed.signature) };
         // On a refusal the id is kept: if the server kept the upload, the next try resumes it.
         let r: RegisteredFile = post(&format!("{url}/complete"), &body).await?;
         unfinished::forget(listing_id, &sha);

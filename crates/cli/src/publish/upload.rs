@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use colophon_api::{CompleteUpload, ListingKind, RegisteredFile, StartUpload, StudioListing, Upload};
+use colophon_api::{ListingKind, RegisteredFile, StartUpload, StudioListing, Upload};
 use colophon_catalog::registration::{Registration, content_kind};
 use colophon_formats::{FileType, sniff};
 use colophon_provenance::{ContentHash, SigningKey};
@@ -162,20 +162,16 @@ pub async fn upload(
         .ok()
         .and_then(|d| u64::try_from(d.as_millis()).ok())
         .ok_or("the clock is before 1970")?;
-    let signed = Registration {
+    let body = Registration {
         upload: &done,
         kind: f.kind,
         content_hash: f.hash,
         parents,
         license_hash: &listing.license_hash,
-        creator_key: key.public_key().key_id(),
         time_ms,
     }
-    .statement()
     .sign(key)
     .map_err(|e| format!("cannot sign: {e}"))?;
-    let body =
-        CompleteUpload { statement_hex: hex::encode(&signed.bytes), signature_hex: hex::encode(signed.signature) };
     let file = api.complete(id, &body).await?;
     state.uploads.remove(&entry);
     state.save(state_path)?;
