@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Store page throughput and tail latency: colophon-server (release build)
-# rendering `/` over the demo store (search, 12 cards, full SSR with the
-# database read) against nginx serving the very same HTML bytes from disk.
-# wrk on loopback, 64 connections, 2 threads, the same duration for each.
+# Anonymous page throughput and tail latency: colophon-server (release build)
+# answering the Store (`/`), a search (`/?q=ink`) and a listing page over the
+# demo store, as anonymous visitors get them (the page cache on, as
+# `make run` has it: server/src/page_cache.rs), against nginx serving the very
+# same HTML bytes from disk. wrk on loopback, 64 connections, 2 threads, the
+# same duration for each. COLOPHON_PAGE_CACHE_MS=0 measures rendering alone.
 # Usage: bench/store-page.sh [SECONDS] [RUNS]   (defaults 15, 3). Prints a table of medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,8 +38,14 @@ done
 [ -n "${url:-}" ] || { echo "the server did not start:" >&2; cat "$work/server.out" >&2; exit 1; }
 
 mkdir -p "$work/www"
-curl -sf "$url/" -o "$work/www/index.html"
-grep -q 'Tidal Memory' "$work/www/index.html" || { echo "the store page has no demo listings" >&2; exit 1; }
+pages=("/" "/?q=ink" "/listings/tidal-memory-demo")
+names=("Store page \`/\`" "Store search \`/?q=ink\`" "Listing page")
+locations=""
+for i in "${!pages[@]}"; do
+  curl -sf "$url${pages[$i]}" -o "$work/www/p$i.html"
+  grep -q 'Tidal Memory' "$work/www/p$i.html" || { echo "${pages[$i]} does not show the demo listing" >&2; exit 1; }
+  locations+="    location = /p$i { default_type text/html; try_files /p$i.html =404; }"$'\n'
+done
 port=$(( 20000 + RANDOM % 20000 ))
 cat > "$work/nginx.conf" <<CONF
 worker_processes auto;
@@ -49,8 +57,7 @@ http {
   server {
     listen 127.0.0.1:$port;
     root $work/www;
-    location = / { default_type text/html; try_files /index.html =404; }
-  }
+$locations  }
 }
 CONF
 nginx -c "$work/nginx.conf"
@@ -59,22 +66,26 @@ sleep 0.5
 run() { # prints "requests/s p99"
   wrk -t2 -c64 -d"${secs}s" --latency "$1" | awk '/Requests\/sec/ {rps=$2} /^ +99%/ {p99=$2} END {print rps, p99}'
 }
-wrk -t2 -c64 -d2s "$url/" >/dev/null # warm up both
-wrk -t2 -c64 -d2s "http://127.0.0.1:$port/" >/dev/null
-# Alternate ours and the peer, $runs rounds; medians of each.
-ours=() peer=()
-for _ in $(seq 1 "$runs"); do
-  ours+=("$(run "$url/")")
-  peer+=("$(run "http://127.0.0.1:$port/")")
-done
 median_of() { printf '%s\n' "$@" | sort -g -k1,1 | sed -n "$(( ($# + 1) / 2 ))p"; }
-read -r ours_rps ours_p99 < <(median_of "${ours[@]}")
-read -r peer_rps peer_p99 < <(median_of "${peer[@]}")
-bytes=$(wc -c < "$work/www/index.html")
-echo "| server | requests/s (median of $runs) | p99 latency |"
-echo "|---|---|---|"
-echo "| colophon-server, \`/\` (SSR, demo store, ${bytes} bytes) | $ours_rps | $ours_p99 |"
-echo "| nginx, the same bytes from disk | $peer_rps | $peer_p99 |"
-ratio=$(awk -v a="$ours_rps" -v b="$peer_rps" 'BEGIN { printf "%.2f", a / b }')
-echo "ratio: $ratio of nginx (wrk -t2 -c64 -d${secs}s, loopback)"
-bench_result "Store page \`/\` (SSR + search), requests/s" "$ours_rps req/s (p99 $ours_p99)" "nginx, same bytes: $peer_rps req/s (p99 $peer_p99)" "${ratio}×" "bench/store-page.sh $secs $runs"
+mode="page cache on"
+[ "${COLOPHON_PAGE_CACHE_MS:-}" = 0 ] && mode="page cache off"
+echo "| page ($mode) | bytes | colophon-server req/s (median of $runs) | p99 | nginx, same bytes, req/s | p99 | ratio |"
+echo "|---|---|---|---|---|---|---|"
+for i in "${!pages[@]}"; do
+  ours_url="$url${pages[$i]}" peer_url="http://127.0.0.1:$port/p$i"
+  wrk -t2 -c64 -d2s "$ours_url" >/dev/null # warm up both
+  wrk -t2 -c64 -d2s "$peer_url" >/dev/null
+  # Alternate ours and the peer, $runs rounds; medians of each.
+  ours=() peer=()
+  for _ in $(seq 1 "$runs"); do
+    ours+=("$(run "$ours_url")")
+    peer+=("$(run "$peer_url")")
+  done
+  read -r ours_rps ours_p99 < <(median_of "${ours[@]}")
+  read -r peer_rps peer_p99 < <(median_of "${peer[@]}")
+  bytes=$(wc -c < "$work/www/p$i.html")
+  ratio=$(awk -v a="$ours_rps" -v b="$peer_rps" 'BEGIN { printf "%.2f", a / b }')
+  echo "| ${names[$i]} | $bytes | $ours_rps | $ours_p99 | $peer_rps | $peer_p99 | ${ratio}× |"
+  bench_result "${names[$i]}, anonymous ($mode), requests/s" "$ours_rps req/s (p99 $ours_p99)" "nginx, same bytes: $peer_rps req/s (p99 $peer_p99)" "${ratio}×" "bench/store-page.sh $secs $runs"
+done
+echo "(wrk -t2 -c64 -d${secs}s, loopback)"

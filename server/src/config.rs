@@ -62,6 +62,9 @@ pub struct Config {
     /// API token), `COLOPHON_RATE_UPLOADS` (upload starts per account): requests
     /// per minute, `0` for no limit.
     pub rates: crate::limits::RateSettings,
+    /// `COLOPHON_PAGE_CACHE_MS`: how long anonymous pages are kept (default
+    /// 1000; `0` renders every request).
+    pub page_cache: crate::page_cache::Settings,
 }
 
 /// How buyers pay (`COLOPHON_PAYMENTS`).
@@ -285,6 +288,11 @@ impl Config {
             });
         }
         let rate_defaults = crate::limits::RateSettings::default();
+        let page_cache = crate::page_cache::Settings {
+            ttl: parsed::<u64>(&var, "COLOPHON_PAGE_CACHE_MS")?
+                .map_or(crate::page_cache::Settings::default().ttl, std::time::Duration::from_millis),
+            ..crate::page_cache::Settings::default()
+        };
         let rates = crate::limits::RateSettings {
             sign_in_per_minute: parsed(&var, "COLOPHON_RATE_SIGN_IN")?.unwrap_or(rate_defaults.sign_in_per_minute),
             search_per_minute: parsed(&var, "COLOPHON_RATE_SEARCH")?.unwrap_or(rate_defaults.search_per_minute),
@@ -367,6 +375,7 @@ impl Config {
             payments,
             metrics_token: metrics_token.map(SecretString::from),
             rates,
+            page_cache,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Background work that runs beside the web server.
 
 pub mod anchor;
+pub mod lease;
 pub mod payments;
 pub mod previews;
 pub mod webhooks;

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod page_cache;
 pub mod provenance;
 pub mod routes;
 pub mod sessions;
@@ -42,7 +43,7 @@ pub struct Application {
     anchorer: Option<Anchorer>,
     previews: Option<jobs::previews::PreviewWorker>,
     webhooks: jobs::webhooks::WebhookWorker,
-    payment_watcher: Option<colophon_market::chain::PaymentWatcher>,
+    payment_watcher: Option<(colophon_market::chain::PaymentWatcher, jobs::lease::Lease)>,
 }
 
 impl Application {
@@ -63,6 +64,8 @@ impl Application {
         let store = Store::connect(config.database_url.expose_secret()).await.context("cannot open the database")?;
         tracing::info!(backend = store.backend().name(), "database ready");
 
+        // This process's name in the `leases` table (one anchorer, one payment watcher per database).
+        let holder = jobs::lease::Lease::process_holder();
         let (chain, devchain, signer) = match &config.chain {
             ChainConfig::Local(local) => {
                 let dev = devchain::DevChain::start(local, &config.data_dir.join("chain")).await?;
@@ -91,7 +94,11 @@ impl Application {
                 let signing = Chain::connect_with_signer(&rpc_url, chain.registry(), Some(chain.chain_id()), signer)
                     .await
                     .context("cannot connect the anchor key to the chain")?;
-                Some(Anchorer::new(store.clone(), signing, config.anchor))
+                Some(Anchorer::new(store.clone(), signing, config.anchor).with_lease(jobs::lease::Lease::new(
+                    store.clone(),
+                    "anchor",
+                    holder.clone(),
+                )))
             }
             None => None,
         };
@@ -153,7 +160,8 @@ impl Application {
                     p.confirmations,
                     start_block,
                 );
-                (market, Some(watcher), Some((reader, start_block)))
+                let lease = jobs::lease::Lease::new(store.clone(), "payments", holder.clone());
+                (market, Some((watcher, lease)), Some((reader, start_block)))
             }
         };
         let limits = crate::limits::Limits::new(config.rates);
@@ -175,6 +183,7 @@ impl Application {
             sales_reader,
             metrics_token: config.metrics_token.clone().map(std::sync::Arc::new),
             limits: limits.clone(),
+            page_cache: page_cache::PageCache::new(config.page_cache),
         };
         // Keys whose limits refilled are forgotten once a minute, so memory follows live clients.
         tokio::spawn(async move {
@@ -227,7 +236,8 @@ impl Application {
         let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
         let preview_task = self.previews.map(|p| tokio::spawn(p.run(jobs_stopped.clone())));
         let webhook_task = tokio::spawn(self.webhooks.run(jobs_stopped.clone()));
-        let payment_task = self.payment_watcher.map(|w| tokio::spawn(jobs::payments::run(w, jobs_stopped.clone())));
+        let payment_task =
+            self.payment_watcher.map(|(w, lease)| tokio::spawn(jobs::payments::run(w, lease, jobs_stopped.clone())));
         let anchor_task = self.anchorer.map(|a| tokio::spawn(a.run(jobs_stopped)));
         let (sessions, uploads) = (self.state.sessions.clone(), self.state.uploads.clone());
         let session_sweeper = tokio::spawn(async move {

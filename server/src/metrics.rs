@@ -63,6 +63,14 @@ pub fn install() {
         metrics::Unit::Seconds,
         "Time to render one file's previews, by backend (gpu or cpu)."
     );
+    metrics::describe_counter!(
+        "colophon_previews_rendered_total",
+        "Files whose previews this process rendered and stored, by backend."
+    );
+    metrics::describe_gauge!(
+        "colophon_lease_held",
+        "1 while this process holds the role's lease (anchor, payments): one process per database does each."
+    );
     metrics::describe_gauge!("colophon_anchor_lag_leaves", "Log entries not yet covered by a confirmed anchor.");
     metrics::describe_gauge!(
         "colophon_anchor_lag_seconds",

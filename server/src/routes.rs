@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let sessions = state.sessions.clone().layer(state.secure_cookies);
     let limited = state.clone();
+    let page_cache = state.page_cache.clone();
     let hsts = state.secure_cookies.then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     // What server functions and server-rendered pages (the 404 page included) can reach.
     let context = move || {
@@ -133,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(page_cache, crate::page_cache::serve))
         .layer(axum::middleware::from_fn_with_state(limited, crate::limits::enforce))
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(axum::middleware::from_fn(crate::csrf::cross_origin_protection))

@@ -42,4 +42,7 @@ pub struct AppState {
     /// Rate limits per address, token and account.
     #[from_ref(skip)]
     pub limits: crate::limits::Limits,
+    /// Anonymous pages, kept briefly.
+    #[from_ref(skip)]
+    pub page_cache: crate::page_cache::PageCache,
 }

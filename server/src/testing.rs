@@ -44,6 +44,8 @@ pub fn test_config(data_dir: &Path, database_url: Option<String>, extra: &[(&'st
         ("COLOPHON_RATE_SEARCH", "0".to_owned()),
         ("COLOPHON_RATE_API", "0".to_owned()),
         ("COLOPHON_RATE_UPLOADS", "0".to_owned()),
+        // Tests seed through the store, which the page cache cannot see; `page_cache.rs` turns it on.
+        ("COLOPHON_PAGE_CACHE_MS", "0".to_owned()),
     ]);
     if let Some(url) = database_url {
         vars.insert("DATABASE_URL", url);
@@ -86,6 +88,21 @@ impl TestApp {
             _data: None,
             stop: Some(stop),
             handle: Some(handle),
+        }
+    }
+
+    /// A server another process runs at `addr` on the database `store` reads
+    /// (scale-out tests); [`TestApp::stop`] leaves it running.
+    pub fn attach(addr: SocketAddr, store: Store, data_dir: &Path) -> Self {
+        Self {
+            addr,
+            client: reqwest::Client::new(),
+            store,
+            data_dir: data_dir.to_owned(),
+            db: None,
+            _data: None,
+            stop: None,
+            handle: None,
         }
     }
 

@@ -38,6 +38,30 @@ impl Store {
         dispatch!(self, entry_time(leaf))
     }
 
+    /// Takes or renews the lease `name` for `holder` until `until`: true when
+    /// `holder` holds it now (it was free, expired, released, or already
+    /// `holder`'s), false when another holder's lease is still running. One
+    /// statement, so two processes asking at once cannot both win.
+    pub async fn hold_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, hold_lease(name, holder, now.timestamp_millis(), until.timestamp_millis()))
+    }
+
+    /// Gives the lease up at once (a clean stop), if `holder` holds it.
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        dispatch!(self, release_lease(name, holder))
+    }
+
+    /// Who holds the lease `name` at `now`, if anyone.
+    pub async fn lease_holder(&self, name: &str, now: DateTime<Utc>) -> Result<Option<String>, StoreError> {
+        dispatch!(self, lease_holder(name, now.timestamp_millis()))
+    }
+
     /// How much of the pool is in use.
     pub fn pool_use(&self) -> PoolUse {
         match self {

@@ -18,6 +18,8 @@ use colophon_store::{AnchorRow, AnchorStatus, AnchorUpdate, Store, StoreError};
 use serde::Serialize;
 use tokio::sync::{RwLock, watch};
 
+use super::lease::{self, Lease};
+
 /// How often and how carefully to anchor.
 #[derive(Clone, Copy, Debug)]
 pub struct AnchorSettings {
@@ -42,6 +44,9 @@ const REORG_WINDOW: u64 = 64;
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct AnchorHealth {
     pub ok: bool,
+    /// Whether this process holds the anchoring lease (one process of many
+    /// anchors; the others stand by and take over when it stops).
+    pub leader: bool,
     /// The largest confirmed anchored size.
     pub anchored_size: u64,
     pub log_size: u64,
@@ -82,6 +87,7 @@ pub struct Anchorer {
     chain: Chain,
     settings: AnchorSettings,
     health: Arc<RwLock<AnchorHealth>>,
+    lease: Option<Lease>,
 }
 
 fn update<'a>(status: AnchorStatus, tx: Option<&'a str>, block: Option<u64>, now: DateTime<Utc>) -> AnchorUpdate<'a> {
@@ -90,7 +96,14 @@ fn update<'a>(status: AnchorStatus, tx: Option<&'a str>, block: Option<u64>, now
 
 impl Anchorer {
     pub fn new(store: Store, chain: Chain, settings: AnchorSettings) -> Self {
-        Self { store, chain, settings, health: Arc::new(RwLock::new(AnchorHealth::default())) }
+        Self { store, chain, settings, health: Arc::new(RwLock::new(AnchorHealth::default())), lease: None }
+    }
+
+    /// Anchors only while holding `lease` (servers sharing a database elect one anchorer).
+    #[must_use]
+    pub fn with_lease(mut self, lease: Lease) -> Self {
+        self.lease = Some(lease);
+        self
     }
 
     /// Shared with `/healthz`.
@@ -103,6 +116,7 @@ impl Anchorer {
     pub async fn tick(&self, due: bool, now: DateTime<Utc>) -> Result<(), AnchorError> {
         let result = self.tick_inner(due, now).await;
         let mut health = self.health.write().await;
+        health.leader = true;
         match &result {
             Ok(()) => {
                 health.ok = true;
@@ -121,13 +135,24 @@ impl Anchorer {
                 health.error = Some(err.public());
             }
         }
+        self.read_sizes(&mut health).await;
+        result
+    }
+
+    async fn read_sizes(&self, health: &mut AnchorHealth) {
         if let Ok(size) = self.store.log_size().await {
             health.log_size = size;
         }
         if let Ok(latest) = self.store.latest_confirmed_anchor().await {
             health.anchored_size = latest.map_or(0, |a| a.tree_size);
         }
-        result
+    }
+
+    /// Another process anchors: report what the database says, and no failure of ours.
+    async fn stand_by(&self) {
+        let mut health = self.health.write().await;
+        *health = AnchorHealth { ok: true, leader: false, ..AnchorHealth::default() };
+        self.read_sizes(&mut health).await;
     }
 
     async fn tick_inner(&self, due: bool, now: DateTime<Utc>) -> Result<(), AnchorError> {
@@ -264,6 +289,15 @@ impl Anchorer {
         let mut backoff = Duration::from_secs(1);
         let mut last_anchor = tokio::time::Instant::now();
         loop {
+            if let Some(lease) = &self.lease
+                && !lease.hold().await
+            {
+                self.stand_by().await;
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    _ = shutdown.changed() => return,
+                }
+            }
             let due = last_anchor.elapsed() >= self.settings.interval || self.batch_full().await;
             let wait = match self.tick(due, Utc::now()).await {
                 Ok(()) => {
@@ -276,12 +310,18 @@ impl Anchorer {
                 Err(_) => {
                     let wait = backoff;
                     backoff = (backoff * 2).min(self.settings.interval.max(Duration::from_secs(1)));
-                    wait
+                    // Renew the lease in time even while backing off.
+                    if self.lease.is_some() { wait.min(lease::TTL / 3) } else { wait }
                 }
             };
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = shutdown.changed() => return,
+                _ = shutdown.changed() => {
+                    if let Some(lease) = &self.lease {
+                        lease.release().await;
+                    }
+                    return;
+                }
             }
         }
     }

@@ -7,14 +7,23 @@ use std::time::Duration;
 use colophon_market::chain::PaymentWatcher;
 use tokio::sync::watch;
 
+use super::lease::Lease;
+
 /// Runs until `stop` says so. A round that fails (node or database down) is
 /// logged and retried after the idle wait; nothing is lost: the cursor only
-/// moves after its blocks are done.
-pub async fn run(watcher: PaymentWatcher, mut stop: watch::Receiver<bool>) {
+/// moves after its blocks are done. Only the holder of `lease` watches (one
+/// process of those sharing the database); it releases the lease on stop.
+pub async fn run(watcher: PaymentWatcher, lease: Lease, mut stop: watch::Receiver<bool>) {
     let mut failing = false;
     loop {
         if *stop.borrow() {
             break;
+        }
+        if !lease.hold().await {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                _ = stop.changed() => break,
+            }
         }
         let busy = match watcher.tick().await {
             Ok(report) => {
@@ -39,4 +48,5 @@ pub async fn run(watcher: PaymentWatcher, mut stop: watch::Receiver<bool>) {
             }
         }
     }
+    lease.release().await;
 }

@@ -162,6 +162,9 @@ impl PreviewWorker {
                 Ok(r) => self.store_previews(job, r, render_ms).await,
                 Err(e) => Err(e),
             };
+            if result.is_ok() {
+                metrics::counter!("colophon_previews_rendered_total", "backend" => self.renderer.kind()).increment(1);
+            }
             self.record(job, result).await;
         });
         futures::future::join_all(finished).await;

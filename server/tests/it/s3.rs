@@ -20,9 +20,9 @@ use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 use server::testing::{Creator, TestApp, browser, call, creator_with_key, listing, png, test_config, upload};
 
-const BUCKET: &str = "colophon-test";
+pub(crate) const BUCKET: &str = "colophon-test";
 const ACCESS_KEY: &str = "colophon-access";
-const SECRET_KEY: &str = "s3-secret-never-logged";
+pub(crate) const SECRET_KEY: &str = "s3-secret-never-logged";
 
 /// The s3s-fs binary: `COLOPHON_S3S_BIN`, else `s3s-fs` in cargo's bin directory or on PATH.
 fn s3s_bin() -> PathBuf {
@@ -43,14 +43,14 @@ fn s3s_bin() -> PathBuf {
 }
 
 /// A running S3 server with one bucket, on a port of its choosing.
-struct S3Server {
+pub(crate) struct S3Server {
     child: Child,
     root: tempfile::TempDir,
     endpoint: String,
 }
 
 impl S3Server {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let root = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir(root.path().join(BUCKET)).expect("bucket directory");
         let mut child = Command::new(s3s_bin())
@@ -76,7 +76,7 @@ impl S3Server {
     }
 
     /// The server's configuration for this bucket under `prefix`, with `secret`.
-    fn env(&self, prefix: &str, secret: &str) -> Vec<(&'static str, String)> {
+    pub(crate) fn env(&self, prefix: &str, secret: &str) -> Vec<(&'static str, String)> {
         vec![
             ("COLOPHON_OBJECT_STORE", format!("s3://{BUCKET}/{prefix}")),
             ("AWS_ENDPOINT", self.endpoint.clone()),
@@ -88,7 +88,7 @@ impl S3Server {
     }
 
     /// Every object in the bucket under `prefix`, as relative paths.
-    fn objects(&self, prefix: &str) -> Vec<String> {
+    pub(crate) fn objects(&self, prefix: &str) -> Vec<String> {
         let base = self.root.path().join(BUCKET).join(prefix);
         let mut out = Vec::new();
         walk(&base, &base, &mut out);

@@ -28,3 +28,42 @@ pub(crate) async fn entry_time(pool: &Pool, leaf_index: i64) -> Result<Option<Da
     .fetch_optional(pool)
     .await?)
 }
+
+pub(crate) async fn hold_lease(
+    pool: &Pool,
+    name: &str,
+    holder: &str,
+    now_ms: i64,
+    until_ms: i64,
+) -> Result<bool, StoreError> {
+    // The row is taken when it is ours, or expired; otherwise the conflict
+    // clause's WHERE leaves it alone and nothing is returned.
+    let held = query_scalar!(
+        r#"INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+           WHERE leases.holder = excluded.holder OR leases.expires_at <= $4
+           RETURNING holder AS "holder!: String""#,
+        name,
+        holder,
+        until_ms,
+        now_ms
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(held.is_some())
+}
+
+pub(crate) async fn release_lease(pool: &Pool, name: &str, holder: &str) -> Result<(), StoreError> {
+    query!("DELETE FROM leases WHERE name = $1 AND holder = $2", name, holder).execute(pool).await?;
+    Ok(())
+}
+
+pub(crate) async fn lease_holder(pool: &Pool, name: &str, now_ms: i64) -> Result<Option<String>, StoreError> {
+    Ok(query_scalar!(
+        r#"SELECT holder AS "holder!: String" FROM leases WHERE name = $1 AND expires_at > $2"#,
+        name,
+        now_ms
+    )
+    .fetch_optional(pool)
+    .await?)
+}
