@@ -6,6 +6,17 @@
 #[derive(Clone, Debug)]
 pub struct SiteUrl(pub Option<String>);
 
+/// The stylesheet's URL: content-hashed by the build (`server::assets`), so
+/// browsers keep it for good; the shell links it.
+#[derive(Clone, Debug)]
+pub struct Stylesheet(pub String);
+
+impl Default for Stylesheet {
+    fn default() -> Self {
+        Self("/pkg/colophon.css".into())
+    }
+}
+
 /// The chain's public JSON-RPC endpoint (`COLOPHON_PUBLIC_RPC_URL`), which
 /// /verify and the certificate read the anchored root from, as an origin.
 #[derive(Clone, Debug, Default)]

@@ -18,7 +18,7 @@ pub mod types;
 pub mod wallet;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode, StaticSegment,
     components::{Route, Router, Routes},
@@ -35,6 +35,7 @@ use pages::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    let stylesheet = use_context::<context::Stylesheet>().unwrap_or_default().0;
     view! {
         <!DOCTYPE html>
         <html lang="en" class="h-full">
@@ -42,6 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
+                <link rel="stylesheet" id="leptos" href=stylesheet />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -72,7 +74,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/colophon.css" />
         // The base title: while a page's own title waits for its data (a
         // client-side navigation), the document is still called "Colophon".
         <Title text="" formatter=|text: String| {

@@ -1,5 +1,6 @@
 //! The Colophon web server as a library, so tests can start it on port 0.
 
+pub mod assets;
 pub mod avatars;
 pub mod caller;
 pub mod config;
@@ -320,7 +321,7 @@ fn load_or_create_key(path: &Path) -> anyhow::Result<PrivateKeySigner> {
 
 fn leptos_options(config: &Config, addr: SocketAddr) -> leptos::config::LeptosOptions {
     leptos::config::LeptosOptions::builder()
-        .output_name("colophon")
+        .output_name(assets::AssetNames::read(&config.site_root).output_name)
         .site_root(path_str(&config.site_root))
         .site_pkg_dir("pkg")
         .site_addr(addr)

@@ -117,6 +117,8 @@ pub fn router(state: AppState) -> Router {
     let sessions = state.sessions.clone().layer(state.secure_cookies);
     let limited = state.clone();
     let page_cache = state.page_cache.clone();
+    let site_root = std::path::PathBuf::from(state.leptos_options.site_root.as_ref());
+    let stylesheet = app::context::Stylesheet(crate::assets::AssetNames::read(&site_root).stylesheet);
     let hsts = state.secure_cookies.then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     // What server functions and server-rendered pages (the 404 page included) can reach.
     let context = move || {
@@ -125,12 +127,14 @@ pub fn router(state: AppState) -> Router {
         provide_context(market.clone());
         provide_context(site_url.clone());
         provide_context(chain_origin.clone());
+        provide_context(stylesheet.clone());
     };
 
     api()
         .router
         // Unknown API paths get a JSON error, not an HTML page.
         .route("/api/{*path}", any(|| async { HttpError::NotFound }))
+        .nest("/pkg", crate::assets::router(&site_root))
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .with_state(state)
