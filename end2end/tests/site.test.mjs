@@ -143,3 +143,27 @@ test('pages carry a strict Content-Security-Policy with a fresh nonce, and it st
   const seen = site.browser.cspViolations.splice(0);
   assert.ok(seen.some((v) => /script-src/.test(v)), `the browser reported the blocked script: ${seen}`);
 });
+
+test("the browser's files have content-hashed names, are kept for good and come compressed", async () => {
+  const html = await (await fetch(site.server.url + '/')).text();
+  const js = html.match(/\/pkg\/colophon-[0-9a-f]{16}\.js/)?.[0];
+  const css = html.match(/\/pkg\/colophon-[0-9a-f]{16}\.css/)?.[0];
+  assert.ok(js && css, 'the page links the hashed module and stylesheet');
+  for (const path of [js, js.replace(/\.js$/, '_bg.wasm'), css]) {
+    const res = await fetch(site.server.url + path, { headers: { 'accept-encoding': 'br, gzip' } });
+    assert.equal(res.status, 200, path);
+    assert.equal(res.headers.get('content-encoding'), 'br', `${path} comes as brotli`);
+    assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable', path);
+    await res.arrayBuffer();
+  }
+  const gz = await fetch(site.server.url + css, { headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(gz.headers.get('content-encoding'), 'gzip', 'or gzip where brotli is not accepted');
+  assert.match(await gz.text(), /\.grid\{display:grid\}/, 'and is the stylesheet');
+  // A second anonymous visit to a page is answered from memory, and a reload revalidates.
+  const first = await fetch(site.server.url + '/verify');
+  const tag = first.headers.get('etag');
+  assert.match(tag ?? '', /^W\/"[0-9a-f]+\..+"$/);
+  await first.text();
+  const again = await fetch(site.server.url + '/verify', { headers: { 'if-none-match': tag } });
+  assert.equal(again.status, 304, 'an unchanged page is not sent again');
+});
