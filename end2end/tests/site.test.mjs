@@ -167,3 +167,25 @@ test("the browser's files have content-hashed names, are kept for good and come 
   const again = await fetch(site.server.url + '/verify', { headers: { 'if-none-match': tag } });
   assert.equal(again.status, 304, 'an unchanged page is not sent again');
 });
+
+test('a visitor who asks for less motion gets none', async () => {
+  const context = await site.browser.newContext({ reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  await page.goto(site.server.url + '/');
+  await waitForHydration(page);
+  const moving = await page.evaluate(() => {
+    // What a future component might add: a transition and an endless animation.
+    const probe = document.createElement('div');
+    probe.style.transition = 'opacity 1s';
+    probe.style.animation = 'pulse 2s infinite';
+    document.body.append(probe);
+    return [...document.querySelectorAll('*')]
+      .flatMap((el) => [el, ...['::before', '::after'].map((p) => [el, p])])
+      .map((x) => (Array.isArray(x) ? getComputedStyle(x[0], x[1]) : getComputedStyle(x)))
+      .filter((s) => [s.animationDuration, s.transitionDuration].some((d) => d.split(',').some((v) => parseFloat(v) > 0)))
+      .length;
+  });
+  assert.equal(moving, 0, 'no element animates or transitions');
+  assert.equal(await page.evaluate(() => matchMedia('(prefers-reduced-motion: reduce)').matches), true);
+  await context.close();
+});
