@@ -79,16 +79,7 @@ impl TestApp {
         let handle = tokio::spawn(app.run_until_stopped(async {
             let _ = stopped.await;
         }));
-        Self {
-            addr,
-            client: reqwest::Client::new(),
-            store,
-            data_dir: data_dir.to_owned(),
-            db: None,
-            _data: None,
-            stop: Some(stop),
-            handle: Some(handle),
-        }
+        Self { stop: Some(stop), handle: Some(handle), ..Self::attach(addr, store, data_dir) }
     }
 
     /// A server another process runs at `addr` on the database `store` reads
