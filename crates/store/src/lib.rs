@@ -48,9 +48,11 @@ pub use log::{ContentEntries, LogEntryRow, NewLogEntry};
 pub use ops::{Backlogs, PoolUse};
 pub use orders::{
     Allocation, ChainPayment, Checkout, NewQuote, OrderRow, Purchase, QuoteRow, QuoteStatus, Quoted, Refusal, SaleRow,
-    SaleState,
+    SaleState, TxOutcome,
 };
-pub use previews::{MAX_PREVIEW_ATTEMPTS, NewPreview, PreviewJob, PreviewJobStatus, PreviewRow, SimilarFile};
+pub use previews::{
+    MAX_PREVIEW_ATTEMPTS, NewPreview, PreviewJob, PreviewJobStatus, PreviewRow, SimilarFile, band_probes, phash_bands,
+};
 pub use resales::{CustodyRow, NewOffer, OfferRow, OfferStatus, ResaleQuote, Transfer, TransferAllocation};
 pub use styles::StyleRow;
 pub use tokens::{NewToken, TokenRow};

@@ -78,6 +78,24 @@ async fn read_nodes(conn: &mut Conn, wanted: &[(u32, u64)]) -> Result<NodeMap, S
     Ok(nodes)
 }
 
+/// Files whose perceptual-hash band `k` is in `probes[k]` for some `k`
+/// (crate::previews::band_probes), through the band indexes.
+pub(crate) async fn phash_candidates(pool: &Pool, probes: &[Vec<i64>; 4]) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = query!(
+        r#"SELECT id AS "id!", phash AS "phash!" FROM listing_files WHERE (phash & 65535) = ANY($1::int8[])
+           UNION SELECT id, phash FROM listing_files WHERE ((phash >> 16) & 65535) = ANY($2::int8[])
+           UNION SELECT id, phash FROM listing_files WHERE ((phash >> 32) & 65535) = ANY($3::int8[])
+           UNION SELECT id, phash FROM listing_files WHERE ((phash >> 48) & 65535) = ANY($4::int8[])"#,
+        &probes[0],
+        &probes[1],
+        &probes[2],
+        &probes[3],
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.phash)).collect())
+}
+
 pub(crate) async fn search_listings(pool: &Pool, q: &SearchQuery<'_>) -> Result<SearchPage, StoreError> {
     let terms = crate::listings::search_terms(q.text);
     // Each word (letters and digits only) as a prefix; all must match.

@@ -69,6 +69,32 @@ async fn read_nodes(conn: &mut Conn, wanted: &[(u32, u64)]) -> Result<NodeMap, S
     Ok(nodes)
 }
 
+/// Files whose perceptual-hash band `k` is in `probes[k]` for some `k`
+/// (crate::previews::band_probes), through the band indexes.
+pub(crate) async fn phash_candidates(pool: &Pool, probes: &[Vec<i64>; 4]) -> Result<Vec<(String, i64)>, StoreError> {
+    let lists = probes
+        .iter()
+        .map(|p| serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = query!(
+        r#"SELECT id AS "id!", phash AS "phash!: i64" FROM listing_files
+             WHERE (phash & 65535) IN (SELECT value FROM json_each($1))
+           UNION SELECT id, phash FROM listing_files
+             WHERE ((phash >> 16) & 65535) IN (SELECT value FROM json_each($2))
+           UNION SELECT id, phash FROM listing_files
+             WHERE ((phash >> 32) & 65535) IN (SELECT value FROM json_each($3))
+           UNION SELECT id, phash FROM listing_files
+             WHERE ((phash >> 48) & 65535) IN (SELECT value FROM json_each($4))"#,
+        lists[0],
+        lists[1],
+        lists[2],
+        lists[3]
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.phash)).collect())
+}
+
 pub(crate) async fn search_listings(pool: &Pool, q: &SearchQuery<'_>) -> Result<SearchPage, StoreError> {
     let terms = crate::listings::search_terms(q.text);
     // Each word quoted (it holds letters and digits only) and a prefix.

@@ -111,3 +111,62 @@ async fn files_version_atomically_with_their_log_entry() {
         db.drop_db().await;
     }
 }
+
+#[tokio::test]
+async fn near_duplicates_found_through_the_band_indexes_match_a_full_scan() {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let target = next() as i64;
+    // Mostly unrelated hashes, and some at every distance 0..=14 from the target.
+    let mut hashes: Vec<i64> = (0..240).map(|_| next() as i64).collect();
+    for d in 0..=14u32 {
+        for _ in 0..3 {
+            let mut h = target;
+            let mut flipped = 0;
+            while flipped < d {
+                let bit = next() % 64;
+                if (h ^ target) >> bit & 1 == 0 {
+                    h ^= 1 << bit;
+                    flipped += 1;
+                }
+            }
+            hashes.push(h);
+        }
+    }
+    for backend in BACKENDS {
+        let db = TestDb::new(backend).await;
+        let store = db.store().await;
+        let acc = store.create_account("mira@example.com", "x", Utc::now()).await.expect("account");
+        let cid = store.become_creator(acc, "mira", "Mira", "", Utc::now()).await.expect("creator");
+        let id = store.create_draft(&draft(cid, "tidal")).await.expect("draft");
+        let ids: Vec<String> = (0..hashes.len()).map(|i| format!("fil_{i:04}")).collect();
+        for (i, h) in hashes.iter().enumerate() {
+            let data = i.to_be_bytes();
+            let f = NewFile { phash: Some(*h), ..file(&ids[i], id, None) };
+            store.register_file(&f, &entry(&data)).await.expect("register");
+        }
+        for max in [0, 3, 7, 10, 13, 20] {
+            let found = store.similar_files(target, max, 1000).await.expect("similar");
+            let mut want: Vec<(u32, &str)> = hashes
+                .iter()
+                .zip(&ids)
+                .map(|(h, id)| ((h ^ target).count_ones(), id.as_str()))
+                .filter(|(d, _)| *d <= max)
+                .collect();
+            want.sort();
+            let got: Vec<(u32, &str)> = found.iter().map(|f| (f.distance, f.file_id.as_str())).collect();
+            assert_eq!(got, want, "{backend:?}: within {max} bits");
+        }
+        // Nearest first, cut at the limit.
+        let top = store.similar_files(target, 10, 5).await.expect("similar");
+        assert_eq!(top.len(), 5);
+        assert!(top.windows(2).all(|w| w[0].distance <= w[1].distance));
+        store.close().await;
+        db.drop_db().await;
+    }
+}
