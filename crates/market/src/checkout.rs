@@ -10,6 +10,7 @@ use colophon_store::{
     Allocation, Checkout, ListingKind, ListingStatus, OrderRow, Purchase, Refusal, Store, StoreError,
 };
 
+use crate::group_commit::{DrainGuard, OwnedPurchase, Queue, SaleFacts, Waiting};
 use crate::{OperatorKey, PaymentError, PaymentProvider};
 
 /// Why a purchase did not happen. The messages are for buyers.
@@ -67,11 +68,13 @@ pub struct Market {
     operator: OperatorKey,
     payments: Arc<dyn PaymentProvider>,
     chain: Option<Arc<crate::chain::ChainSales>>,
+    /// Checkouts waiting for the next group commit.
+    queue: Arc<Queue>,
 }
 
 impl Market {
     pub fn new(store: Store, operator: OperatorKey, payments: Arc<dyn PaymentProvider>) -> Self {
-        Self { store, operator, payments, chain: None }
+        Self { store, operator, payments, chain: None, queue: Arc::default() }
     }
 
     /// Also takes payments on chain: quotes signed for `sales`' contract.
@@ -204,9 +207,24 @@ impl Market {
         paid: Option<Paid>,
         now: DateTime<Utc>,
     ) -> Result<Order, MarketError> {
-        let (paid_quote, proof) = paid.map(|p| (p.row, p.proof)).unzip();
+        let (paid_quote, payment) = paid.map(|p| (p.row, p.proof)).unzip();
         let buyer_salt: [u8; 32] = rand::random();
-        let purchase = Purchase {
+        let purchase = OwnedPurchase {
+            order_id: order_id.to_owned(),
+            account_id,
+            listing_id,
+            price_minor,
+            idempotency_key: idempotency_key.to_owned(),
+            payment_provider: payment_provider.to_owned(),
+            payment_ref: payment_ref.to_owned(),
+            buyer_salt,
+            now,
+            paid_quote,
+        };
+        let facts = SaleFacts { listing_slug: slug.to_owned(), buyer_ref: buyer_ref(&buyer_salt, order_id), payment };
+        let (done, outcome) = tokio::sync::oneshot::channel();
+        // The same purchase, borrowed from here, to read its outcome back.
+        let p = Purchase {
             order_id,
             account_id,
             listing_id,
@@ -216,18 +234,49 @@ impl Market {
             payment_ref,
             buyer_salt,
             now,
-            paid_quote,
+            paid_quote: purchase.paid_quote.clone(),
         };
-        let operator = &self.operator;
-        let reference_for = buyer_ref(&buyer_salt, order_id);
-        match self
-            .store
-            .checkout(&purchase, |a| sale_statement(a, slug, reference_for, proof.clone(), now, operator))
-            .await?
-        {
+        if self.queue.push(Waiting { purchase, facts, done }) {
+            let market = self.clone();
+            tokio::spawn(async move { market.drain().await });
+        }
+        let outcome = outcome.await.map_err(|_| StoreError::Corrupt("the checkout batch stopped".into()))??;
+        match self.store.checkout_result(&p, outcome).await? {
             Checkout::Created(row) => Ok(Order { row, replayed: false }),
             Checkout::Replayed(row) => Ok(Order { row, replayed: true }),
             Checkout::Refused(refusal) => Err(MarketError::Refused(refusal)),
+        }
+    }
+
+    /// Runs queued checkouts, a batch per transaction, until none wait.
+    async fn drain(&self) {
+        let _guard = DrainGuard(&self.queue);
+        loop {
+            let batch = self.queue.next_batch();
+            if batch.is_empty() {
+                return;
+            }
+            metrics::histogram!("colophon_checkout_batch_size").record(batch.len() as f64);
+            let purchases: Vec<Purchase<'_>> = batch.iter().map(|w| w.purchase.borrow()).collect();
+            let outcomes = self
+                .store
+                .checkout_batch(&purchases, |i, a| {
+                    let f = &batch[i].facts;
+                    sale_statement(
+                        a,
+                        &f.listing_slug,
+                        f.buyer_ref,
+                        f.payment.clone(),
+                        batch[i].purchase.now,
+                        &self.operator,
+                    )
+                })
+                .await;
+            drop(purchases);
+            for (w, outcome) in batch.into_iter().zip(outcomes) {
+                // A buyer who left gets nothing; their order stands, as it would have.
+                let _ = w.done.send(outcome);
+            }
         }
     }
 

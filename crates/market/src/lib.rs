@@ -5,6 +5,7 @@
 
 pub mod chain;
 mod checkout;
+mod group_commit;
 pub mod listings;
 mod operator;
 mod payments;

@@ -179,8 +179,12 @@ pub(crate) fn node_row(level: i64, idx: i64, hash: &[u8]) -> Result<((u32, u64),
 }
 
 /// The nodes an append of leaf `index` writes, given the siblings it reads.
-pub(crate) fn nodes_for_append(index: u64, leaf: Hash, siblings: NodeMap) -> Result<Vec<(u32, u64, Hash)>, StoreError> {
-    merkle::nodes_completed_by(&siblings, index, leaf).map_err(storage)
+pub(crate) fn nodes_for_append(
+    index: u64,
+    leaf: Hash,
+    siblings: &NodeMap,
+) -> Result<Vec<(u32, u64, Hash)>, StoreError> {
+    merkle::nodes_completed_by(siblings, index, leaf).map_err(storage)
 }
 
 /// A [`LogEntryRow`] from a `query!` record of the `log_entries` columns (both backends).

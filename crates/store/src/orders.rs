@@ -201,12 +201,51 @@ impl Store {
     /// returns the earlier order; a refusal stores nothing.
     pub async fn checkout<F>(&self, p: &Purchase<'_>, sign: F) -> Result<Checkout, StoreError>
     where
-        F: FnOnce(&Allocation) -> Result<SignedStatement, StoreError> + Send,
+        F: Fn(&Allocation) -> Result<SignedStatement, StoreError> + Send + Sync,
     {
         if let Some(existing) = self.order_by_key(p.account_id, p.idempotency_key).await? {
             return Ok(replay(existing, p));
         }
-        let outcome = dispatch!(self, checkout(p, sign))?;
+        let outcome = self.checkout_batch(std::slice::from_ref(p), |_, a| sign(a)).await.pop();
+        self.checkout_result(
+            p,
+            outcome.unwrap_or_else(|| Err(StoreError::Corrupt("a checkout without outcome".into())))?,
+        )
+        .await
+    }
+
+    /// Checks out many purchases in one transaction (a group commit; see
+    /// [`Store::checkout`] for what each gets): each is judged in order, as if
+    /// it were its own transaction after the previous one, and one commit
+    /// makes the accepted ones durable. `sign(i, allocation)` signs purchase
+    /// `i`'s statement. An outcome per purchase, in order; when the batch's
+    /// transaction fails (a key another process just used, a statement that
+    /// cannot be signed), each purchase is tried alone, so one cannot fail the
+    /// others. Pass each outcome to [`Store::checkout_result`].
+    pub async fn checkout_batch<F>(&self, ps: &[Purchase<'_>], sign: F) -> Vec<Result<TxOutcome, StoreError>>
+    where
+        F: Fn(usize, &Allocation) -> Result<SignedStatement, StoreError> + Send + Sync,
+    {
+        let whole: Result<Vec<TxOutcome>, StoreError> = dispatch!(self, checkout_batch(ps, &sign));
+        match whole {
+            Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+            Err(e) if ps.len() <= 1 => vec![Err(e)],
+            Err(e) => {
+                tracing::debug!(error = %e, purchases = ps.len(), "checkout batch failed: each purchase alone");
+                let mut out = Vec::with_capacity(ps.len());
+                for (i, p) in ps.iter().enumerate() {
+                    let one: Result<Vec<TxOutcome>, StoreError> =
+                        dispatch!(self, checkout_batch(std::slice::from_ref(p), &|_, a: &Allocation| sign(i, a)));
+                    out.push(one.and_then(|mut v| v.pop().ok_or_else(|| StoreError::Corrupt("no outcome".into()))));
+                }
+                out
+            }
+        }
+    }
+
+    /// What a purchase's transaction outcome means for the buyer: the order
+    /// made (read back), the earlier order its key made, or why not.
+    pub async fn checkout_result(&self, p: &Purchase<'_>, outcome: TxOutcome) -> Result<Checkout, StoreError> {
         Ok(match outcome {
             TxOutcome::Done => match self.order(p.order_id).await? {
                 Some(order) => Checkout::Created(order),
@@ -326,7 +365,10 @@ impl Store {
 }
 
 /// What the checkout transaction did (backend to [`Store::checkout`]).
-pub(crate) enum TxOutcome {
+/// What one purchase's transaction did (see [`Store::checkout_result`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxOutcome {
+    /// The order was made.
     Done,
     Refused(Refusal),
     /// Another request with the same idempotency key committed first.

@@ -223,3 +223,140 @@ async fn caps_windows_licences_and_ownership() {
         db.drop_db().await;
     }
 }
+
+/// One group commit judges each purchase as if it were its own transaction
+/// after the previous one: what the batch sold counts for the sale rule, a
+/// key twice makes one order, and one purchase whose key another request used
+/// fails only itself.
+#[tokio::test]
+async fn a_batch_judges_each_purchase_after_the_ones_before_it() {
+    use colophon_store::{Checkout, Purchase, TxOutcome};
+    for backend in BACKENDS {
+        let db = TestDb::new(backend).await;
+        let shop = Shop::new(db.store().await).await;
+        let [a, b, c] = shop.buyers(3).await[..] else { unreachable!() };
+        let two = shop.listing(&Terms { size: Some(2), ..EDITION_10 }).await;
+        let capped = shop.listing(&Terms { cap: Some(1), ..EDITION_10 }).await;
+        let lora = shop.listing(&Terms { kind: ListingKind::Lora, size: None, ..EDITION_10 }).await;
+        // `c` already holds an order made with key "taken-key".
+        shop.buy(c, capped, "taken-key").await.expect("earlier order");
+        let now = Utc::now();
+        let keys: Vec<String> = (0..20).map(|i| format!("batch-key-{i}")).collect();
+        let ids: Vec<String> = (0..20).map(|i| format!("ord_batch_{i}")).collect();
+        let purchase = |i: usize, account: i64, listing: i64, key: &'static str| Purchase {
+            order_id: &ids[i],
+            account_id: account,
+            listing_id: listing,
+            price_minor: 2500,
+            idempotency_key: if key.is_empty() { &keys[i] } else { key },
+            payment_provider: "test",
+            payment_ref: "ref",
+            buyer_salt: [i as u8; 32],
+            now,
+            paid_quote: None,
+        };
+        let batch = [
+            purchase(0, a, two, ""),
+            purchase(1, b, two, ""),
+            purchase(2, c, two, ""),          // the third of two: sold out by this batch
+            purchase(3, a, capped, ""),       // a's first of cap 1
+            purchase(4, a, capped, ""),       // a's second: over the cap within the batch
+            purchase(5, a, lora, ""),         // a licence
+            purchase(6, a, lora, ""),         // the same licence again in the batch
+            purchase(7, b, lora, "same-key"), // b's licence...
+            purchase(8, b, lora, "same-key"), // ...and a double click in the same batch
+            purchase(9, b, capped, ""),
+        ];
+        let operator = shop.market.operator().clone();
+        let sign = |a: &colophon_store::Allocation, i: usize| {
+            let statement = colophon_provenance::Statement::LicenseGranted {
+                listing_id: format!("l{i}"),
+                content_hash: colophon_provenance::ContentHash(a.content_hash),
+                licensee_ref: [i as u8; 32],
+                license_terms: colophon_provenance::ContentHash([0; 32]),
+                time_ms: 1,
+                payment: None,
+            };
+            statement.sign(operator.signing_key()).map_err(|e| colophon_store::StoreError::Corrupt(e.to_string()))
+        };
+        let log_before = shop.store.log_size().await.expect("size");
+        let outcomes: Vec<TxOutcome> = shop
+            .store
+            .checkout_batch(&batch, |i, a| sign(a, i))
+            .await
+            .into_iter()
+            .map(|o| o.expect("outcome"))
+            .collect();
+        use TxOutcome::{Done, DuplicateKey, Refused};
+        assert_eq!(
+            outcomes,
+            [
+                Done,
+                Done,
+                Refused(Refusal::SoldOut),
+                Done,
+                Refused(Refusal::CapReached(1)),
+                Done,
+                Refused(Refusal::AlreadyLicensed),
+                Done,
+                DuplicateKey,
+                Done
+            ],
+            "{backend:?}"
+        );
+        // Six orders, six log entries, in batch order; editions 1 and 2 of `two`.
+        assert_eq!(shop.store.log_size().await.expect("size"), log_before + 6);
+        let mut leaves = Vec::new();
+        for (i, p) in batch.iter().enumerate() {
+            let got = shop.store.checkout_result(p, outcomes[i].clone()).await.expect("result");
+            if let Checkout::Created(row) = &got {
+                leaves.push(row.log_leaf);
+                match statement_at(&shop.store, row.log_leaf).await.statement {
+                    colophon_provenance::Statement::LicenseGranted { listing_id, .. } => {
+                        assert_eq!(listing_id, format!("l{i}"), "purchase {i} signed its own statement");
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+            if i == 8 {
+                assert!(matches!(got, Checkout::Replayed(ref row) if row.id == "ord_batch_7"), "{got:?}");
+            }
+        }
+        assert_eq!(leaves, (log_before..log_before + 6).collect::<Vec<_>>());
+        let editions: Vec<Option<i64>> = shop
+            .store
+            .account_orders(a)
+            .await
+            .expect("q")
+            .iter()
+            .chain(&shop.store.account_orders(b).await.expect("q"))
+            .filter(|o| o.listing_id == two)
+            .map(|o| o.edition)
+            .collect();
+        let mut editions = editions;
+        editions.sort_unstable();
+        assert_eq!(editions, [Some(1), Some(2)]);
+        assert_eq!(shop.store.listing(two).await.expect("q").expect("l").sold, 2);
+        // The log's nodes are those of one append at a time.
+        let size = shop.store.log_size().await.expect("size");
+        let mut tree = colophon_provenance::merkle::MemoryTree::new();
+        for leaf in 0..size {
+            tree.push_hash(shop.store.log_entry(leaf).await.expect("q").expect("entry").leaf_hash);
+        }
+        assert_eq!(shop.store.log_root(size).await.expect("root"), tree.root());
+
+        // A key another request already used fails the batch; each is then tried alone.
+        let more = shop.listing(&EDITION_10).await;
+        let again = [purchase(10, c, lora, ""), purchase(11, c, more, "taken-key"), purchase(12, b, more, "")];
+        let log_before = shop.store.log_size().await.expect("size");
+        let outcomes: Vec<TxOutcome> =
+            shop.store.checkout_batch(&again, |i, a| sign(a, i)).await.into_iter().map(|o| o.expect("o")).collect();
+        assert_eq!(outcomes, [Done, DuplicateKey, Done], "{backend:?}");
+        assert_eq!(shop.store.log_size().await.expect("size"), log_before + 2, "the refused one logged nothing");
+        let reused = shop.store.checkout_result(&again[1], outcomes[1].clone()).await.expect("result");
+        assert!(matches!(reused, Checkout::Refused(Refusal::KeyReused)), "{reused:?}");
+        assert_eq!(shop.store.listing(more).await.expect("q").expect("l").sold, 1);
+        shop.store.close().await;
+        db.drop_db().await;
+    }
+}

@@ -15,36 +15,58 @@ pub(crate) async fn append_log_entry(pool: &Pool, e: &NewLogEntry<'_>) -> Result
 
 /// Appends inside the caller's transaction (which must not have written yet on SQLite).
 pub(crate) async fn append_in_tx(tx: &mut Conn, e: &NewLogEntry<'_>) -> Result<u64, StoreError> {
+    let leaves = append_many_in_tx(tx, std::slice::from_ref(e)).await?;
+    Ok(leaves.start)
+}
+
+/// Appends `entries` in order inside the caller's transaction, at the leaf
+/// indexes returned: one head update and one read of the siblings they need
+/// between them (a group commit appends a batch of sales this way).
+pub(crate) async fn append_many_in_tx(
+    tx: &mut Conn,
+    entries: &[NewLogEntry<'_>],
+) -> Result<std::ops::Range<u64>, StoreError> {
+    let count = i64::try_from(entries.len()).map_err(|_| StoreError::Corrupt("batch size".into()))?;
     // The first statement writes: SQLite takes its write lock here, PostgreSQL
     // the head row's lock until commit. Concurrent appends queue behind it
-    // (busy_timeout on SQLite) and each gets the next index.
-    let index = query_scalar!(r#"UPDATE log_head SET size = size + 1 WHERE id = 1 RETURNING size - 1 AS "idx!: i64""#)
-        .fetch_one(&mut *tx)
+    // (busy_timeout on SQLite) and each gets the next indexes.
+    let end =
+        query_scalar!(r#"UPDATE log_head SET size = size + $1 WHERE id = 1 RETURNING size AS "size!: i64""#, count)
+            .fetch_one(&mut *tx)
+            .await?;
+    let end = to_u64(end, "log size")?;
+    let first = end - entries.len() as u64;
+    // What the batch's appends read that the batch does not write itself.
+    let mut wanted: Vec<(u32, u64)> = (first..end).flat_map(append_needs).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut nodes = read_nodes(&mut *tx, &wanted).await?;
+    for (leaf_index, e) in (first..end).zip(entries) {
+        let index = to_i64(leaf_index)?;
+        let kind = i64::from(e.kind);
+        let (leaf_hash, public_key, signature) = (&e.leaf_hash[..], &e.public_key[..], &e.signature[..]);
+        let content_hash = e.content_hash.as_ref().map(|h| &h[..]);
+        query!(
+            "INSERT INTO log_entries (leaf_index, leaf_hash, kind, statement, public_key, signature, content_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            index,
+            leaf_hash,
+            kind,
+            e.statement,
+            public_key,
+            signature,
+            content_hash,
+            e.created_at,
+        )
+        .execute(&mut *tx)
         .await?;
-    let leaf_index = to_u64(index, "log size")?;
-    let siblings = read_nodes(&mut *tx, &append_needs(leaf_index)).await?;
-    let kind = i64::from(e.kind);
-    let (leaf_hash, public_key, signature) = (&e.leaf_hash[..], &e.public_key[..], &e.signature[..]);
-    let content_hash = e.content_hash.as_ref().map(|h| &h[..]);
-    query!(
-        "INSERT INTO log_entries (leaf_index, leaf_hash, kind, statement, public_key, signature, content_hash, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        index,
-        leaf_hash,
-        kind,
-        e.statement,
-        public_key,
-        signature,
-        content_hash,
-        e.created_at,
-    )
-    .execute(&mut *tx)
-    .await?;
-    for (level, idx, hash) in nodes_for_append(leaf_index, e.leaf_hash, siblings)? {
-        let (l, i, h) = (i64::from(level), to_i64(idx)?, &hash[..]);
-        query!("INSERT INTO log_nodes (level, idx, hash) VALUES ($1, $2, $3)", l, i, h).execute(&mut *tx).await?;
+        for (level, idx, hash) in nodes_for_append(leaf_index, e.leaf_hash, &nodes)? {
+            let (l, i, h) = (i64::from(level), to_i64(idx)?, &hash[..]);
+            query!("INSERT INTO log_nodes (level, idx, hash) VALUES ($1, $2, $3)", l, i, h).execute(&mut *tx).await?;
+            nodes.0.insert((level, idx), hash);
+        }
     }
-    Ok(leaf_index)
+    Ok(first..end)
 }
 
 pub(crate) async fn log_size(pool: &Pool) -> Result<u64, StoreError> {

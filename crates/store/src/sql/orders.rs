@@ -1,6 +1,6 @@
 //! Orders: the queries both databases run as written.
 
-use super::{Conn, Pool, append_in_tx};
+use super::{Conn, Pool, append_many_in_tx};
 use crate::log::to_i64;
 use crate::orders::{
     ChainPayment, NewQuote, Purchase, QuoteOutcome, QuoteRow, QuoteStatus, SaleState, TxOutcome, allocation,
@@ -25,116 +25,210 @@ macro_rules! order_rows {
     };
 }
 
-#[tracing::instrument(skip_all, fields(listing = p.listing_id))]
-pub(crate) async fn checkout<F>(pool: &Pool, p: &Purchase<'_>, sign: F) -> Result<TxOutcome, StoreError>
+/// A listing locked by a checkout batch, and what the batch has done to it so far.
+struct Held {
+    state: SaleState,
+    locked: Locked,
+    /// The newest file (what a sale sells), read when the first unit sells.
+    file: Option<(String, Vec<u8>)>,
+    /// The creator's live webhooks, read when the first unit sells.
+    webhooks: Option<Vec<i64>>,
+    sold_at_lock: i64,
+}
+
+/// Checks out `ps` in one transaction (a group commit): the listings are
+/// locked once each, in id order (so batches on other processes cannot
+/// deadlock with this one); each purchase is judged in order by the sale rule
+/// against the locked state plus what the batch already sold, exactly as if
+/// it had been its own transaction after the previous one; the accepted ones'
+/// statements are appended to the log together, and one commit makes them all
+/// durable. A unique violation (a key another process just used) fails the
+/// whole batch: `Err(StoreError::Conflict)`, and the caller runs each alone.
+#[tracing::instrument(skip_all, fields(purchases = ps.len()))]
+pub(crate) async fn checkout_batch<F>(pool: &Pool, ps: &[Purchase<'_>], sign: F) -> Result<Vec<TxOutcome>, StoreError>
 where
-    F: FnOnce(&Allocation) -> Result<colophon_provenance::SignedStatement, StoreError> + Send,
+    F: Fn(usize, &Allocation) -> Result<colophon_provenance::SignedStatement, StoreError> + Send + Sync,
 {
     let mut tx = pool.begin().await?;
-    let Some((state, b)) = lock_listing(&mut tx, p.listing_id).await? else {
-        return Ok(TxOutcome::Refused(Refusal::NotFound));
-    };
-    match &p.paid_quote {
-        // A quote's hold guaranteed this unit when it was made (inside the sale
-        // window, below N, within the buyer's limits), and its price is the one
-        // paid: completing it checks only that it is still open.
-        Some(payment) => {
-            let done = query!(
-                "UPDATE payment_quotes SET status = 'completed', tx_hash = $2, log_index = $3, block_number = $4
-                 WHERE order_id = $1 AND status = 'open' AND listing_id = $5 AND account_id = $6 AND resale_offer_id IS NULL",
+    let mut ids: Vec<i64> = ps.iter().map(|p| p.listing_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut held: std::collections::HashMap<i64, Held> = std::collections::HashMap::with_capacity(ids.len());
+    for id in ids {
+        if let Some((state, locked)) = lock_listing(&mut tx, id).await? {
+            held.insert(id, Held { state, sold_at_lock: state.sold, locked, file: None, webhooks: None });
+        }
+    }
+    let mut outcomes = Vec::with_capacity(ps.len());
+    let mut accepted: Vec<(usize, Allocation)> = Vec::with_capacity(ps.len());
+    let mut keys = std::collections::HashSet::with_capacity(ps.len());
+    // Units this batch has given each (account, listing) so far.
+    let mut bought: std::collections::HashMap<(i64, i64), i64> = std::collections::HashMap::new();
+    for (i, p) in ps.iter().enumerate() {
+        let Some(l) = held.get_mut(&p.listing_id) else {
+            outcomes.push(TxOutcome::Refused(Refusal::NotFound));
+            continue;
+        };
+        if !keys.insert((p.account_id, p.idempotency_key)) {
+            // The same key twice in one batch: the first makes the order.
+            outcomes.push(TxOutcome::DuplicateKey);
+            continue;
+        }
+        let in_batch = bought.get(&(p.account_id, p.listing_id)).copied().unwrap_or(0);
+        match &p.paid_quote {
+            // A quote's hold guaranteed this unit when it was made (inside the sale
+            // window, below N, within the buyer's limits), and its price is the one
+            // paid: completing it checks only that it is still open.
+            Some(payment) => {
+                let done = query!(
+                    "UPDATE payment_quotes SET status = 'completed', tx_hash = $2, log_index = $3, block_number = $4
+                     WHERE order_id = $1 AND status = 'open' AND listing_id = $5 AND account_id = $6 AND resale_offer_id IS NULL",
+                    p.order_id,
+                    payment.tx_hash,
+                    payment.log_index,
+                    payment.block_number,
+                    p.listing_id,
+                    p.account_id,
+                )
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    outcomes.push(TxOutcome::QuoteClosed);
+                    continue;
+                }
+                // Its hold becomes the sale.
+                l.state.reserved -= 1;
+            }
+            None => {
+                if let Some(why) = sale_refusal(
+                    &mut tx,
+                    &l.state,
+                    &l.locked,
+                    (p.account_id, p.listing_id, p.price_minor),
+                    p.now,
+                    in_batch,
+                )
+                .await?
+                {
+                    outcomes.push(TxOutcome::Refused(why));
+                    continue;
+                }
+            }
+        }
+        l.state.sold += 1;
+        bought.insert((p.account_id, p.listing_id), in_batch + 1);
+        if l.file.is_none() {
+            let f = query!(
+                r#"SELECT id AS "id!", sha256 FROM listing_files WHERE listing_id = $1 ORDER BY version DESC LIMIT 1"#,
+                p.listing_id
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            l.file = Some((f.id, f.sha256));
+        }
+        let (file_id, sha256) = l.file.clone().unwrap_or_default();
+        let b = &l.locked;
+        let alloc = allocation(
+            &b.kind,
+            l.state.sold,
+            b.edition_size,
+            b.price_minor,
+            b.currency.clone(),
+            b.license_hash.as_deref(),
+            (file_id, &sha256),
+        )?;
+        accepted.push((i, alloc));
+        outcomes.push(TxOutcome::Done);
+    }
+    if accepted.is_empty() {
+        // Nothing written but the locks' no-op updates.
+        tx.rollback().await?;
+        return Ok(outcomes);
+    }
+    let signed = accepted.iter().map(|(i, a)| sign(*i, a)).collect::<Result<Vec<_>, _>>()?;
+    let entries: Vec<NewLogEntry<'_>> =
+        signed.iter().zip(&accepted).map(|(s, (i, _))| NewLogEntry::from_signed(s, ps[*i].now)).collect();
+    let leaves = append_many_in_tx(&mut tx, &entries).await?;
+    for (id, l) in &held {
+        if l.state.sold != l.sold_at_lock {
+            query!("UPDATE listings SET editions_sold = $2 WHERE id = $1", id, l.state.sold).execute(&mut *tx).await?;
+        }
+    }
+    for ((i, alloc), leaf) in accepted.iter().zip(leaves) {
+        let p = &ps[*i];
+        let leaf = to_i64(leaf)?;
+        let edition = alloc.edition.map(to_i64).transpose()?;
+        let salt = &p.buyer_salt[..];
+        let inserted = query!(
+            "INSERT INTO orders (id, account_id, listing_id, file_id, edition, price_minor, currency, payment_provider,
+                                 payment_ref, idempotency_key, buyer_salt, log_leaf, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            p.order_id,
+            p.account_id,
+            p.listing_id,
+            alloc.file_id,
+            edition,
+            p.price_minor,
+            alloc.currency,
+            p.payment_provider,
+            p.payment_ref,
+            p.idempotency_key,
+            salt,
+            leaf,
+            p.now,
+        )
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                if ps.len() == 1 {
+                    // A concurrent request with the same key committed first.
+                    return Ok(vec![TxOutcome::DuplicateKey]);
+                }
+                return Err(StoreError::Conflict { what: "a purchase in a checkout batch" });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        // The creator's webhooks hear of the sale from this same transaction (an outbox).
+        let l = held.get_mut(&p.listing_id).ok_or_else(|| StoreError::Corrupt("an unlocked listing sold".into()))?;
+        if l.webhooks.is_none() {
+            let ids = query_scalar!(
+                r#"SELECT w.id AS "id!: i64" FROM webhooks w JOIN listings l ON l.creator_id = w.creator_id
+                   WHERE l.id = $1 AND w.disabled_at IS NULL ORDER BY w.id"#,
+                p.listing_id
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            l.webhooks = Some(ids);
+        }
+        let hooks = l.webhooks.as_deref().unwrap_or_default();
+        if hooks.is_empty() {
+            continue;
+        }
+        let payload = crate::webhooks::sale_payload(p, alloc, &l.locked.slug, &l.locked.title, leaf)?;
+        for webhook_id in hooks {
+            query!(
+                "INSERT INTO webhook_deliveries (webhook_id, event, event_id, payload, status, attempts, next_attempt_at, created_at)
+                 VALUES ($1, 'sale', $2, $3, 'pending', 0, $4, $4)",
+                webhook_id,
                 p.order_id,
-                payment.tx_hash,
-                payment.log_index,
-                payment.block_number,
-                p.listing_id,
-                p.account_id,
+                payload,
+                p.now,
             )
             .execute(&mut *tx)
             .await?;
-            if done.rows_affected() != 1 {
-                return Ok(TxOutcome::QuoteClosed);
-            }
-        }
-        None => {
-            if let Some(why) =
-                sale_refusal(&mut tx, &state, &b, (p.account_id, p.listing_id, p.price_minor), p.now).await?
-            {
-                return Ok(TxOutcome::Refused(why));
-            }
         }
     }
-    let sold = query_scalar!(
-        r#"UPDATE listings SET editions_sold = editions_sold + 1 WHERE id = $1 RETURNING editions_sold AS "n!: i64""#,
-        p.listing_id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let file = query!(
-        r#"SELECT id AS "id!", sha256 FROM listing_files WHERE listing_id = $1 ORDER BY version DESC LIMIT 1"#,
-        p.listing_id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let alloc = allocation(
-        &b.kind,
-        sold,
-        b.edition_size,
-        b.price_minor,
-        b.currency,
-        b.license_hash.as_deref(),
-        (file.id, &file.sha256),
-    )?;
-    let signed = sign(&alloc)?;
-    let leaf = to_i64(append_in_tx(&mut tx, &NewLogEntry::from_signed(&signed, p.now)).await?)?;
-    let edition = alloc.edition.map(to_i64).transpose()?;
-    let salt = &p.buyer_salt[..];
-    let inserted = query!(
-        "INSERT INTO orders (id, account_id, listing_id, file_id, edition, price_minor, currency, payment_provider,
-                             payment_ref, idempotency_key, buyer_salt, log_leaf, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        p.order_id,
-        p.account_id,
-        p.listing_id,
-        alloc.file_id,
-        edition,
-        p.price_minor,
-        alloc.currency,
-        p.payment_provider,
-        p.payment_ref,
-        p.idempotency_key,
-        salt,
-        leaf,
-        p.now,
-    )
-    .execute(&mut *tx)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(TxOutcome::DuplicateKey),
-        Err(e) => return Err(e.into()),
-    }
-    // The creator's webhooks hear of the sale from this same transaction (an outbox).
-    let listing = query!("SELECT slug, title FROM listings WHERE id = $1", p.listing_id).fetch_one(&mut *tx).await?;
-    let payload = crate::webhooks::sale_payload(p, &alloc, &listing.slug, &listing.title, leaf)?;
-    query!(
-        "INSERT INTO webhook_deliveries (webhook_id, event, event_id, payload, status, attempts, next_attempt_at, created_at)
-         SELECT w.id, 'sale', $1, $2, 'pending', 0, $3, $3
-         FROM webhooks w JOIN listings l ON l.creator_id = w.creator_id
-         WHERE l.id = $4 AND w.disabled_at IS NULL",
-        p.order_id,
-        payload,
-        p.now,
-        p.listing_id
-    )
-    .execute(&mut *tx)
-    .await?;
     tx.commit().await?;
-    Ok(TxOutcome::Done)
+    Ok(outcomes)
 }
 
 /// What checkout and quoting read of a listing besides the sale rule's state.
 struct Locked {
     kind: String,
+    slug: String,
+    title: String,
     edition_size: Option<i64>,
     price_minor: i64,
     currency: String,
@@ -152,7 +246,7 @@ struct Locked {
 async fn lock_listing(tx: &mut Conn, listing_id: i64) -> Result<Option<(SaleState, Locked)>, StoreError> {
     let Some(b) = query!(
         r#"UPDATE listings SET editions_sold = editions_sold WHERE id = $1
-           RETURNING editions_sold AS "sold!: i64", kind, status, edition_size AS "edition_size?: i64",
+           RETURNING editions_sold AS "sold!: i64", kind, slug, title, status, edition_size AS "edition_size?: i64",
                      price_minor AS "price_minor!: i64", currency, license_hash AS "license_hash?",
                      per_account_cap AS "cap?: i64", sale_starts_at AS "starts?: DateTime<Utc>",
                      sale_ends_at AS "ends?: DateTime<Utc>""#,
@@ -181,6 +275,8 @@ async fn lock_listing(tx: &mut Conn, listing_id: i64) -> Result<Option<(SaleStat
     };
     let locked = Locked {
         kind: b.kind,
+        slug: b.slug,
+        title: b.title,
         edition_size: b.edition_size,
         price_minor: b.price_minor,
         currency: b.currency,
@@ -198,6 +294,7 @@ async fn sale_refusal(
     listed: &Locked,
     (account_id, listing_id, price_seen): (i64, i64, i64),
     now: DateTime<Utc>,
+    in_batch: i64,
 ) -> Result<Option<Refusal>, StoreError> {
     if let Some(why) = state.unavailability(now) {
         return Ok(Some(why));
@@ -205,7 +302,8 @@ async fn sale_refusal(
     if listed.price_minor != price_seen {
         return Ok(Some(Refusal::PriceChanged));
     }
-    let held = buyer_holdings(tx, account_id, listing_id).await?;
+    // Units the buyer holds, and those this transaction has given them so far.
+    let held = buyer_holdings(tx, account_id, listing_id).await? + in_batch;
     Ok(state.refusal_for(held, now))
 }
 
@@ -230,7 +328,7 @@ pub(crate) async fn create_quote(pool: &Pool, q: &NewQuote<'_>) -> Result<QuoteO
     let Some((state, b)) = lock_listing(&mut tx, q.listing_id).await? else {
         return Ok(QuoteOutcome::Refused(Refusal::NotFound));
     };
-    if let Some(why) = sale_refusal(&mut tx, &state, &b, (q.account_id, q.listing_id, q.price_minor), q.now).await? {
+    if let Some(why) = sale_refusal(&mut tx, &state, &b, (q.account_id, q.listing_id, q.price_minor), q.now, 0).await? {
         return Ok(QuoteOutcome::Refused(why));
     }
     if !insert_quote(&mut tx, q, &b.currency, None).await? {
