@@ -27,12 +27,16 @@ use crate::{error::HttpError, state::AppState};
 /// Latency buckets (seconds): from a cached page to a slow upload.
 const BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
+/// Checkout group-commit sizes: purchases per transaction (at most 128).
+const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
+
 /// The process's recorder: installed once, shared by every server in it.
 fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
+            .and_then(|b| b.set_buckets_for_metric(Matcher::Full("colophon_checkout_batch_size".into()), BATCH_BUCKETS))
             .map(PrometheusBuilder::build_recorder);
         match recorder {
             Ok(recorder) => {
@@ -57,6 +61,10 @@ pub fn install() {
     metrics::describe_counter!(
         "colophon_checkouts_total",
         "Checkouts by outcome (completed, replayed, refused reason)."
+    );
+    metrics::describe_histogram!(
+        "colophon_checkout_batch_size",
+        "Purchases committed by one checkout transaction (group commit): 1 when buyers do not overlap."
     );
     metrics::describe_histogram!(
         "colophon_preview_render_seconds",
