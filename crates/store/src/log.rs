@@ -58,6 +58,11 @@ pub struct LogEntryRow {
     pub signature: [u8; 64],
 }
 
+/// The kind tag of `ContentRegistered` (`Statement::kind_tag`); every other
+/// kind of entry that names a file (sales, licences) is counted in
+/// `content_sale_counts`.
+pub(crate) const REGISTRATION_KIND: u8 = 1;
+
 pub(crate) fn to_array<const N: usize>(bytes: &[u8], what: &str) -> Result<[u8; N], StoreError> {
     bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{what} has {} bytes, expected {N}", bytes.len())))
 }

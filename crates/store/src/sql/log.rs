@@ -66,6 +66,27 @@ pub(crate) async fn append_many_in_tx(
             nodes.0.insert((level, idx), hash);
         }
     }
+    // The sale count per file (content_entries' total), in the same transaction.
+    let mut sales: Vec<(&[u8; 32], i64)> = Vec::new();
+    for e in entries.iter().filter(|e| e.kind != crate::log::REGISTRATION_KIND) {
+        if let Some(hash) = &e.content_hash {
+            match sales.iter_mut().find(|(h, _)| *h == hash) {
+                Some((_, n)) => *n += 1,
+                None => sales.push((hash, 1)),
+            }
+        }
+    }
+    for (hash, n) in sales {
+        let hash = &hash[..];
+        query!(
+            "INSERT INTO content_sale_counts (content_hash, entries) VALUES ($1, $2)
+             ON CONFLICT (content_hash) DO UPDATE SET entries = content_sale_counts.entries + excluded.entries",
+            hash,
+            n
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(first..end)
 }
 
@@ -97,7 +118,7 @@ pub(crate) async fn content_entries(
     let limit = i64::from(limit);
     // One snapshot: the page and the total agree.
     let mut tx = begin_read_snapshot(pool).await?;
-    // Kind 1 is ContentRegistered; the others about a file are sales and licences.
+    // Kind 1 (REGISTRATION_KIND) is ContentRegistered; the others about a file are sales and licences.
     let registrations = query!(
         r#"SELECT leaf_index AS "leaf_index!: i64", leaf_hash, kind AS "kind!: i64", statement, public_key, signature
            FROM log_entries WHERE content_hash = $1 AND kind = 1 ORDER BY leaf_index"#,
@@ -115,10 +136,10 @@ pub(crate) async fn content_entries(
     )
     .fetch_all(&mut *tx)
     .await?;
-    let total =
-        query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM log_entries WHERE content_hash = $1 AND kind <> 1"#, hash)
-            .fetch_one(&mut *tx)
-            .await?;
+    let total = query_scalar!(r#"SELECT entries AS "n!: i64" FROM content_sale_counts WHERE content_hash = $1"#, hash)
+        .fetch_optional(&mut *tx)
+        .await?
+        .unwrap_or(0);
     tx.commit().await?;
     Ok(ContentEntries {
         registrations: registrations.into_iter().map(|r| crate::log::log_entry_row!(r)).collect::<Result<_, _>>()?,
