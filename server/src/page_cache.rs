@@ -248,7 +248,11 @@ fn revalidating(headers: &HeaderMap) -> Option<(String, String)> {
     (hex && base64).then(|| (hash.to_owned(), nonce.to_owned()))
 }
 
-/// The middleware (innermost, so limits and metrics still see every request).
+/// The `route` label of the requests answered from the cache.
+pub const HIT_ROUTE: &str = "(page cache)";
+
+/// The middleware: outside the session, CSRF, metrics and limit layers, so a
+/// hit skips them (crate::routes); a miss passes through them all.
 pub async fn serve(State(cache): State<PageCache>, req: Request, next: Next) -> Result<Response, HttpError> {
     let Some(pages) = cache.pages.clone() else { return Ok(next.run(req).await) };
     let write = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
@@ -259,6 +263,7 @@ pub async fn serve(State(cache): State<PageCache>, req: Request, next: Next) -> 
         }
         return Ok(res);
     };
+    let started = std::time::Instant::now();
     let revalidate = revalidating(req.headers());
     // This request renders the page if no other is rendering it; then its own
     // response is what it answers (kept or not).
@@ -290,10 +295,21 @@ pub async fn serve(State(cache): State<PageCache>, req: Request, next: Next) -> 
         return Ok(with_validators(res?, page.as_deref()));
     }
     match (page, req) {
-        (Some(page), _) => Ok(match revalidate {
-            Some((hash, nonce)) if hash == page.hash => page.not_modified(&nonce),
-            _ => page.answer(&fresh_nonce(), true),
-        }),
+        (Some(page), _) => {
+            let (res, status) = match revalidate {
+                Some((hash, nonce)) if hash == page.hash => (page.not_modified(&nonce), "304"),
+                _ => (page.answer(&fresh_nonce(), true), "200"),
+            };
+            // A hit skips crate::metrics::track (it sits outside it): counted here.
+            metrics::histogram!(
+                "colophon_http_request_duration_seconds",
+                "method" => "GET",
+                "route" => HIT_ROUTE,
+                "status" => status
+            )
+            .record(started.elapsed().as_secs_f64());
+            Ok(res)
+        }
         // Another request rendered a page that could not be kept: render our own.
         (None, Some(req)) => Ok(next.run(req).await),
         (None, None) => Err(HttpError::Internal(anyhow::anyhow!("page cache lost a request"))),

@@ -138,7 +138,6 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(page_cache, crate::page_cache::serve))
         .layer(axum::middleware::from_fn_with_state(limited, crate::limits::enforce))
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(axum::middleware::from_fn(crate::csrf::cross_origin_protection))
@@ -146,6 +145,12 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
             HttpError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
         }))
+        // Anonymous pages are answered from memory here, before the session,
+        // CSRF, metrics and limit layers (a hit needs none of them: it has no
+        // session, writes nothing and costs no query; it is counted by the
+        // cache itself). A miss goes through them all. Inside compression and
+        // the header layers, so hits get the same encoding and headers.
+        .layer(axum::middleware::from_fn_with_state(page_cache, crate::page_cache::serve))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
