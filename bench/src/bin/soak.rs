@@ -6,7 +6,9 @@
 //! a user would not expect, or none); and the server's resident memory over
 //! time. Fails (exit 1) on any error, or when memory keeps growing: when the
 //! median RSS of the last minute exceeds that of the first minute after
-//! warm-up by more than 15 % and more than 32 MiB.
+//! warm-up by more than 15 % and more than 32 MiB; or when throughput falls
+//! as the data grows: the last minute serves more than 20 % fewer requests
+//! than the second. Each minute it prints its requests and each kind's p50.
 //!
 //! Usage: soak [SECONDS=600] [USERS=16]   (env: COLOPHON_SERVER_BIN, COLOPHON_ANVIL_BIN)
 
@@ -27,6 +29,9 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 const WARM_UP: Duration = Duration::from_secs(60);
+
+/// The most the last minute's requests may fall below the second minute's.
+const THROUGHPUT_DROP: f64 = 0.20;
 
 #[derive(Default)]
 struct Stats {
@@ -165,6 +170,8 @@ async fn main() -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let mut rss: Vec<(Duration, u64)> = Vec::new();
+    let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut per_minute: Vec<usize> = Vec::new();
     while started.elapsed() < Duration::from_secs(secs) {
         tokio::time::sleep(Duration::from_secs(1)).await;
         if let Some(kib) = rss_kib(pid) {
@@ -175,7 +182,23 @@ async fn main() -> anyhow::Result<()> {
             let done: usize = s.latencies.values().map(Vec::len).sum();
             let errors: u64 = s.errors.values().sum();
             let mib = rss.last().map_or(0, |r| r.1 / 1024);
-            println!("  {:>4} s: {done} requests, {errors} errors, RSS {mib} MiB", started.elapsed().as_secs());
+            // This minute's requests and each kind's median, to see which kind slows as the data grows.
+            let mut kinds = Vec::new();
+            for (kind, all) in &s.latencies {
+                let from = seen.get(kind).copied().unwrap_or(0);
+                let mut minute: Vec<Duration> = all[from..].to_vec();
+                if !minute.is_empty() {
+                    kinds.push(format!("{kind} {}", ms(quantile(&mut minute, 0.5))));
+                }
+                seen.insert(kind, all.len());
+            }
+            per_minute.push(done - per_minute.iter().sum::<usize>());
+            println!(
+                "  {:>4} s: {done} requests ({} this minute), {errors} errors, RSS {mib} MiB; p50: {}",
+                started.elapsed().as_secs(),
+                per_minute.last().copied().unwrap_or(0),
+                kinds.join(", ")
+            );
         }
     }
     stop.store(true, Ordering::Relaxed);
@@ -243,6 +266,19 @@ async fn main() -> anyhow::Result<()> {
         }
         _ => println!("RSS: run too short to compare minute 2 with the last minute (peak {} MiB)", peak / 1024),
     }
+    // Throughput as the data grows: the last minute against the second (the first warms up).
+    if let (Some(&second), Some(&last)) = (per_minute.get(1), per_minute.last())
+        && per_minute.len() >= 3
+    {
+        let held = last as f64 / second as f64;
+        let ok = held >= 1.0 - THROUGHPUT_DROP;
+        println!(
+            "Throughput: {second} requests in minute 2, {last} in the last minute ({:+.1} %) — {}",
+            (held - 1.0) * 100.0,
+            if ok { "holds" } else { "FALLS as the data grows" }
+        );
+        failed |= !ok;
+    }
     match metrics {
         Ok(summary) => println!("{summary}"),
         Err(e) => {
@@ -254,7 +290,7 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("error: {e}");
     }
     if failed {
-        eprintln!("soak FAILED: {errors} errors");
+        eprintln!("soak FAILED: {errors} errors, or memory or throughput above (see the lines marked in capitals)");
         std::process::exit(1);
     }
     Ok(())

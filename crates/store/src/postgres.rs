@@ -81,15 +81,21 @@ async fn read_nodes(conn: &mut Conn, wanted: &[(u32, u64)]) -> Result<NodeMap, S
 /// Files whose perceptual-hash band `k` is in `probes[k]` for some `k`
 /// (crate::previews::band_probes), through the band indexes.
 pub(crate) async fn phash_candidates(pool: &Pool, probes: &[Vec<i64>; 4]) -> Result<Vec<(String, i64)>, StoreError> {
+    let cap = crate::previews::MAX_BAND_CANDIDATES;
     let rows = query!(
-        r#"SELECT id AS "id!", phash AS "phash!" FROM listing_files WHERE (phash & 65535) = ANY($1::int8[])
-           UNION SELECT id, phash FROM listing_files WHERE ((phash >> 16) & 65535) = ANY($2::int8[])
-           UNION SELECT id, phash FROM listing_files WHERE ((phash >> 32) & 65535) = ANY($3::int8[])
-           UNION SELECT id, phash FROM listing_files WHERE ((phash >> 48) & 65535) = ANY($4::int8[])"#,
+        r#"SELECT id AS "id!", phash AS "phash!" FROM
+             (SELECT id, phash FROM listing_files WHERE (phash & 65535) = ANY($1::int8[]) LIMIT $5) AS b0
+           UNION ALL SELECT id, phash FROM
+             (SELECT id, phash FROM listing_files WHERE ((phash >> 16) & 65535) = ANY($2::int8[]) LIMIT $5) AS b1
+           UNION ALL SELECT id, phash FROM
+             (SELECT id, phash FROM listing_files WHERE ((phash >> 32) & 65535) = ANY($3::int8[]) LIMIT $5) AS b2
+           UNION ALL SELECT id, phash FROM
+             (SELECT id, phash FROM listing_files WHERE ((phash >> 48) & 65535) = ANY($4::int8[]) LIMIT $5) AS b3"#,
         &probes[0],
         &probes[1],
         &probes[2],
         &probes[3],
+        cap,
     )
     .fetch_all(pool)
     .await?;

@@ -127,7 +127,10 @@ impl Store {
     ///
     /// Reads candidates through the four band indexes (see [`band_probes`]),
     /// so a look-up reads about 1/120 of the hashes for `max_distance` 10,
-    /// not all of them; the exact distance is checked here.
+    /// not all of them; the exact distance is checked here. At most
+    /// [`MAX_BAND_CANDIDATES`] per band: when more files than that share a
+    /// band with this one (a series of near-identical images), the answer is
+    /// the nearest among those read, and the look-up's cost stays bounded.
     pub async fn similar_files(
         &self,
         phash: i64,
@@ -156,6 +159,9 @@ impl Store {
         Ok(out)
     }
 }
+
+/// The most candidates one band's index is read for in a look-up.
+pub const MAX_BAND_CANDIDATES: i64 = 1000;
 
 /// The four 16-bit bands of a perceptual hash, lowest first: band `k` is
 /// `(phash >> 16k) & 65535`, the expression the `listing_files_phash_band{k}`

@@ -76,19 +76,21 @@ pub(crate) async fn phash_candidates(pool: &Pool, probes: &[Vec<i64>; 4]) -> Res
         .iter()
         .map(|p| serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
+    let cap = crate::previews::MAX_BAND_CANDIDATES;
     let rows = query!(
-        r#"SELECT id AS "id!", phash AS "phash!: i64" FROM listing_files
-             WHERE (phash & 65535) IN (SELECT value FROM json_each($1))
-           UNION SELECT id, phash FROM listing_files
-             WHERE ((phash >> 16) & 65535) IN (SELECT value FROM json_each($2))
-           UNION SELECT id, phash FROM listing_files
-             WHERE ((phash >> 32) & 65535) IN (SELECT value FROM json_each($3))
-           UNION SELECT id, phash FROM listing_files
-             WHERE ((phash >> 48) & 65535) IN (SELECT value FROM json_each($4))"#,
+        r#"SELECT id AS "id!", phash AS "phash!: i64" FROM
+             (SELECT id, phash FROM listing_files WHERE (phash & 65535) IN (SELECT value FROM json_each($1)) LIMIT $5)
+           UNION ALL SELECT id, phash FROM
+             (SELECT id, phash FROM listing_files WHERE ((phash >> 16) & 65535) IN (SELECT value FROM json_each($2)) LIMIT $5)
+           UNION ALL SELECT id, phash FROM
+             (SELECT id, phash FROM listing_files WHERE ((phash >> 32) & 65535) IN (SELECT value FROM json_each($3)) LIMIT $5)
+           UNION ALL SELECT id, phash FROM
+             (SELECT id, phash FROM listing_files WHERE ((phash >> 48) & 65535) IN (SELECT value FROM json_each($4)) LIMIT $5)"#,
         lists[0],
         lists[1],
         lists[2],
-        lists[3]
+        lists[3],
+        cap
     )
     .fetch_all(pool)
     .await?;
