@@ -30,6 +30,10 @@ use serde_json::Value;
 
 const WARM_UP: Duration = Duration::from_secs(60);
 
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
 /// The most the last minute's requests may fall below the second minute's.
 const THROUGHPUT_DROP: f64 = 0.20;
 
@@ -212,7 +216,6 @@ async fn main() -> anyhow::Result<()> {
 
     let mut s = stats.lock().expect("stats");
     println!("\n| request | count | per s | p50 | p99 | max | errors |\n|---|---|---|---|---|---|---|");
-    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     let kinds: Vec<&'static str> = s.latencies.keys().chain(s.errors.keys()).copied().collect();
     let mut total = 0usize;
     for kind in kinds.into_iter().collect::<std::collections::BTreeSet<_>>() {
