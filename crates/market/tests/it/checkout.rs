@@ -347,6 +347,16 @@ async fn a_batch_judges_each_purchase_after_the_ones_before_it() {
 
         // A key another request already used fails the batch; each is then tried alone.
         let more = shop.listing(&EDITION_10).await;
+        // A double click on something the batch refuses gets the refusal twice (not an error).
+        let refused_twice = [purchase(13, c, two, "sold-out-click"), purchase(14, c, two, "sold-out-click")];
+        let outcomes: Vec<TxOutcome> = shop
+            .store
+            .checkout_batch(&refused_twice, |i, a| sign(a, i))
+            .await
+            .into_iter()
+            .map(|o| o.expect("o"))
+            .collect();
+        assert_eq!(outcomes, [Refused(Refusal::SoldOut), Refused(Refusal::SoldOut)], "{backend:?}");
         let again = [purchase(10, c, lora, ""), purchase(11, c, more, "taken-key"), purchase(12, b, more, "")];
         let log_before = shop.store.log_size().await.expect("size");
         let outcomes: Vec<TxOutcome> =

@@ -61,7 +61,8 @@ where
     }
     let mut outcomes = Vec::with_capacity(ps.len());
     let mut accepted: Vec<(usize, Allocation)> = Vec::with_capacity(ps.len());
-    let mut keys = std::collections::HashSet::with_capacity(ps.len());
+    // Where each (account, key) first appears in the batch.
+    let mut keys = std::collections::HashMap::with_capacity(ps.len());
     // Units this batch has given each (account, listing) so far.
     let mut bought: std::collections::HashMap<(i64, i64), i64> = std::collections::HashMap::new();
     for (i, p) in ps.iter().enumerate() {
@@ -69,11 +70,16 @@ where
             outcomes.push(TxOutcome::Refused(Refusal::NotFound));
             continue;
         };
-        if !keys.insert((p.account_id, p.idempotency_key)) {
-            // The same key twice in one batch: the first makes the order.
-            outcomes.push(TxOutcome::DuplicateKey);
+        if let Some(&first) = keys.get(&(p.account_id, p.idempotency_key)) {
+            // The same key twice in one batch (a double click): the first's
+            // order is replayed, or its refusal given again.
+            outcomes.push(match &outcomes[first] {
+                TxOutcome::Done => TxOutcome::DuplicateKey,
+                other => other.clone(),
+            });
             continue;
         }
+        keys.insert((p.account_id, p.idempotency_key), i);
         let in_batch = bought.get(&(p.account_id, p.listing_id)).copied().unwrap_or(0);
         match &p.paid_quote {
             // A quote's hold guaranteed this unit when it was made (inside the sale
