@@ -139,7 +139,7 @@ pub struct Allocation {
 
 pub use colophon_catalog::{Refusal, SaleState};
 
-/// The outcome of [`Store::checkout`].
+/// The outcome of [`Store::checkout_result`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Checkout {
     Created(OrderRow),
@@ -193,29 +193,12 @@ pub struct SaleRow {
 }
 
 impl Store {
-    /// Buys `p.listing_id` for `p.account_id`. In ONE transaction: checks the
-    /// listing is published and in its sale window, takes the next edition
-    /// number (never past N), enforces the per-account cap (editions) or one
-    /// licence per account (workflows, LoRAs), appends the statement `sign`
-    /// makes from the allocation, and records the order. A key seen before
-    /// returns the earlier order; a refusal stores nothing.
-    pub async fn checkout<F>(&self, p: &Purchase<'_>, sign: F) -> Result<Checkout, StoreError>
-    where
-        F: Fn(&Allocation) -> Result<SignedStatement, StoreError> + Send + Sync,
-    {
-        if let Some(existing) = self.order_by_key(p.account_id, p.idempotency_key).await? {
-            return Ok(replay(existing, p));
-        }
-        let outcome = self.checkout_batch(std::slice::from_ref(p), |_, a| sign(a)).await.pop();
-        self.checkout_result(
-            p,
-            outcome.unwrap_or_else(|| Err(StoreError::Corrupt("a checkout without outcome".into())))?,
-        )
-        .await
-    }
-
-    /// Checks out many purchases in one transaction (a group commit; see
-    /// [`Store::checkout`] for what each gets): each is judged in order, as if
+    /// Checks out many purchases in one transaction (a group commit). For
+    /// each: checks the listing is published and in its sale window, takes
+    /// the next edition number (never past N), enforces the per-account cap
+    /// (editions) or one licence per account (workflows, LoRAs), appends the
+    /// statement `sign` makes from the allocation, and records the order; a
+    /// refusal stores nothing. Each is judged in order, as if
     /// it were its own transaction after the previous one, and one commit
     /// makes the accepted ones durable. `sign(i, allocation)` signs purchase
     /// `i`'s statement. An outcome per purchase, in order; when the batch's
@@ -364,8 +347,7 @@ impl Store {
     }
 }
 
-/// What the checkout transaction did (backend to [`Store::checkout`]).
-/// What one purchase's transaction did (see [`Store::checkout_result`]).
+/// What one purchase's transaction did ([`Store::checkout_batch`]; see [`Store::checkout_result`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TxOutcome {
     /// The order was made.

@@ -128,7 +128,7 @@ impl Store {
     /// Reads candidates through the four band indexes (see [`band_probes`]),
     /// so a look-up reads about 1/120 of the hashes for `max_distance` 10,
     /// not all of them; the exact distance is checked here. At most
-    /// [`MAX_BAND_CANDIDATES`] per band: when more files than that share a
+    /// `MAX_BAND_CANDIDATES` per band: when more files than that share a
     /// band with this one (a series of near-identical images), the answer is
     /// the nearest among those read, and the look-up's cost stays bounded.
     pub async fn similar_files(
